@@ -1,0 +1,147 @@
+/**
+ * One small error hierarchy with stable codes. Every error the toolkit throws on purpose
+ * carries a `code` (`ERR_BPK_…`) that never changes between versions, a `name`, and a `cause`
+ * where there is one. The table of codes lives in `docs/errors.md`.
+ *
+ * This file imports nothing, so every other module may import it without creating a cycle.
+ */
+
+/** Every stable error code the core can throw. */
+export type BackpressureErrorCode =
+  | 'ERR_BPK_INVALID_OPTION_TYPE'
+  | 'ERR_BPK_INVALID_OPTION_VALUE'
+  | 'ERR_BPK_ABORTED'
+  | 'ERR_BPK_DROP_CALLBACK'
+  | 'ERR_BPK_CIRCUIT_OPEN'
+  | 'ERR_BPK_CIRCUIT_ISOLATED'
+  | 'ERR_BPK_ITEM_FAILED'
+  | 'ERR_BPK_RETRY_EXHAUSTED'
+  | 'ERR_BPK_TIMEOUT'
+  | (string & {});
+
+interface ErrorOptionsWithCause {
+  cause?: unknown;
+}
+
+/**
+ * Base class of the toolkit's own errors (except option errors, which extend the built-in
+ * `TypeError` and `RangeError` so that `instanceof TypeError` keeps working).
+ */
+export class BackpressureError extends Error {
+  /** Stable machine-readable code, e.g. `ERR_BPK_ABORTED`. */
+  readonly code: BackpressureErrorCode;
+
+  constructor(code: BackpressureErrorCode, message: string, options?: ErrorOptionsWithCause) {
+    super(message, options);
+    this.code = code;
+    this.name = 'BackpressureError';
+  }
+}
+
+/** Describes a rejected option value for {@link InvalidOptionTypeError} and {@link InvalidOptionValueError}. */
+export interface InvalidOptionDetails {
+  /** Dotted path of the option, e.g. `highWaterMark` or `halfOpen.trials`. */
+  readonly option: string;
+  /** What was expected, in words, e.g. `an integer from 1 and up`. */
+  readonly expected: string;
+  /** The value that was received. */
+  readonly received: unknown;
+}
+
+/** Renders a received value for an error message without dumping large objects. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (
+    typeof value === 'number' ||
+    typeof value === 'boolean' ||
+    value === null ||
+    value === undefined
+  ) {
+    return String(value);
+  }
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'symbol') return value.toString();
+  if (Array.isArray(value)) return 'an array';
+  return 'an object';
+}
+
+function optionMessage(details: InvalidOptionDetails): string {
+  return `Expected \`${details.option}\` to be ${details.expected}, got ${describeValue(details.received)}`;
+}
+
+/** An option of the wrong type, thrown when a factory is called. */
+export class InvalidOptionTypeError extends TypeError implements InvalidOptionDetails {
+  readonly code = 'ERR_BPK_INVALID_OPTION_TYPE' as const;
+  readonly option: string;
+  readonly expected: string;
+  readonly received: unknown;
+
+  constructor(details: InvalidOptionDetails) {
+    super(optionMessage(details));
+    this.name = 'InvalidOptionTypeError';
+    this.option = details.option;
+    this.expected = details.expected;
+    this.received = details.received;
+  }
+}
+
+/** An option of the right type but outside its allowed range, thrown when a factory is called. */
+export class InvalidOptionValueError extends RangeError implements InvalidOptionDetails {
+  readonly code = 'ERR_BPK_INVALID_OPTION_VALUE' as const;
+  readonly option: string;
+  readonly expected: string;
+  readonly received: unknown;
+
+  constructor(details: InvalidOptionDetails) {
+    super(optionMessage(details));
+    this.name = 'InvalidOptionValueError';
+    this.option = details.option;
+    this.expected = details.expected;
+    this.received = details.received;
+  }
+}
+
+/**
+ * The operation stopped because its `AbortSignal` aborted. `name` is `AbortError`, as in the
+ * platform, so code that checks `error.name === 'AbortError'` keeps working; `cause` is the
+ * signal's `reason`.
+ */
+export class AbortedError extends BackpressureError {
+  constructor(reason?: unknown) {
+    super('ERR_BPK_ABORTED', 'The operation was aborted', { cause: reason });
+    this.name = 'AbortError';
+  }
+}
+
+/**
+ * A user's `onDrop` callback threw. The drop itself still happened and was counted; this error
+ * reaches the consumer only after every admitted item was emitted. `cause` is the first error
+ * thrown, `failures` how many calls threw in all.
+ */
+export class DropCallbackError extends BackpressureError {
+  readonly failures: number;
+
+  constructor(cause: unknown, failures: number) {
+    super(
+      'ERR_BPK_DROP_CALLBACK',
+      `onDrop threw ${failures} time${failures === 1 ? '' : 's'}; every item was still accounted for`,
+      { cause },
+    );
+    this.name = 'DropCallbackError';
+    this.failures = failures;
+  }
+}
+
+/** True when `error` is a toolkit error with the given code (works across package copies). */
+export function hasErrorCode(error: unknown, code: BackpressureErrorCode): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
+}
+
+/** True when `error` is an abort: ours, the platform's `AbortError`, or a `TimeoutError` from `AbortSignal.timeout`. */
+export function isAbortError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const name = (error as { name?: unknown }).name;
+  return name === 'AbortError' || hasErrorCode(error, 'ERR_BPK_ABORTED');
+}

@@ -1,0 +1,4 @@
+/**
+ * `backpressure-kit/testing`: tools for testing pipelines and stages, ours or your own.
+ */
+export { VirtualClock } from './virtual-clock.js';
