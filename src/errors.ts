@@ -12,6 +12,7 @@ export type BackpressureErrorCode =
   | 'ERR_BPK_INVALID_OPTION_VALUE'
   | 'ERR_BPK_ABORTED'
   | 'ERR_BPK_DROP_CALLBACK'
+  | 'ERR_BPK_PRIORITY'
   | 'ERR_BPK_CIRCUIT_OPEN'
   | 'ERR_BPK_CIRCUIT_ISOLATED'
   | 'ERR_BPK_ITEM_FAILED'
@@ -131,6 +132,22 @@ export class DropCallbackError extends BackpressureError {
     );
     this.name = 'DropCallbackError';
     this.failures = failures;
+  }
+}
+
+/**
+ * A `shed` stage's `priority` function threw or returned something other than a number. The
+ * item it was called with is attached, so it is not lost; `cause` is what went wrong.
+ */
+export class PriorityError<T = unknown> extends BackpressureError {
+  readonly item: T;
+
+  constructor(item: T, cause: unknown) {
+    super('ERR_BPK_PRIORITY', 'The priority function failed for an item; see `item` and `cause`', {
+      cause,
+    });
+    this.name = 'PriorityError';
+    this.item = item;
   }
 }
 

@@ -13,6 +13,7 @@ export {
   InvalidOptionTypeError,
   InvalidOptionValueError,
   isAbortError,
+  PriorityError,
 } from './errors.js';
 // Time
 export type { Clock } from './internal/clock.js';
@@ -22,6 +23,14 @@ export type { Source, Stage, StageContext, StageInput, StageOutput } from './sta
 export { compose } from './stage.js';
 
 // boundedBuffer and shed (foundation)
+export type {
+  BoundedBufferOptions,
+  BoundedBufferStats,
+  BufferStage,
+} from './stages/bounded-buffer.js';
+export { boundedBuffer } from './stages/bounded-buffer.js';
+export type { DropReason, ShedOptions, ShedStage, ShedStats } from './stages/shed.js';
+export { shed } from './stages/shed.js';
 
 // adaptiveMap and limits
 

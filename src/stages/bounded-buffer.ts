@@ -1,0 +1,438 @@
+import { AbortedError } from '../errors.js';
+import { type Clock, systemClock } from '../internal/clock.js';
+import { RingBuffer } from '../internal/ring-buffer.js';
+import { onAbort } from '../internal/signal.js';
+import * as validate from '../internal/validate.js';
+import { isAsyncSource, type Source, type Stage, type StageContext } from '../stage.js';
+
+/** Options of {@link boundedBuffer}. */
+export interface BoundedBufferOptions {
+  /**
+   * How many items the buffer reads ahead before it stops pulling from its source.
+   * An integer from 1 and up.
+   */
+  highWaterMark: number;
+  /** Aborts every run of the stage: it stops pulling, returns its source and rejects with an `AbortError`. */
+  signal?: AbortSignal;
+  /** Clock used to measure `producerWaitMs`. @default systemClock */
+  clock?: Clock;
+}
+
+/** A snapshot of a {@link boundedBuffer}'s counters, summed over every run of the stage. */
+export interface BoundedBufferStats {
+  /** Items held right now, waiting for the consumer. */
+  buffered: number;
+  /** The configured read-ahead limit. */
+  highWaterMark: number;
+  /** Items taken from the source. Always `emitted + buffered + discarded`. */
+  received: number;
+  /** Items handed to the consumer. */
+  emitted: number;
+  /** Items released unconsumed because the consumer stopped early or the stage aborted. */
+  discarded: number;
+  /** The most items ever held at once; never above `highWaterMark`. */
+  peakBuffered: number;
+  /** Total milliseconds the buffer was full, so its source was not being pulled. */
+  producerWaitMs: number;
+}
+
+/** The stage {@link boundedBuffer} returns: a `Stage<T, T>` with a `stats()` snapshot. */
+export interface BufferStage<T> extends Stage<T, T> {
+  (source: Source<T>, context?: StageContext): AsyncIterableIterator<T>;
+  /** Counters of every run of this stage so far. Cheap: no allocation beyond the result. */
+  stats(): BoundedBufferStats;
+}
+
+/** Shared counters of one stage instance (all of its runs). */
+interface Counters {
+  buffered: number;
+  received: number;
+  emitted: number;
+  discarded: number;
+  peakBuffered: number;
+  producerWaitMs: number;
+}
+
+type Resolver<T> = {
+  resolve: (result: IteratorResult<T>) => void;
+  reject: (error: unknown) => void;
+};
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
+/**
+ * Reads ahead from its source up to `highWaterMark` items, then stops pulling until the
+ * consumer takes one: a fast producer waits instead of filling memory. Order is preserved;
+ * nothing is lost or duplicated.
+ *
+ * - A source error reaches the consumer after every item received before it, as the original
+ *   error.
+ * - Early exit (`break`, `return()`), an abort of `options.signal` or of the `signal` that
+ *   `pipeline()` passes: the stage stops pulling, calls `return()` on its source, rejects with
+ *   an `AbortError` (on abort) and leaves no timer or listener behind. Items still buffered are
+ *   released and counted in `stats().discarded`.
+ * - Synchronous sources (arrays, generators) are read in batches without a promise per item.
+ *
+ * @throws TypeError / RangeError at once when `highWaterMark` is not an integer from 1 and up.
+ *
+ * @example
+ * ```ts
+ * import { pipeline } from 'node:stream/promises';
+ * import { boundedBuffer } from 'backpressure-kit';
+ *
+ * const buffer = boundedBuffer<Task>(50);
+ * await pipeline(scrape(), buffer, solveAll);
+ * console.log(buffer.stats().producerWaitMs);
+ * ```
+ */
+export function boundedBuffer<T>(highWaterMark: number): BufferStage<T>;
+export function boundedBuffer<T>(options: BoundedBufferOptions): BufferStage<T>;
+export function boundedBuffer<T>(options: number | BoundedBufferOptions): BufferStage<T> {
+  const config = parseOptions(options);
+  const counters: Counters = {
+    buffered: 0,
+    received: 0,
+    emitted: 0,
+    discarded: 0,
+    peakBuffered: 0,
+    producerWaitMs: 0,
+  };
+  const run = (source: Source<T>, context?: StageContext): AsyncIterableIterator<T> => {
+    if (source === null || source === undefined) {
+      throw new TypeError('boundedBuffer: expected the source to be an iterable or async iterable');
+    }
+    const contextSignal = context?.signal;
+    return isAsyncSource(source)
+      ? new AsyncBufferIterator(source, config, counters, contextSignal)
+      : new SyncBufferIterator(source, config, counters, contextSignal);
+  };
+  const stats = (): BoundedBufferStats => ({ ...counters, highWaterMark: config.highWaterMark });
+  return Object.assign(run, { stats });
+}
+
+interface BufferConfig {
+  readonly highWaterMark: number;
+  readonly signal: AbortSignal | undefined;
+  readonly clock: Clock;
+}
+
+function parseOptions(options: number | BoundedBufferOptions): BufferConfig {
+  if (typeof options === 'number') {
+    return {
+      highWaterMark: validate.integer('highWaterMark', options, { min: 1 }),
+      signal: undefined,
+      clock: systemClock,
+    };
+  }
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    // A string such as '50' lands here: name the option the caller meant.
+    validate.integer('highWaterMark', options, { min: 1 });
+  }
+  const opts = validate.object<BoundedBufferOptions>('options', options);
+  return {
+    highWaterMark: validate.integer('highWaterMark', opts.highWaterMark, { min: 1 }),
+    signal: validate.optional(opts.signal, undefined, (v) => validate.signal('signal', v)),
+    clock: validate.optional(opts.clock, systemClock, (v) => validate.clock<Clock>('clock', v)),
+  };
+}
+
+/**
+ * Buffer over an async source. A pump loop pulls while there is room; `next()` hands an item
+ * straight to a parked consumer when one waits (the hot path with a fast consumer) and
+ * otherwise from the ring.
+ */
+class AsyncBufferIterator<T> implements AsyncIterableIterator<T> {
+  private readonly ring: RingBuffer<T>;
+  private readonly iterator: AsyncIterator<T>;
+  private readonly waiters: Resolver<T>[] = [];
+  private readonly disposeAbort: () => void;
+  private pumping = false;
+  private finished = false; // the source is exhausted or failed
+  private stopped = false; // the consumer stopped or the stage aborted
+  private failure: { error: unknown } | undefined;
+  private blockedSince = -1;
+  private returned: Promise<unknown> | undefined;
+
+  constructor(
+    source: AsyncIterable<T>,
+    private readonly config: BufferConfig,
+    private readonly counters: Counters,
+    contextSignal: AbortSignal | undefined,
+  ) {
+    this.ring = new RingBuffer<T>(config.highWaterMark);
+    this.iterator = source[Symbol.asyncIterator]();
+    const abort = (signal: AbortSignal) => () => this.abort(signal.reason);
+    const disposeOptions = onAbort(config.signal, abort(config.signal as AbortSignal));
+    const disposeContext =
+      contextSignal && contextSignal !== config.signal
+        ? onAbort(contextSignal, abort(contextSignal))
+        : noop;
+    this.disposeAbort = () => {
+      disposeOptions();
+      disposeContext();
+    };
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.ring.size > 0) {
+      const value = this.ring.shift();
+      this.counters.buffered--;
+      this.counters.emitted++;
+      this.resumePump();
+      return Promise.resolve({ done: false, value });
+    }
+    if (this.failure) {
+      const { error } = this.failure;
+      this.failure = undefined;
+      this.stopped = true;
+      return Promise.reject(error);
+    }
+    if (this.finished || this.stopped) return Promise.resolve(DONE);
+    return new Promise<IteratorResult<T>>((resolve, reject) => {
+      this.waiters.push({ resolve, reject });
+      this.resumePump();
+    });
+  }
+
+  return(): Promise<IteratorResult<T>> {
+    this.stop();
+    return this.closeSource().then(() => DONE);
+  }
+
+  private resumePump(): void {
+    if (this.pumping || this.finished || this.stopped) return;
+    if (this.blockedSince >= 0) {
+      this.counters.producerWaitMs += this.config.clock.now() - this.blockedSince;
+      this.blockedSince = -1;
+    }
+    this.pumping = true;
+    void this.pump();
+  }
+
+  /** Pulls until the ring is full, the source ends, or the stage stops. Never rejects. */
+  private async pump(): Promise<void> {
+    try {
+      while (!this.stopped) {
+        if (this.ring.isFull) {
+          this.blockedSince = this.config.clock.now();
+          return;
+        }
+        const result = await this.iterator.next();
+        if (this.stopped) {
+          if (!result.done) {
+            this.counters.received++;
+            this.counters.discarded++;
+          }
+          return;
+        }
+        if (result.done) {
+          this.finish();
+          return;
+        }
+        this.counters.received++;
+        const waiter = this.waiters.shift();
+        if (waiter) {
+          this.counters.emitted++;
+          waiter.resolve({ done: false, value: result.value });
+        } else {
+          this.ring.push(result.value);
+          const buffered = ++this.counters.buffered;
+          if (buffered > this.counters.peakBuffered) this.counters.peakBuffered = buffered;
+        }
+      }
+    } catch (error) {
+      if (!this.stopped) this.fail(error);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private finish(): void {
+    this.finished = true;
+    this.disposeAbort();
+    for (const waiter of this.waiters.splice(0)) waiter.resolve(DONE);
+  }
+
+  private fail(error: unknown): void {
+    this.finished = true;
+    this.disposeAbort();
+    const waiter = this.waiters.shift();
+    if (waiter) {
+      // A consumer waits only when the ring is empty: every earlier item was delivered.
+      this.stopped = true;
+      waiter.reject(error);
+      for (const other of this.waiters.splice(0)) other.resolve(DONE);
+    } else {
+      this.failure = { error };
+    }
+  }
+
+  private abort(reason: unknown): void {
+    if (this.stopped) return;
+    const error = new AbortedError(reason);
+    this.failure = undefined;
+    this.stop();
+    const waiters = this.waiters.splice(0);
+    if (waiters.length > 0) for (const waiter of waiters) waiter.reject(error);
+    else this.failure = { error };
+    void this.closeSource().catch(noop);
+  }
+
+  /** Stops pulling and releases buffered items; idempotent. */
+  private stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.disposeAbort();
+    const released = this.ring.size;
+    if (released > 0) {
+      this.ring.drain();
+      this.counters.buffered -= released;
+      this.counters.discarded += released;
+    }
+    if (this.blockedSince >= 0) {
+      this.counters.producerWaitMs += this.config.clock.now() - this.blockedSince;
+      this.blockedSince = -1;
+    }
+    for (const waiter of this.waiters.splice(0)) waiter.resolve(DONE);
+  }
+
+  /** Calls `return()` on the source once, unless the source already finished by itself. */
+  private closeSource(): Promise<unknown> {
+    if (this.returned) return this.returned;
+    if (this.finished && !this.pumping) {
+      this.returned = Promise.resolve();
+    } else {
+      this.returned = Promise.resolve(this.iterator.return?.());
+    }
+    return this.returned;
+  }
+}
+
+/**
+ * Buffer over a sync source: nothing to wait for, so `next()` refills the ring in one
+ * synchronous batch when it runs empty and answers from it, one resolved promise per item.
+ */
+class SyncBufferIterator<T> implements AsyncIterableIterator<T> {
+  private readonly ring: RingBuffer<T>;
+  private readonly iterator: Iterator<T>;
+  private readonly disposeAbort: () => void;
+  private finished = false;
+  private stopped = false;
+  private failure: { error: unknown } | undefined;
+
+  constructor(
+    source: Iterable<T>,
+    config: BufferConfig,
+    private readonly counters: Counters,
+    contextSignal: AbortSignal | undefined,
+  ) {
+    this.ring = new RingBuffer<T>(config.highWaterMark);
+    this.iterator = source[Symbol.iterator]();
+    const abort = (signal: AbortSignal) => () => this.abort(signal.reason);
+    const disposeOptions = onAbort(config.signal, abort(config.signal as AbortSignal));
+    const disposeContext =
+      contextSignal && contextSignal !== config.signal
+        ? onAbort(contextSignal, abort(contextSignal))
+        : noop;
+    this.disposeAbort = () => {
+      disposeOptions();
+      disposeContext();
+    };
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.ring.size === 0 && !this.finished && !this.stopped) this.fill();
+    if (this.ring.size > 0) {
+      const value = this.ring.shift();
+      this.counters.buffered--;
+      this.counters.emitted++;
+      return Promise.resolve({ done: false, value });
+    }
+    if (this.failure) {
+      const { error } = this.failure;
+      this.failure = undefined;
+      this.stopped = true;
+      return Promise.reject(error);
+    }
+    return Promise.resolve(DONE);
+  }
+
+  return(): Promise<IteratorResult<T>> {
+    if (!this.stopped) {
+      const wasFinished = this.finished;
+      this.release();
+      if (!wasFinished) {
+        try {
+          this.iterator.return?.();
+        } catch (error) {
+          return Promise.reject(error);
+        }
+      }
+    }
+    return Promise.resolve(DONE);
+  }
+
+  private fill(): void {
+    const ring = this.ring;
+    const iterator = this.iterator;
+    let added = 0;
+    try {
+      while (!ring.isFull) {
+        const result = iterator.next();
+        if (result.done) {
+          this.finish();
+          break;
+        }
+        ring.push(result.value);
+        added++;
+      }
+    } catch (error) {
+      this.failure = { error };
+      this.finish();
+    }
+    this.counters.received += added;
+    const buffered = (this.counters.buffered += added);
+    if (buffered > this.counters.peakBuffered) this.counters.peakBuffered = buffered;
+  }
+
+  private finish(): void {
+    this.finished = true;
+    this.disposeAbort();
+  }
+
+  private abort(reason: unknown): void {
+    if (this.stopped) return;
+    const wasFinished = this.finished;
+    this.release();
+    this.failure = { error: new AbortedError(reason) };
+    if (!wasFinished) {
+      try {
+        this.iterator.return?.();
+      } catch {
+        // The abort error is what the consumer sees; a failing return() adds nothing to it.
+      }
+    }
+  }
+
+  private release(): void {
+    this.stopped = true;
+    this.finished = true;
+    this.disposeAbort();
+    const released = this.ring.size;
+    if (released > 0) {
+      this.ring.drain();
+      this.counters.buffered -= released;
+      this.counters.discarded += released;
+    }
+  }
+}
+
+function noop(): void {}

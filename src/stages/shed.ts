@@ -1,0 +1,422 @@
+import { AbortedError, DropCallbackError, InvalidOptionTypeError, PriorityError } from '../errors.js';
+import { onAbort } from '../internal/signal.js';
+import { yieldToEventLoop } from '../internal/yield.js';
+import * as validate from '../internal/validate.js';
+import { isAsyncSource, type Source, type Stage, type StageContext } from '../stage.js';
+import { PriorityShedQueue } from './shed-queue.js';
+
+/**
+ * Why an item was dropped:
+ * - `'full'`: it arrived while the buffer was full of items at least as important;
+ * - `'evicted'`: it was buffered, and a more important item took its place;
+ * - `'discarded'`: it was buffered when the consumer stopped early or the stage aborted.
+ */
+export type DropReason = 'full' | 'evicted' | 'discarded';
+
+/** Options of {@link shed}. */
+export interface ShedOptions<T> {
+  /** How many items the stage holds for its consumer. An integer from 1 and up. */
+  capacity: number;
+  /**
+   * How important an item is; higher is more important. Must return a number (not NaN).
+   * @default () => 0
+   */
+  priority?: (item: T) => number;
+  /**
+   * Called exactly once for every dropped item, synchronously, with the reason. If it throws,
+   * the drop still counts and the flow goes on; see {@link DropCallbackError}.
+   */
+  onDrop?: (item: T, reason: DropReason) => void;
+  /**
+   * Serving order: `'fifo'` (arrival order) or `'priority'` (highest first, arrival order
+   * among equals).
+   * @default 'fifo'
+   */
+  order?: 'fifo' | 'priority';
+  /** Aborts every run of the stage: it stops pulling, returns its source and rejects with an `AbortError`. */
+  signal?: AbortSignal;
+}
+
+/** A snapshot of a {@link shed} stage's counters, summed over every run of the stage. */
+export interface ShedStats {
+  /** Items held right now, waiting for the consumer. */
+  buffered: number;
+  /** The configured capacity. */
+  capacity: number;
+  /** Items taken from the source. Always `emitted + dropped + buffered`. */
+  received: number;
+  /** Items handed to the consumer. */
+  emitted: number;
+  /** Items dropped, for any reason. */
+  dropped: number;
+  /** Dropped items by reason. */
+  droppedByReason: Record<DropReason, number>;
+  /** How many calls of `onDrop` threw. */
+  dropCallbackErrors: number;
+}
+
+/** The stage {@link shed} returns: a `Stage<T, T>` with a `stats()` snapshot. */
+export interface ShedStage<T> extends Stage<T, T> {
+  (source: Source<T>, context?: StageContext): AsyncIterableIterator<T>;
+  /** Counters of every run of this stage so far. */
+  stats(): ShedStats;
+}
+
+interface ShedConfig<T> {
+  readonly capacity: number;
+  readonly priority: ((item: T) => number) | undefined;
+  readonly onDrop: ((item: T, reason: DropReason) => void) | undefined;
+  readonly order: 'fifo' | 'priority';
+  readonly signal: AbortSignal | undefined;
+}
+
+interface ShedCounters {
+  buffered: number;
+  received: number;
+  emitted: number;
+  dropped: number;
+  droppedByReason: Record<DropReason, number>;
+  dropCallbackErrors: number;
+}
+
+/**
+ * Pulls so many consecutive items without the consumer taking one before the pump lets the
+ * event loop run, so an endless synchronous source cannot starve timers and I/O.
+ */
+const FAIRNESS_BATCH = 1024;
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
+/**
+ * Load shedding: never makes its source wait. It pulls as fast as the source yields and holds
+ * at most `capacity` items; when full, it drops by priority and reports every drop.
+ *
+ * When an item arrives and the buffer is full: if a buffered item has strictly lower priority,
+ * the oldest of the lowest-priority items is evicted (`'evicted'`) and the new one admitted;
+ * otherwise the new item is dropped (`'full'`). With equal priorities that is drop-newest.
+ * `onDrop` is called exactly once per dropped item, and at every instant
+ * `received === emitted + dropped + buffered` and `buffered <= capacity`.
+ *
+ * - A throwing `onDrop` loses nothing and does not stop the flow: the item is counted as
+ *   dropped, the error is counted in `stats().dropCallbackErrors`, and after the source ends and
+ *   every admitted item was emitted, the consumer receives a {@link DropCallbackError} whose
+ *   `cause` is the first error.
+ * - A throwing `priority` function, or one returning a non-number or NaN, fails the stage:
+ *   the consumer receives a {@link PriorityError} carrying the item (`error.item`, not counted
+ *   as received) after the items admitted before it.
+ * - Early exit or abort: the stage stops pulling, returns its source and reports every item
+ *   still buffered to `onDrop` with reason `'discarded'`.
+ *
+ * @throws TypeError / RangeError at once for a bad option (e.g. `capacity: -1`, a non-function
+ * `priority`).
+ *
+ * @example
+ * ```ts
+ * const drop = shed<Task>({
+ *   capacity: 200,
+ *   priority: (task) => task.priority,
+ *   onDrop: (task, reason) => console.warn(`dropped ${task.id}: ${reason}`),
+ * });
+ * for await (const task of drop(scrape())) await solve(task);
+ * ```
+ */
+export function shed<T>(capacity: number): ShedStage<T>;
+export function shed<T>(options: ShedOptions<T>): ShedStage<T>;
+export function shed<T>(options: number | ShedOptions<T>): ShedStage<T> {
+  const config = parseOptions(options);
+  const counters: ShedCounters = {
+    buffered: 0,
+    received: 0,
+    emitted: 0,
+    dropped: 0,
+    droppedByReason: { full: 0, evicted: 0, discarded: 0 },
+    dropCallbackErrors: 0,
+  };
+  const run = (source: Source<T>, context?: StageContext): AsyncIterableIterator<T> => {
+    if (source === null || source === undefined) {
+      throw new TypeError('shed: expected the source to be an iterable or async iterable');
+    }
+    return new ShedIterator(source, config, counters, context?.signal);
+  };
+  const stats = (): ShedStats => ({
+    ...counters,
+    droppedByReason: { ...counters.droppedByReason },
+    capacity: config.capacity,
+  });
+  return Object.assign(run, { stats });
+}
+
+function parseOptions<T>(options: number | ShedOptions<T>): ShedConfig<T> {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    return {
+      capacity: validate.integer('capacity', options, { min: 1 }),
+      priority: undefined,
+      onDrop: undefined,
+      order: 'fifo',
+      signal: undefined,
+    };
+  }
+  const optional = validate.optional;
+  return {
+    capacity: validate.integer('capacity', options.capacity, { min: 1 }),
+    priority: optional(options.priority, undefined, (v) =>
+      validate.func<(item: T) => number>('priority', v),
+    ),
+    onDrop: optional(options.onDrop, undefined, (v) =>
+      validate.func<(item: T, reason: DropReason) => void>('onDrop', v),
+    ),
+    order: optional(options.order, 'fifo' as const, (v) =>
+      validate.oneOf('order', v, ['fifo', 'priority'] as const),
+    ),
+    signal: optional(options.signal, undefined, (v) => validate.signal('signal', v)),
+  };
+}
+
+type Resolver<T> = {
+  resolve: (result: IteratorResult<T>) => void;
+  reject: (error: unknown) => void;
+};
+
+class ShedIterator<T> implements AsyncIterableIterator<T> {
+  private readonly queue: PriorityShedQueue<T>;
+  private readonly asyncIterator: AsyncIterator<T> | undefined;
+  private readonly syncIterator: Iterator<T> | undefined;
+  private readonly waiters: Resolver<T>[] = [];
+  private readonly disposeAbort: () => void;
+  private started = false;
+  private pumping = false;
+  private finished = false;
+  private stopped = false;
+  private failure: { error: unknown } | undefined;
+  private firstDropError: { error: unknown } | undefined;
+  private pulledSinceTake = 0;
+  private returned: Promise<unknown> | undefined;
+
+  constructor(
+    source: Source<T>,
+    private readonly config: ShedConfig<T>,
+    private readonly counters: ShedCounters,
+    contextSignal: AbortSignal | undefined,
+  ) {
+    this.queue = new PriorityShedQueue<T>(config.capacity, config.order === 'priority');
+    if (isAsyncSource(source)) this.asyncIterator = source[Symbol.asyncIterator]();
+    else this.syncIterator = source[Symbol.iterator]();
+    const abort = (signal: AbortSignal) => () => this.abort(signal.reason);
+    const disposeOptions = onAbort(config.signal, abort(config.signal as AbortSignal));
+    const disposeContext =
+      contextSignal && contextSignal !== config.signal
+        ? onAbort(contextSignal, abort(contextSignal))
+        : noop;
+    this.disposeAbort = () => {
+      disposeOptions();
+      disposeContext();
+    };
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    this.pulledSinceTake = 0;
+    if (this.queue.size > 0) {
+      const value = this.queue.take();
+      this.counters.buffered--;
+      this.counters.emitted++;
+      return Promise.resolve({ done: false, value });
+    }
+    const failure = this.takeFailure();
+    if (failure) return Promise.reject(failure.error);
+    if (this.finished || this.stopped) return Promise.resolve(DONE);
+    return new Promise<IteratorResult<T>>((resolve, reject) => {
+      this.waiters.push({ resolve, reject });
+      if (!this.started) {
+        this.started = true;
+        this.pumping = true;
+        void this.pump();
+      }
+    });
+  }
+
+  return(): Promise<IteratorResult<T>> {
+    this.stop();
+    return this.closeSource().then(() => DONE);
+  }
+
+  /** The error to deliver once the buffer is empty: the stage's own, else an onDrop failure. */
+  private takeFailure(): { error: unknown } | undefined {
+    if (this.failure) {
+      const failure = this.failure;
+      this.failure = undefined;
+      this.stopped = true;
+      return failure;
+    }
+    if (this.finished && !this.stopped && this.firstDropError) {
+      const error = new DropCallbackError(
+        this.firstDropError.error,
+        this.counters.dropCallbackErrors,
+      );
+      this.firstDropError = undefined;
+      this.stopped = true;
+      return { error };
+    }
+    return undefined;
+  }
+
+  /** Pulls until the source ends or the stage stops. Never rejects. */
+  private async pump(): Promise<void> {
+    const asyncIterator = this.asyncIterator;
+    const syncIterator = this.syncIterator;
+    try {
+      while (!this.stopped) {
+        if (this.pulledSinceTake >= FAIRNESS_BATCH) {
+          this.pulledSinceTake = 0;
+          await yieldToEventLoop();
+          if (this.stopped) return;
+        }
+        const result = asyncIterator ? await asyncIterator.next() : syncIterator!.next();
+        if (this.stopped) {
+          if (!result.done) this.drop(result.value, 'discarded');
+          return;
+        }
+        if (result.done) {
+          this.finish();
+          return;
+        }
+        this.pulledSinceTake++;
+        this.admit(result.value);
+      }
+    } catch (error) {
+      if (!this.stopped) this.fail(error);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private admit(value: T): void {
+    const waiter = this.waiters.shift();
+    this.counters.received++;
+    if (waiter) {
+      // A consumer waits only when the queue is empty, so a hand-off keeps any serving order.
+      this.counters.emitted++;
+      waiter.resolve({ done: false, value });
+      return;
+    }
+    const priority = this.priorityOf(value);
+    const outcome = this.queue.offer(value, priority);
+    if (!outcome.admitted) {
+      this.drop(value, 'full');
+      return;
+    }
+    if (outcome.evicted) {
+      this.counters.buffered--;
+      this.drop(outcome.evicted.value, 'evicted');
+    }
+    this.counters.buffered++;
+  }
+
+  /** The item's priority; a failing `priority` function un-counts the item and fails the stage. */
+  private priorityOf(value: T): number {
+    const priorityOf = this.config.priority;
+    if (!priorityOf) return 0;
+    try {
+      return checkedPriority(priorityOf(value));
+    } catch (error) {
+      this.counters.received--;
+      throw new PriorityError(value, error);
+    }
+  }
+
+  private drop(value: T, reason: DropReason): void {
+    this.counters.dropped++;
+    this.counters.droppedByReason[reason]++;
+    const onDrop = this.config.onDrop;
+    if (!onDrop) return;
+    try {
+      onDrop(value, reason);
+    } catch (error) {
+      this.counters.dropCallbackErrors++;
+      this.firstDropError ??= { error };
+    }
+  }
+
+  private finish(): void {
+    this.finished = true;
+    this.disposeAbort();
+    this.settleWaiters();
+  }
+
+  private fail(error: unknown): void {
+    this.finished = true;
+    this.failure = { error };
+    this.disposeAbort();
+    this.settleWaiters();
+  }
+
+  /** After the source ended: parked consumers get the pending error or the end. */
+  private settleWaiters(): void {
+    const waiters = this.waiters.splice(0);
+    if (waiters.length === 0) return;
+    const failure = this.takeFailure();
+    for (const waiter of waiters) {
+      if (failure) waiter.reject(failure.error);
+      else waiter.resolve(DONE);
+    }
+  }
+
+  private abort(reason: unknown): void {
+    if (this.stopped) return;
+    const error = new AbortedError(reason);
+    this.stop();
+    const waiters = this.waiters.splice(0);
+    if (waiters.length > 0) for (const waiter of waiters) waiter.reject(error);
+    else this.failure = { error };
+    void this.closeSource().catch(noop);
+  }
+
+  /** Stops pulling and reports every buffered item as discarded; idempotent. */
+  private stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.disposeAbort();
+    while (this.queue.size > 0) {
+      const value = this.queue.take();
+      this.counters.buffered--;
+      this.drop(value, 'discarded');
+    }
+    for (const waiter of this.waiters.splice(0)) waiter.resolve(DONE);
+  }
+
+  private closeSource(): Promise<unknown> {
+    if (this.returned) return this.returned;
+    if (!this.started || (this.finished && !this.pumping)) {
+      // Never pulled, or ended by itself: a generator source still needs `return()` to run
+      // its `finally` when it was never started, and returning an ended one is harmless.
+      this.returned = this.finished ? Promise.resolve() : this.callReturn();
+    } else {
+      this.returned = this.callReturn();
+    }
+    return this.returned;
+  }
+
+  private callReturn(): Promise<unknown> {
+    try {
+      return Promise.resolve(this.asyncIterator ? this.asyncIterator.return?.() : this.syncIterator?.return?.());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+}
+
+function checkedPriority(value: unknown): number {
+  if (typeof value !== 'number' || Number.isNaN(value)) {
+    throw new InvalidOptionTypeError({
+      option: 'priority',
+      expected: 'a function returning a number (not NaN)',
+      received: value,
+    });
+  }
+  return value;
+}
+
+function noop(): void {}
