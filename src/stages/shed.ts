@@ -1,7 +1,12 @@
-import { AbortedError, DropCallbackError, InvalidOptionTypeError, PriorityError } from '../errors.js';
+import {
+  AbortedError,
+  DropCallbackError,
+  InvalidOptionTypeError,
+  PriorityError,
+} from '../errors.js';
 import { onAbort } from '../internal/signal.js';
-import { yieldToEventLoop } from '../internal/yield.js';
 import * as validate from '../internal/validate.js';
+import { yieldToEventLoop } from '../internal/yield.js';
 import { isAsyncSource, type Source, type Stage, type StageContext } from '../stage.js';
 import { PriorityShedQueue } from './shed-queue.js';
 
@@ -401,7 +406,9 @@ class ShedIterator<T> implements AsyncIterableIterator<T> {
 
   private callReturn(): Promise<unknown> {
     try {
-      return Promise.resolve(this.asyncIterator ? this.asyncIterator.return?.() : this.syncIterator?.return?.());
+      return Promise.resolve(
+        this.asyncIterator ? this.asyncIterator.return?.() : this.syncIterator?.return?.(),
+      );
     } catch (error) {
       return Promise.reject(error);
     }
