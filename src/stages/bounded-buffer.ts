@@ -145,7 +145,7 @@ class AsyncBufferIterator<T> implements AsyncIterableIterator<T> {
   private readonly ring: RingBuffer<T>;
   private readonly iterator: AsyncIterator<T>;
   private readonly waiters: Resolver<T>[] = [];
-  private readonly disposeAbort: () => void;
+  private disposeAbort: () => void = noop;
   private pumping = false;
   private finished = false; // the source is exhausted or failed
   private stopped = false; // the consumer stopped or the stage aborted
@@ -189,9 +189,15 @@ class AsyncBufferIterator<T> implements AsyncIterableIterator<T> {
       const { error } = this.failure;
       this.failure = undefined;
       this.stopped = true;
+      this.disposeAbort();
       return Promise.reject(error);
     }
-    if (this.finished || this.stopped) return Promise.resolve(DONE);
+    if (this.finished || this.stopped) {
+      // The abort listeners stay until the consumer has seen the end: an abort while buffered
+      // items remain still stops the consumer.
+      this.disposeAbort();
+      return Promise.resolve(DONE);
+    }
     return new Promise<IteratorResult<T>>((resolve, reject) => {
       this.waiters.push({ resolve, reject });
       this.resumePump();
@@ -253,13 +259,14 @@ class AsyncBufferIterator<T> implements AsyncIterableIterator<T> {
 
   private finish(): void {
     this.finished = true;
-    this.disposeAbort();
-    for (const waiter of this.waiters.splice(0)) waiter.resolve(DONE);
+    const waiters = this.waiters.splice(0);
+    if (waiters.length > 0) this.disposeAbort();
+    for (const waiter of waiters) waiter.resolve(DONE);
   }
 
   private fail(error: unknown): void {
     this.finished = true;
-    this.disposeAbort();
+    if (this.waiters.length > 0) this.disposeAbort();
     const waiter = this.waiters.shift();
     if (waiter) {
       // A consumer waits only when the ring is empty: every earlier item was delivered.
@@ -275,8 +282,8 @@ class AsyncBufferIterator<T> implements AsyncIterableIterator<T> {
     if (this.stopped) return;
     const error = new AbortedError(reason);
     this.failure = undefined;
-    this.stop();
     const waiters = this.waiters.splice(0);
+    this.stop();
     if (waiters.length > 0) for (const waiter of waiters) waiter.reject(error);
     else this.failure = { error };
     void this.closeSource().catch(noop);
@@ -319,7 +326,7 @@ class AsyncBufferIterator<T> implements AsyncIterableIterator<T> {
 class SyncBufferIterator<T> implements AsyncIterableIterator<T> {
   private readonly ring: RingBuffer<T>;
   private readonly iterator: Iterator<T>;
-  private readonly disposeAbort: () => void;
+  private disposeAbort: () => void = noop;
   private finished = false;
   private stopped = false;
   private failure: { error: unknown } | undefined;
@@ -356,6 +363,7 @@ class SyncBufferIterator<T> implements AsyncIterableIterator<T> {
       this.counters.emitted++;
       return Promise.resolve({ done: false, value });
     }
+    this.disposeAbort();
     if (this.failure) {
       const { error } = this.failure;
       this.failure = undefined;
@@ -405,7 +413,6 @@ class SyncBufferIterator<T> implements AsyncIterableIterator<T> {
 
   private finish(): void {
     this.finished = true;
-    this.disposeAbort();
   }
 
   private abort(reason: unknown): void {

@@ -187,7 +187,7 @@ class ShedIterator<T> implements AsyncIterableIterator<T> {
   private readonly asyncIterator: AsyncIterator<T> | undefined;
   private readonly syncIterator: Iterator<T> | undefined;
   private readonly waiters: Resolver<T>[] = [];
-  private readonly disposeAbort: () => void;
+  private disposeAbort: () => void = noop;
   private started = false;
   private pumping = false;
   private finished = false;
@@ -231,8 +231,15 @@ class ShedIterator<T> implements AsyncIterableIterator<T> {
       return Promise.resolve({ done: false, value });
     }
     const failure = this.takeFailure();
-    if (failure) return Promise.reject(failure.error);
-    if (this.finished || this.stopped) return Promise.resolve(DONE);
+    if (failure) {
+      this.disposeAbort();
+      return Promise.reject(failure.error);
+    }
+    if (this.finished || this.stopped) {
+      // Abort listeners stay until the consumer has seen the end (see boundedBuffer).
+      this.disposeAbort();
+      return Promise.resolve(DONE);
+    }
     return new Promise<IteratorResult<T>>((resolve, reject) => {
       this.waiters.push({ resolve, reject });
       if (!this.started) {
@@ -313,11 +320,9 @@ class ShedIterator<T> implements AsyncIterableIterator<T> {
       this.drop(value, 'full');
       return;
     }
-    if (outcome.evicted) {
-      this.counters.buffered--;
-      this.drop(outcome.evicted.value, 'evicted');
-    }
-    this.counters.buffered++;
+    // An eviction swaps one buffered item for another: `buffered` stays the same.
+    if (outcome.evicted) this.drop(outcome.evicted.value, 'evicted');
+    else this.counters.buffered++;
   }
 
   /** The item's priority; a failing `priority` function un-counts the item and fails the stage. */
@@ -347,14 +352,12 @@ class ShedIterator<T> implements AsyncIterableIterator<T> {
 
   private finish(): void {
     this.finished = true;
-    this.disposeAbort();
     this.settleWaiters();
   }
 
   private fail(error: unknown): void {
     this.finished = true;
     this.failure = { error };
-    this.disposeAbort();
     this.settleWaiters();
   }
 
@@ -362,6 +365,7 @@ class ShedIterator<T> implements AsyncIterableIterator<T> {
   private settleWaiters(): void {
     const waiters = this.waiters.splice(0);
     if (waiters.length === 0) return;
+    this.disposeAbort();
     const failure = this.takeFailure();
     for (const waiter of waiters) {
       if (failure) waiter.reject(failure.error);
@@ -372,8 +376,8 @@ class ShedIterator<T> implements AsyncIterableIterator<T> {
   private abort(reason: unknown): void {
     if (this.stopped) return;
     const error = new AbortedError(reason);
-    this.stop();
     const waiters = this.waiters.splice(0);
+    this.stop();
     if (waiters.length > 0) for (const waiter of waiters) waiter.reject(error);
     else this.failure = { error };
     void this.closeSource().catch(noop);
