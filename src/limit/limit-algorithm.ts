@@ -1,0 +1,66 @@
+/**
+ * The interface every concurrency-limit algorithm implements. This file imports nothing, so
+ * stages, limits and tests can all depend on it without import cycles.
+ */
+
+/**
+ * What one finished call tells the limit:
+ * - `success`: a normal result; its latency is a sample.
+ * - `ignore`: a result or error that says nothing about load (a validation error); no sample.
+ * - `drop`: the service shed the call (no free slot, HTTP 429, a client timeout); a congestion signal.
+ * - `failure`: the call failed for a reason unrelated to load; no sample (the breaker's business).
+ */
+export type LimitOutcome = 'success' | 'ignore' | 'drop' | 'failure';
+
+/** One finished call, as fed to a {@link LimitController}. */
+export interface LimitSample {
+  /** How long the call took, in milliseconds (`now - startedAt`). */
+  readonly latencyMs: number;
+  readonly outcome: LimitOutcome;
+  /** Calls in flight when this one finished, counting itself. */
+  readonly inFlight: number;
+  /** Clock time when the call finished, in milliseconds. */
+  readonly now: number;
+}
+
+/** The hard bounds a controller is created with; it never leaves `[min, max]`. */
+export interface LimitBounds {
+  readonly min: number;
+  readonly max: number;
+  /** Starting limit, inside `[min, max]`. */
+  readonly initial: number;
+}
+
+/**
+ * The live, stateful part of a limit: a pure, deterministic object fed one sample per finished
+ * call. Same samples in, same limits out; it reads no clock and no randomness of its own.
+ */
+export interface LimitController {
+  /** Current limit (may be fractional; a stage admits `Math.floor(limit)` calls). */
+  readonly limit: number;
+  /** Latency baseline the controller steers by, in ms, when it keeps one. */
+  readonly baselineMs?: number | undefined;
+  /** Feeds one finished call; returns the limit after it. */
+  onSample(sample: LimitSample): number;
+}
+
+/**
+ * A limit algorithm: a named factory of {@link LimitController}s. A stage creates one
+ * controller from it with its own `[min, max]` bounds and initial value.
+ *
+ * @example
+ * ```ts
+ * const controller = aimdLimit().create({ min: 1, max: 50, initial: 4 });
+ * controller.onSample({ latencyMs: 120, outcome: 'success', inFlight: 4, now: 1_000 });
+ * ```
+ */
+export interface LimitAlgorithm {
+  /** Short name for stats and logs, e.g. `knee`, `aimd`, `fixed`. */
+  readonly name: string;
+  create(bounds: LimitBounds): LimitController;
+}
+
+/** Clamps `value` into `[bounds.min, bounds.max]`. */
+export function clampLimit(value: number, bounds: LimitBounds): number {
+  return Math.max(bounds.min, Math.min(value, bounds.max));
+}
