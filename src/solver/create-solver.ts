@@ -1,0 +1,538 @@
+import { type Dispatcher, Pool } from 'undici';
+import { AbortedError, InvalidOptionValueError } from '../errors.js';
+import { type Clock, systemClock } from '../internal/clock.js';
+import { eitherSignal } from '../internal/signal.js';
+import * as v from '../internal/validate.js';
+import { classifyCode } from './classify-code.js';
+import { parseAnswer } from './parse-answer.js';
+import { type ProviderName, providerNames, providers } from './provider.js';
+import {
+  isSolverError,
+  SolverClosedError,
+  SolverError,
+  type SolverPhase,
+  SolverTimeoutError,
+} from './solver-error.js';
+import type { Task, TaskType } from './task.js';
+import { taskParams } from './task-params.js';
+import { type Reply, Transport } from './transport.js';
+import { validateTask } from './validate-task.js';
+
+/** Options of {@link createSolver}. */
+export interface SolverOptions {
+  /** Which provider's error meanings to apply. @default 'captchaai' */
+  provider?: ProviderName;
+  /** The account key. Sent only in POST bodies; never shown in messages or `util.inspect`. */
+  apiKey: string;
+  /**
+   * Where `in.php` and `res.php` live. Plain `http:` is refused unless the host is loopback or
+   * `allowInsecure` is set. @default the provider's https endpoint
+   */
+  baseUrl?: string | URL;
+  /** Allows plain `http:` to a non-loopback host (the key would cross the network in clear). @default false */
+  allowInsecure?: boolean;
+  /** An undici dispatcher (Pool, Agent, MockAgent…). The solver does not close one you pass. @default a Pool of `connections` */
+  dispatcher?: Dispatcher;
+  /** Sockets of the default Pool. @default 64 */
+  connections?: number;
+  /**
+   * Milliseconds from submit to the first poll, or a function of the task.
+   * @default 15 000 for reCAPTCHA v2 and hCaptcha, 10 000 for reCAPTCHA v3, 8 000 for Turnstile, 5 000 for images
+   */
+  firstPollDelay?: number | ((task: Task) => number);
+  /** Milliseconds between polls. @default 5 000 */
+  pollInterval?: number;
+  /** Adds up to this fraction of `pollInterval` at random to each gap, so polls do not move in lockstep; never shortens a gap. From 0 to 1. @default 0.1 */
+  pollJitter?: number;
+  /** Overall deadline per task in milliseconds, from submit to answer. @default 180 000 (90 000 for images) */
+  timeout?: number;
+  /** Limit per HTTP request in milliseconds (connect, headers and body), in real time. @default 15 000 */
+  requestTimeout?: number;
+  /** Answer format asked for (`json=1` or `json=0`); both are understood either way. @default 'json' */
+  responseFormat?: 'json' | 'text';
+  /**
+   * After a `fatal-account` answer (wrong key, no funds on 2captcha, IP not allowed), refuse
+   * further submits without a request, so a wrong key cannot earn an IP ban. @default true
+   */
+  stopOnFatal?: boolean;
+  /** Time source for poll delays and the deadline. @default systemClock */
+  clock?: Clock;
+}
+
+/** Per-call options. */
+export interface SolveOptions {
+  /** Aborts the call at once: pending sleeps and requests stop, the promise rejects with an `AbortError`. */
+  signal?: AbortSignal;
+}
+
+/** A solved task. */
+export interface Solution {
+  /** The provider's task id (use it for `report`). */
+  readonly id: string;
+  /** The answer: a token, or an image's text. */
+  readonly token: string;
+  /** Milliseconds from submit to answer, on the solver's clock. */
+  readonly elapsedMs: number;
+  /** How many `res.php?action=get` requests it took. */
+  readonly polls: number;
+}
+
+/** Cheap counters, for tests and dashboards. */
+export interface SolverStats {
+  /** `solve()` calls not yet settled. */
+  readonly inFlight: number;
+  readonly requests: number;
+  readonly submits: number;
+  readonly polls: number;
+  readonly solved: number;
+  readonly failed: number;
+  /** Submits refused locally after a fatal-account answer. */
+  readonly refused: number;
+}
+
+/** A client for the CaptchaAI / 2captcha `in.php` + `res.php` protocol. */
+export interface Solver {
+  readonly provider: ProviderName;
+  /**
+   * Submits `task`, polls until it is solved, and resolves with the answer. Rejects with an
+   * `InvalidTaskError` before any request when the task is malformed; with a classified
+   * `SolverError` when the service refuses it (transient poll failures are retried until the
+   * deadline); with `SolverTimeoutError` when `timeout` passes; with an `AbortError` on abort;
+   * with `SolverClosedError` after `close()`.
+   */
+  solve(task: Task, options?: SolveOptions): Promise<Solution>;
+  /** The account balance (`getbalance`). */
+  balance(options?: SolveOptions): Promise<number>;
+  /** Reports an answer as good or bad (`reportgood` / `reportbad`). */
+  report(id: string | number, verdict: 'good' | 'bad', options?: SolveOptions): Promise<void>;
+  /** Counters since creation. */
+  stats(): SolverStats;
+  /** Aborts every call in flight, refuses new ones, and closes the default Pool. Idempotent. */
+  close(): Promise<void>;
+}
+
+const firstPollDefaults: Record<TaskType, number> = {
+  'recaptcha-v2': 15_000,
+  'recaptcha-v3': 10_000,
+  hcaptcha: 15_000,
+  turnstile: 8_000,
+  image: 5_000,
+};
+
+const loopbackHosts = new Set(['localhost', '[::1]', '::1']);
+
+function isLoopback(hostname: string): boolean {
+  return loopbackHosts.has(hostname) || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+}
+
+function checkBaseUrl(value: unknown, allowInsecure: boolean): URL {
+  const expected = 'an https: URL (or http: to a loopback host) without query, hash or credentials';
+  if (typeof value !== 'string' && !(value instanceof URL)) {
+    v.string('baseUrl', value); // throws the TypeError
+  }
+  let url: URL;
+  try {
+    url = new URL(String(value));
+  } catch {
+    throw new InvalidOptionValueError({ option: 'baseUrl', expected, received: String(value) });
+  }
+  const bad =
+    (url.protocol !== 'https:' && url.protocol !== 'http:') ||
+    url.search !== '' ||
+    url.hash !== '' ||
+    url.username !== '' ||
+    url.password !== '';
+  if (bad) throw new InvalidOptionValueError({ option: 'baseUrl', expected, received: url.href });
+  if (url.protocol === 'http:' && !allowInsecure && !isLoopback(url.hostname)) {
+    throw new InvalidOptionValueError({
+      option: 'baseUrl',
+      expected: 'https: for a non-loopback host (set allowInsecure: true to send the key in clear)',
+      received: url.href,
+    });
+  }
+  return url;
+}
+
+/**
+ * Creates a solver client. Every option is checked here: a `TypeError` for a wrong type, a
+ * `RangeError` for a bad value, naming the option.
+ *
+ * @example
+ * ```ts
+ * const solver = createSolver({ apiKey: process.env.CAPTCHAAI_KEY! });
+ * const { token } = await solver.solve(
+ *   { type: 'recaptcha-v2', sitekey: '6Le-wvkSAAAAAPBMRTvw0Q4Muexq9bi0DJwx_mJ-', pageurl: 'https://example.com/login' },
+ *   { signal: AbortSignal.timeout(120_000) },
+ * );
+ * await solver.close();
+ * ```
+ */
+export function createSolver(options: SolverOptions): Solver {
+  v.object('options', options);
+  return new SolverClient(options);
+}
+
+class SolverClient implements Solver {
+  readonly provider: ProviderName;
+  readonly #baseUrl: URL;
+  readonly #transport: Transport;
+  readonly #dispatcher: Dispatcher;
+  readonly #ownsDispatcher: boolean;
+  readonly #firstPollDelay: number | ((task: Task) => number) | undefined;
+  readonly #pollInterval: number;
+  readonly #pollJitter: number;
+  readonly #timeout: number | undefined;
+  readonly #requestTimeout: number;
+  readonly #stopOnFatal: boolean;
+  readonly #clock: Clock;
+  readonly #closer = new AbortController();
+  #fatal: SolverError | undefined;
+  #closed = false;
+  #inFlight = 0;
+  #requests = 0;
+  #submits = 0;
+  #polls = 0;
+  #solved = 0;
+  #failed = 0;
+  #refused = 0;
+
+  constructor(options: SolverOptions) {
+    this.provider = v.optional(options.provider, 'captchaai', (x) =>
+      v.oneOf('provider', x, providerNames),
+    );
+    const apiKey = v.string('apiKey', options.apiKey, { nonEmpty: true });
+    const allowInsecure = v.optional(options.allowInsecure, false, (x) =>
+      v.boolean('allowInsecure', x),
+    );
+    this.#baseUrl = checkBaseUrl(
+      options.baseUrl ?? providers[this.provider].baseUrl,
+      allowInsecure,
+    );
+    this.#firstPollDelay = v.optional(options.firstPollDelay, undefined, (x) =>
+      typeof x === 'function'
+        ? (x as (task: Task) => number)
+        : v.number('firstPollDelay', x, { min: 0 }),
+    );
+    this.#pollInterval = v.optional(options.pollInterval, 5_000, (x) =>
+      v.number('pollInterval', x, { min: 0 }),
+    );
+    this.#pollJitter = v.optional(options.pollJitter, 0.1, (x) =>
+      v.number('pollJitter', x, { min: 0, max: 1 }),
+    );
+    this.#timeout = v.optional(options.timeout, undefined, (x) =>
+      v.number('timeout', x, { min: 1 }),
+    );
+    this.#requestTimeout = v.optional(options.requestTimeout, 15_000, (x) =>
+      v.number('requestTimeout', x, { min: 1 }),
+    );
+    const format = v.optional(options.responseFormat, 'json' as const, (x) =>
+      v.oneOf('responseFormat', x, ['json', 'text'] as const),
+    );
+    this.#stopOnFatal = v.optional(options.stopOnFatal, true, (x) => v.boolean('stopOnFatal', x));
+    this.#clock = v.optional(options.clock, systemClock, (x) => v.clock<Clock>('clock', x));
+    const connections = v.optional(options.connections, 64, (x) =>
+      v.integer('connections', x, { min: 1 }),
+    );
+    if (options.dispatcher !== undefined) {
+      const d = options.dispatcher as unknown;
+      if (typeof d !== 'object' || d === null || typeof (d as Dispatcher).request !== 'function')
+        v.func('dispatcher.request', undefined);
+      this.#dispatcher = options.dispatcher;
+      this.#ownsDispatcher = false;
+    } else {
+      this.#dispatcher = new Pool(this.#baseUrl.origin, {
+        connections,
+        connect: { timeout: this.#requestTimeout },
+        keepAliveTimeout: 10_000,
+      });
+      this.#ownsDispatcher = true;
+    }
+    this.#transport = new Transport(apiKey, {
+      baseUrl: this.#baseUrl,
+      dispatcher: this.#dispatcher,
+      format,
+    });
+  }
+
+  async solve(task: Task, options: SolveOptions = {}): Promise<Solution> {
+    validateTask(task);
+    const userSignal = options.signal;
+    if (userSignal !== undefined) v.signal('options.signal', userSignal);
+    this.#checkOpen();
+    if (userSignal?.aborted) throw new AbortedError(userSignal.reason);
+    const { signal, dispose } = eitherSignal(userSignal, this.#closer.signal);
+    this.#inFlight++;
+    try {
+      const solution = await this.#solve(task, signal!);
+      this.#solved++;
+      return solution;
+    } catch (error) {
+      this.#failed++;
+      throw this.#abortReason(signal!) ?? error;
+    } finally {
+      this.#inFlight--;
+      dispose();
+    }
+  }
+
+  async #solve(task: Task, signal: AbortSignal): Promise<Solution> {
+    const clock = this.#clock;
+    const start = clock.now();
+    const timeout = this.#timeout ?? (task.type === 'image' ? 90_000 : 180_000);
+    const deadline = start + timeout;
+    if (this.#fatal) {
+      this.#refused++;
+      const f = this.#fatal;
+      throw new SolverError({
+        kind: f.kind,
+        code: f.code,
+        providerCode: f.providerCode,
+        phase: 'submit',
+        message: `Not submitted: the solver stopped after an earlier fatal answer (${f.message})`,
+        cause: f,
+      });
+    }
+    this.#submits++;
+    let submitted: string | undefined;
+    try {
+      submitted = await this.#request('in', taskParams(task), 'submit', deadline, signal);
+    } catch (error) {
+      if (isSolverError(error, 'transient') && clock.now() >= deadline)
+        throw new SolverTimeoutError(timeout, undefined, 0, error);
+      throw error;
+    }
+    if (submitted === undefined) throw this.#unexpectedNotReady('submit', undefined);
+    const id = submitted;
+    let polls = 0;
+    let lastTransient: SolverError | undefined;
+    let wait = this.#firstDelay(task);
+    for (;;) {
+      const remaining = deadline - clock.now();
+      if (wait >= remaining) {
+        if (remaining > 0) await clock.sleep(remaining, signal);
+        throw new SolverTimeoutError(timeout, id, polls, lastTransient);
+      }
+      if (wait > 0) await clock.sleep(wait, signal);
+      polls++;
+      this.#polls++;
+      try {
+        const token = await this.#request(
+          'res',
+          [
+            ['action', 'get'],
+            ['id', id],
+          ],
+          'poll',
+          deadline,
+          signal,
+          id,
+        );
+        if (token !== undefined) return { id, token, elapsedMs: clock.now() - start, polls };
+        wait = this.#nextGap(0);
+      } catch (error) {
+        // A submitted task is paid for: keep polling through network trouble until the deadline.
+        if (!(error instanceof SolverError) || error.kind !== 'transient' || signal.aborted)
+          throw error;
+        lastTransient = error;
+        wait = this.#nextGap(error.retryAfter ?? 0);
+      }
+    }
+  }
+
+  async balance(options: SolveOptions = {}): Promise<number> {
+    const value = await this.#simple([['action', 'getbalance']], 'balance', options.signal);
+    const balance = Number(value);
+    if (!Number.isFinite(balance)) {
+      throw new SolverError({
+        kind: 'transient',
+        message: 'Unreadable balance from res.php (not a number)',
+        phase: 'balance',
+        retryAfter: 5_000,
+      });
+    }
+    return balance;
+  }
+
+  async report(
+    id: string | number,
+    verdict: 'good' | 'bad',
+    options: SolveOptions = {},
+  ): Promise<void> {
+    if (typeof id === 'number' ? !Number.isFinite(id) : typeof id !== 'string' || id === '')
+      v.string('id', id, { nonEmpty: true });
+    const action = v.oneOf('verdict', verdict, ['good', 'bad'] as const);
+    await this.#simple(
+      [
+        ['action', action === 'good' ? 'reportgood' : 'reportbad'],
+        ['id', String(id)],
+      ],
+      'report',
+      options.signal,
+      String(id),
+    );
+  }
+
+  stats(): SolverStats {
+    return {
+      inFlight: this.#inFlight,
+      requests: this.#requests,
+      submits: this.#submits,
+      polls: this.#polls,
+      solved: this.#solved,
+      failed: this.#failed,
+      refused: this.#refused,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#closer.abort(new SolverClosedError());
+    if (this.#ownsDispatcher) await this.#dispatcher.close();
+  }
+
+  /** Keeps the key (and everything else private) out of `console.log(solver)`. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `Solver { provider: '${this.provider}', baseUrl: '${this.#baseUrl.href}', apiKey: '[redacted]', closed: ${this.#closed} }`;
+  }
+
+  toJSON(): object {
+    return { provider: this.provider, baseUrl: this.#baseUrl.href, closed: this.#closed };
+  }
+
+  async #simple(
+    params: [string, string][],
+    phase: SolverPhase,
+    userSignal: AbortSignal | undefined,
+    taskId?: string,
+  ): Promise<string> {
+    if (userSignal !== undefined) v.signal('options.signal', userSignal);
+    this.#checkOpen();
+    if (userSignal?.aborted) throw new AbortedError(userSignal.reason);
+    const { signal, dispose } = eitherSignal(userSignal, this.#closer.signal);
+    try {
+      const deadline = this.#clock.now() + this.#requestTimeout;
+      const value = await this.#request('res', params, phase, deadline, signal!, taskId);
+      if (value === undefined) throw this.#unexpectedNotReady(phase, taskId);
+      return value;
+    } catch (error) {
+      throw this.#abortReason(signal!) ?? error;
+    } finally {
+      dispose();
+    }
+  }
+
+  /**
+   * One request, classified: resolves with the answer's value, with `undefined` for "not
+   * ready", or rejects with a {@link SolverError}.
+   */
+  async #request(
+    endpoint: 'in' | 'res',
+    params: [string, string][],
+    phase: SolverPhase,
+    deadline: number,
+    signal: AbortSignal,
+    taskId?: string,
+  ): Promise<string | undefined> {
+    const remaining = deadline - this.#clock.now();
+    const timeout = Math.min(this.#requestTimeout, remaining);
+    this.#requests++;
+    const exact = remaining < this.#requestTimeout;
+    const reply = await this.#transport.post(
+      endpoint,
+      params,
+      phase,
+      timeout,
+      signal,
+      taskId,
+      exact,
+    );
+    return this.#interpret(reply, endpoint, phase, taskId);
+  }
+
+  #interpret(
+    reply: Reply,
+    endpoint: 'in' | 'res',
+    phase: SolverPhase,
+    taskId: string | undefined,
+  ): string | undefined {
+    const where = `${endpoint}.php`;
+    const { status } = reply;
+    if (status === 429) {
+      throw new SolverError({
+        kind: 'rate-limited',
+        message: `${where} answered HTTP 429 (too many requests)`,
+        retryAfter: reply.retryAfter ?? 5_000,
+        status,
+        phase,
+        taskId,
+      });
+    }
+    const answer = status >= 500 ? undefined : parseAnswer(reply.text);
+    if (
+      answer === undefined ||
+      answer.type === 'malformed' ||
+      (answer.type === 'ok' && status >= 300)
+    ) {
+      const what = answer?.type === 'malformed' ? answer.what : 'an error status';
+      throw new SolverError({
+        kind: 'transient',
+        message: `Unreadable answer from ${where}: ${what} (HTTP ${status}, ${reply.contentType ?? 'no content type'}, ${Buffer.byteLength(reply.text)} bytes)`,
+        retryAfter: reply.retryAfter ?? 5_000,
+        status,
+        phase,
+        taskId,
+      });
+    }
+    if (answer.type === 'ok') return answer.value;
+    const meaning = classifyCode(answer.code, this.provider);
+    if (meaning.kind === 'not-ready' && phase === 'poll') return undefined;
+    const error = new SolverError({
+      kind: meaning.kind === 'not-ready' ? 'transient' : meaning.kind,
+      message: `${providers[this.provider].label} answered ${answer.code} on ${phase}: ${meaning.meaning} (${meaning.kind})`,
+      providerCode: answer.code,
+      retryAfter: reply.retryAfter ?? meaning.retryAfter,
+      status,
+      phase,
+      taskId,
+    });
+    if (error.kind === 'fatal-account' && this.#stopOnFatal && this.#fatal === undefined)
+      this.#fatal = error;
+    throw error;
+  }
+
+  #unexpectedNotReady(phase: SolverPhase, taskId: string | undefined): SolverError {
+    return new SolverError({
+      kind: 'transient',
+      message: `Unexpected not-ready answer on ${phase}`,
+      phase,
+      taskId,
+      retryAfter: 5_000,
+    });
+  }
+
+  #firstDelay(task: Task): number {
+    const option = this.#firstPollDelay;
+    if (option === undefined) return firstPollDefaults[task.type];
+    if (typeof option === 'number') return option;
+    return v.number('firstPollDelay(task)', option(task), { min: 0 });
+  }
+
+  #nextGap(atLeast: number): number {
+    const interval = this.#pollInterval;
+    const gap = this.#pollJitter > 0 ? interval * (1 + Math.random() * this.#pollJitter) : interval;
+    return Math.max(gap, atLeast);
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new SolverClosedError();
+  }
+
+  /** After an abort, the error to throw: the close, or an `AbortError` with the caller's reason. */
+  #abortReason(signal: AbortSignal): Error | undefined {
+    if (!signal.aborted) return undefined;
+    const reason = signal.reason;
+    if (reason instanceof SolverClosedError) return new SolverClosedError();
+    return new AbortedError(reason);
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * Provider profiles. CaptchaAI copies 2captcha's v1 protocol, but a few codes mean different
+ * things (most of all `ERROR_ZERO_BALANCE`), so the classification is per provider.
+ */
+
+/** A supported provider. */
+export type ProviderName = 'captchaai' | '2captcha';
+
+/** Every supported provider. */
+export const providerNames: readonly ProviderName[] = ['captchaai', '2captcha'];
+
+/** Static facts about a provider. */
+export interface ProviderProfile {
+  readonly name: ProviderName;
+  /** Human name for messages. */
+  readonly label: string;
+  /** The https endpoint `in.php` and `res.php` live under. */
+  readonly baseUrl: string;
+}
+
+/** The profiles, by name. */
+export const providers: Readonly<Record<ProviderName, ProviderProfile>> = {
+  captchaai: { name: 'captchaai', label: 'CaptchaAI', baseUrl: 'https://ocr.captchaai.com' },
+  '2captcha': { name: '2captcha', label: '2captcha', baseUrl: 'https://2captcha.com' },
+};
