@@ -3,6 +3,7 @@
  * for tests, demos and benchmarks. Named exports only.
  */
 export { DEFAULT_MOCK_KEY, SAMPLE_IMAGE_BASE64 } from './constants.js';
+export { startMockSolver } from './start-mock-solver.js';
 export type {
   MockBadKeyBan,
   MockFault,

@@ -324,6 +324,8 @@ export interface MockRequestRecord {
   readonly answer: string | undefined;
   /** The fault injected, if any. */
   readonly fault: MockFaultKind | undefined;
+  /** The request's parameters except `key`; values longer than 100 characters are cut. */
+  readonly params: Readonly<Record<string, string>>;
 }
 
 /** A snapshot of everything the mock recorded; see {@link MockSolver.state}. */
