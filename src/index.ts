@@ -35,3 +35,42 @@ export { shed } from './stages/shed.js';
 // adaptiveMap and limits
 
 // circuitBreaker, breakerGate, rateLimit, retry
+export type {
+  BreakerPermit,
+  BreakerSnapshot,
+  BreakerStats,
+  BreakerWindow,
+  CircuitBreaker,
+  CircuitBreakerOptions,
+  CircuitState,
+  ExecuteOptions,
+  FailureClass,
+  HalfOpenOptions,
+  ResetBackoffOptions,
+  StateChange,
+} from './breaker/breaker-types.js';
+export { circuitBreaker } from './breaker/circuit-breaker.js';
+export { CircuitIsolatedError } from './breaker/circuit-isolated-error.js';
+export { CircuitOpenError } from './breaker/circuit-open-error.js';
+export type {
+  RateLimiter,
+  RateLimiterOptions,
+  RateLimiterStats,
+} from './rate/rate-limiter.js';
+export { rateLimiter } from './rate/rate-limiter.js';
+export type { Backoff, BackoffContext } from './retry/backoff.js';
+export { constantBackoff } from './retry/constant-backoff.js';
+export { decorrelatedJitterBackoff } from './retry/decorrelated-jitter.js';
+export { exponentialBackoff } from './retry/exponential-backoff.js';
+export { fullJitterBackoff } from './retry/full-jitter.js';
+export type { RetryContext, RetryEvent, RetryOptions } from './retry/retry.js';
+export { retry } from './retry/retry.js';
+export { RetryExhaustedError } from './retry/retry-exhausted-error.js';
+export type {
+  BreakerGateOptions,
+  BreakerGateStage,
+  BreakerGateStats,
+} from './stages/breaker-gate.js';
+export { breakerGate } from './stages/breaker-gate.js';
+export type { RateLimitStage, RateLimitStats } from './stages/rate-limit.js';
+export { rateLimit } from './stages/rate-limit.js';

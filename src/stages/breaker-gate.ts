@@ -1,0 +1,353 @@
+import type {
+  CircuitBreaker,
+  CircuitBreakerOptions,
+  CircuitState,
+} from '../breaker/breaker-types.js';
+import { circuitBreaker } from '../breaker/circuit-breaker.js';
+import { CircuitIsolatedError } from '../breaker/circuit-isolated-error.js';
+import { AbortedError } from '../errors.js';
+import { eitherSignal, onAbort } from '../internal/signal.js';
+import * as validate from '../internal/validate.js';
+import { isAsyncSource, type Source, type Stage, type StageContext } from '../stage.js';
+
+/** Options of {@link breakerGate} beyond the breaker itself. */
+export interface BreakerGateOptions {
+  /**
+   * What the gate does while the breaker is isolated: `'wait'` holds the flow until
+   * `breaker.reset()`; `'throw'` ends the run with a `CircuitIsolatedError` (after returning
+   * the source), so a fatal error such as a wrong API key stops the pipeline. @default 'wait'
+   */
+  whenIsolated?: 'wait' | 'throw';
+  /** Aborts every run of the stage: it stops waiting and pulling, returns its source and rejects with an `AbortError`. */
+  signal?: AbortSignal;
+}
+
+/** Counters of a gate, summed over every run of the stage. */
+export interface BreakerGateStats {
+  /** The breaker's state. */
+  state: CircuitState;
+  /** Items passed downstream. */
+  passed: number;
+  /** Times the gate stopped the flow to wait (open, half-open without a free slot, isolated). */
+  waits: number;
+  /** Total milliseconds the gate kept its source waiting. */
+  waitMs: number;
+  /** Items pulled but not passed because the consumer stopped or the run aborted. */
+  discarded: number;
+}
+
+/** The stage {@link breakerGate} returns. */
+export interface BreakerGateStage<T> extends Stage<T, T> {
+  (source: Source<T>, context?: StageContext): AsyncIterableIterator<T>;
+  /** The breaker the gate follows (wrap the downstream calls with it). */
+  readonly breaker: CircuitBreaker;
+  /** Counters of every run so far. */
+  stats(): BreakerGateStats;
+}
+
+interface GateCounters {
+  passed: number;
+  waits: number;
+  waitMs: number;
+  discarded: number;
+}
+
+interface GateConfig {
+  readonly breaker: CircuitBreaker;
+  readonly whenIsolated: 'wait' | 'throw';
+  readonly signal: AbortSignal | undefined;
+}
+
+function isBreaker(value: unknown): value is CircuitBreaker {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as CircuitBreaker).acquire === 'function' &&
+    typeof (value as CircuitBreaker).reserveTrial === 'function'
+  );
+}
+
+/**
+ * A pass-through stage that follows a circuit breaker: while the breaker is closed items flow
+ * untouched; while it is open the gate **stops pulling**, so the producer upstream waits and
+ * no item is lost or failed by the gate. When the open time ends the gate wakes by itself (a
+ * timer on the breaker's clock) and, in half-open, passes at most `halfOpen.trials` items per
+ * episode and `halfOpen.concurrency` at once.
+ *
+ * **Permit flow.** The outcomes come from the calls downstream wrapped with the same
+ * breaker (`breaker.wrap` / `execute`). In half-open the gate reserves a trial slot before it
+ * pulls an item; the next wrapped call of that episode claims the reservation instead of a new
+ * slot, so gate and calls share one budget of trials. A reservation whose call never comes
+ * expires with the episode's deadline. After each pull the gate checks admission again: an
+ * item pulled just before the breaker opened is held (one item at most) until it may pass.
+ *
+ * - Early exit (`break`, `return()`): the gate stops waiting, returns its source and clears its
+ *   timer and listeners. Abort (`options.signal` or the `pipeline()` signal): the same, then
+ *   rejects with an `AbortError`. A source error reaches the consumer unchanged.
+ * - Isolated: waits for `reset()`, or throws with `whenIsolated: 'throw'`.
+ *
+ * @param breaker a breaker made by `circuitBreaker()`, or options to make a new one.
+ * @example
+ * ```ts
+ * const breaker = circuitBreaker({ failureThreshold: 5, resetTimeout: 30_000 });
+ * await pipeline(
+ *   tasks,
+ *   breakerGate(breaker),
+ *   adaptiveMap(breaker.wrap((task) => solver.solve(task)), { max: 50 }),
+ *   sink,
+ * );
+ * ```
+ */
+export function breakerGate<T>(
+  breaker?: CircuitBreaker | CircuitBreakerOptions,
+  options: BreakerGateOptions = {},
+): BreakerGateStage<T> {
+  const theBreaker = isBreaker(breaker) ? breaker : circuitBreaker(breaker ?? {});
+  const opts = validate.object<BreakerGateOptions>('options', options);
+  const config: GateConfig = {
+    breaker: theBreaker,
+    whenIsolated: validate.optional(opts.whenIsolated, 'wait' as const, (v) =>
+      validate.oneOf('whenIsolated', v, ['wait', 'throw'] as const),
+    ),
+    signal: validate.optional(opts.signal, undefined, (v) => validate.signal('signal', v)),
+  };
+  const counters: GateCounters = { passed: 0, waits: 0, waitMs: 0, discarded: 0 };
+  const run = (source: Source<T>, context?: StageContext): AsyncIterableIterator<T> => {
+    if (source === null || source === undefined) {
+      throw new TypeError('breakerGate: expected the source to be an iterable or async iterable');
+    }
+    return new GateIterator(source, config, counters, context?.signal);
+  };
+  const stats = (): BreakerGateStats => ({ ...counters, state: theBreaker.state });
+  return Object.assign(run, { breaker: theBreaker, stats });
+}
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
+/**
+ * Protocol-direct iterator: `next()` is hand-written so the closed state costs one state check
+ * per item (no async generator, and no promise hop at all over a sync source).
+ */
+class GateIterator<T> implements AsyncIterableIterator<T> {
+  private readonly syncIt: Iterator<T> | undefined;
+  private readonly asyncIt: AsyncIterator<T> | undefined;
+  private readonly breaker: CircuitBreaker;
+  private readonly signal: AbortSignal | undefined;
+  private readonly disposeSignals: () => void;
+  private finished = false;
+  private tail: Promise<IteratorResult<T>> | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    source: Source<T>,
+    private readonly config: GateConfig,
+    private readonly counters: GateCounters,
+    contextSignal: AbortSignal | undefined,
+  ) {
+    this.breaker = config.breaker;
+    if (isAsyncSource(source)) this.asyncIt = source[Symbol.asyncIterator]();
+    else this.syncIt = source[Symbol.iterator]();
+    const either = eitherSignal(config.signal, contextSignal);
+    this.signal = either.signal;
+    const disposeAbort = onAbort(either.signal, () => this.wake?.());
+    this.disposeSignals = () => {
+      disposeAbort();
+      either.dispose();
+    };
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.tail !== undefined) {
+      // A next() while another is pending: run after it, in order.
+      return this.track(this.tail.then(this.nextNow, this.nextNow));
+    }
+    return this.nextNow();
+  }
+
+  private readonly nextNow = (): Promise<IteratorResult<T>> => {
+    if (this.finished) return Promise.resolve(DONE);
+    if (this.signal?.aborted) return this.track(this.abortNow());
+    if (this.breaker.state === 'closed') {
+      const syncIt = this.syncIt;
+      if (syncIt !== undefined) {
+        // Fast path over a sync source: no await at all.
+        let result: IteratorResult<T>;
+        try {
+          result = syncIt.next();
+        } catch (error) {
+          this.finish();
+          return Promise.reject(error);
+        }
+        if (result.done) {
+          this.finish();
+          return Promise.resolve(DONE);
+        }
+        this.counters.passed++;
+        return Promise.resolve(result);
+      }
+      return this.track(this.asyncIt!.next().then(this.onPulled, this.onPullError));
+    }
+    return this.track(this.step(undefined));
+  };
+
+  private readonly onPulled = (
+    result: IteratorResult<T>,
+  ): IteratorResult<T> | Promise<IteratorResult<T>> => {
+    if (result.done) {
+      this.finish();
+      return DONE;
+    }
+    if (this.breaker.state === 'closed' && !this.finished) {
+      this.counters.passed++;
+      return result;
+    }
+    return this.step({ value: result.value });
+  };
+
+  private readonly onPullError = (error: unknown): never => {
+    this.finish();
+    throw error;
+  };
+
+  private track(promise: Promise<IteratorResult<T>>): Promise<IteratorResult<T>> {
+    this.tail = promise;
+    const clear = (): void => {
+      if (this.tail === promise) this.tail = undefined;
+    };
+    promise.then(clear, clear);
+    return promise;
+  }
+
+  /** The slow path: wait until the breaker admits, then pull (or pass the held item). */
+  private async step(held: { value: T } | undefined): Promise<IteratorResult<T>> {
+    const breaker = this.breaker;
+    for (;;) {
+      if (this.finished) {
+        if (held) this.counters.discarded++;
+        return DONE;
+      }
+      if (this.signal?.aborted) {
+        if (held) this.counters.discarded++;
+        return this.abortNow();
+      }
+      const state = breaker.state;
+      if (state === 'closed') {
+        if (held) return this.emit(held.value);
+        const result = await this.pull();
+        if (result.done) return DONE;
+        if (breaker.state === 'closed') return this.emit(result.value);
+        held = { value: result.value };
+      } else if (state === 'half-open') {
+        const generation = breaker.reserveTrial();
+        if (generation === undefined) {
+          await this.wait(breaker.halfOpenDeadline);
+          continue;
+        }
+        if (held) return this.emit(held.value);
+        const result = await this.pull();
+        if (result.done) {
+          breaker.cancelReservation(generation);
+          return DONE;
+        }
+        // The reservation still holds when the episode is the same one.
+        if (breaker.generation === generation) return this.emit(result.value);
+        held = { value: result.value };
+      } else if (state === 'open') {
+        await this.wait(breaker.openUntil);
+      } else if (this.config.whenIsolated === 'throw') {
+        if (held) this.counters.discarded++;
+        await this.close();
+        throw this.isolatedError();
+      } else {
+        await this.wait(undefined);
+      }
+    }
+  }
+
+  /** The breaker's own refusal, which carries the fatal error as `cause`. */
+  private isolatedError(): unknown {
+    try {
+      this.breaker.acquire().release();
+    } catch (error) {
+      return error;
+    }
+    return new CircuitIsolatedError();
+  }
+
+  private emit(value: T): IteratorResult<T> {
+    if (this.finished) {
+      this.counters.discarded++;
+      return DONE;
+    }
+    this.counters.passed++;
+    return { done: false, value };
+  }
+
+  private async pull(): Promise<IteratorResult<T>> {
+    let result: IteratorResult<T>;
+    try {
+      result = this.syncIt !== undefined ? this.syncIt.next() : await this.asyncIt!.next();
+    } catch (error) {
+      this.finish();
+      throw error;
+    }
+    if (result.done) this.finish();
+    return result;
+  }
+
+  /** Waits until `until` (breaker clock time), an admission change, `return()` or an abort. */
+  private wait(until: number | undefined): Promise<void> {
+    const clock = this.breaker.clock;
+    const startedAt = clock.now();
+    this.counters.waits++;
+    return new Promise<void>((resolve) => {
+      const timer = new AbortController();
+      let settled = false;
+      const done = (): void => {
+        if (settled) return;
+        settled = true;
+        timer.abort();
+        disposeAdmission();
+        this.wake = undefined;
+        this.counters.waitMs += clock.now() - startedAt;
+        resolve();
+      };
+      const disposeAdmission = this.breaker.onAdmissionChange(done);
+      this.wake = done;
+      if (until !== undefined) {
+        clock.sleep(Math.max(0, until - startedAt), timer.signal).then(done, () => {});
+      }
+    });
+  }
+
+  private async abortNow(): Promise<never> {
+    const reason = this.signal?.reason;
+    await this.close();
+    throw new AbortedError(reason);
+  }
+
+  /** Marks the run finished without touching the source (it ended or failed by itself). */
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.disposeSignals();
+    this.wake?.();
+  }
+
+  /** Finishes the run and returns the source. */
+  private async close(): Promise<void> {
+    if (this.finished) return;
+    this.finish();
+    if (this.syncIt !== undefined) this.syncIt.return?.();
+    else await this.asyncIt!.return?.();
+  }
+
+  async return(value?: unknown): Promise<IteratorResult<T>> {
+    await this.close();
+    return { done: true, value: value as T };
+  }
+}

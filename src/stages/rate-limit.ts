@@ -1,0 +1,239 @@
+import { AbortedError } from '../errors.js';
+import { type Clock, systemClock } from '../internal/clock.js';
+import { onAbort } from '../internal/signal.js';
+import {
+  type RateLimiter,
+  type RateLimiterOptions,
+  type RateLimiterStats,
+  rateLimiter,
+} from '../rate/rate-limiter.js';
+import { isAsyncSource, type Source, type Stage, type StageContext } from '../stage.js';
+
+/** Counters of a {@link rateLimit} stage, summed over every run. */
+export interface RateLimitStats {
+  /** Items passed downstream. */
+  passed: number;
+  /** Items that had to wait for a token. */
+  delayed: number;
+  /** Total milliseconds items waited for tokens (the producer waited meanwhile). */
+  waitMs: number;
+  /** Items pulled but not passed because the consumer stopped or the run aborted. */
+  discarded: number;
+  /** The shared limiter's counters. */
+  limiter: RateLimiterStats;
+}
+
+/** The stage {@link rateLimit} returns. */
+export interface RateLimitStage<T> extends Stage<T, T> {
+  (source: Source<T>, context?: StageContext): AsyncIterableIterator<T>;
+  /** The token bucket (shared by every run of this stage and by `wrap`). */
+  readonly limiter: RateLimiter;
+  /** Wraps a function so its calls take tokens from the same bucket as the stage. */
+  wrap<A extends unknown[], R>(
+    fn: (...args: A) => R | PromiseLike<R>,
+  ): (...args: A) => Promise<Awaited<R>>;
+  stats(): RateLimitStats;
+}
+
+interface Counters {
+  passed: number;
+  delayed: number;
+  waitMs: number;
+  discarded: number;
+}
+
+function isLimiter(value: unknown): value is RateLimiter {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as RateLimiter).acquire === 'function' &&
+    typeof (value as RateLimiter).tryAcquire === 'function'
+  );
+}
+
+/**
+ * A lossless rate limit as a pass-through stage: a token bucket of `rate` tokens per
+ * `interval` ms holding up to `burst` (default 1). Each item takes one token when it is
+ * passed downstream; when none is left the item waits (and the stage stops pulling, so the
+ * producer waits). It delays, never drops; order is preserved.
+ *
+ * **Bound (exact under an injected clock):** in any closed time window of length `w` ms the
+ * stage passes at most `burst + floor(rate × w / interval)` items; with `w = interval` that is
+ * `burst + rate`. To respect a provider rule of "at most N calls in any P ms", choose
+ * `rate + burst ≤ N` with `interval = P`.
+ *
+ * Pass a {@link RateLimiter} instead of options to share one bucket between stages and
+ * functions; `stage.wrap(fn)` (or `rateLimit.wrap(fn, options)`) limits plain function calls.
+ *
+ * - Early exit: stops waiting, returns its source, clears its timer.
+ * - Abort (`options.signal` or the `pipeline()` signal): the same, then rejects with an `AbortError`.
+ *
+ * @throws TypeError / RangeError at once for a bad option.
+ * @example
+ * ```ts
+ * // The provider bans more than 60 submits in 3 s: stay at 55.
+ * await pipeline(tasks, rateLimit({ rate: 50, interval: 3_000, burst: 5 }), submitAll);
+ * ```
+ */
+export function rateLimit<T>(options: RateLimiterOptions | RateLimiter): RateLimitStage<T> {
+  const limiter = isLimiter(options) ? options : rateLimiter(options);
+  const clock: Clock = isLimiter(options) ? systemClock : (options.clock ?? systemClock);
+  const signal = isLimiter(options) ? undefined : options.signal;
+  const counters: Counters = { passed: 0, delayed: 0, waitMs: 0, discarded: 0 };
+  const run = (source: Source<T>, context?: StageContext): AsyncIterableIterator<T> => {
+    if (source === null || source === undefined) {
+      throw new TypeError('rateLimit: expected the source to be an iterable or async iterable');
+    }
+    return new RateLimitIterator(source, limiter, clock, counters, signal, context?.signal);
+  };
+  return Object.assign(run, {
+    limiter,
+    wrap: <A extends unknown[], R>(fn: (...args: A) => R | PromiseLike<R>) => limiter.wrap(fn),
+    stats: (): RateLimitStats => ({ ...counters, limiter: limiter.stats() }),
+  });
+}
+
+/**
+ * Limits a function with a new token bucket: each call waits for a token first.
+ * The same as `rateLimiter(options).wrap(fn)`.
+ */
+rateLimit.wrap = <A extends unknown[], R>(
+  fn: (...args: A) => R | PromiseLike<R>,
+  options: RateLimiterOptions,
+): ((...args: A) => Promise<Awaited<R>>) => rateLimiter(options).wrap(fn);
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
+/** Protocol-direct iterator; when a token is free an item costs one bucket check. */
+class RateLimitIterator<T> implements AsyncIterableIterator<T> {
+  private readonly syncIt: Iterator<T> | undefined;
+  private readonly asyncIt: AsyncIterator<T> | undefined;
+  /** Aborted by `return()` and by either abort signal: cancels a pending token wait. */
+  private readonly stop = new AbortController();
+  private readonly disposers: (() => void)[] = [];
+  private finished = false;
+  private tail: Promise<IteratorResult<T>> | undefined;
+
+  constructor(
+    source: Source<T>,
+    private readonly limiter: RateLimiter,
+    private readonly clock: Clock,
+    private readonly counters: Counters,
+    ...signals: (AbortSignal | undefined)[]
+  ) {
+    if (isAsyncSource(source)) this.asyncIt = source[Symbol.asyncIterator]();
+    else this.syncIt = source[Symbol.iterator]();
+    for (const signal of signals) {
+      if (signal)
+        this.disposers.push(
+          onAbort(signal, () => this.stop.abort(new AbortedError(signal.reason))),
+        );
+    }
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    if (this.tail !== undefined) return this.track(this.tail.then(this.nextNow, this.nextNow));
+    return this.nextNow();
+  }
+
+  private readonly nextNow = (): Promise<IteratorResult<T>> => {
+    if (this.finished) return Promise.resolve(DONE);
+    if (this.stop.signal.aborted) return this.track(this.abortNow());
+    const syncIt = this.syncIt;
+    if (syncIt === undefined) {
+      return this.track(this.asyncIt!.next().then(this.onPulled, this.onPullError));
+    }
+    let result: IteratorResult<T>;
+    try {
+      result = syncIt.next();
+    } catch (error) {
+      this.finish();
+      return Promise.reject(error);
+    }
+    const out = this.onPulled(result);
+    return out instanceof Promise ? this.track(out) : Promise.resolve(out);
+  };
+
+  private readonly onPulled = (
+    result: IteratorResult<T>,
+  ): IteratorResult<T> | Promise<IteratorResult<T>> => {
+    if (result.done) {
+      this.finish();
+      return DONE;
+    }
+    if (this.finished) {
+      this.counters.discarded++;
+      return DONE;
+    }
+    if (this.limiter.tryAcquire()) {
+      this.counters.passed++;
+      return result;
+    }
+    return this.waitAndPass(result);
+  };
+
+  private readonly onPullError = (error: unknown): never => {
+    this.finish();
+    throw error;
+  };
+
+  private async waitAndPass(result: IteratorResult<T>): Promise<IteratorResult<T>> {
+    this.counters.delayed++;
+    const startedAt = this.clock.now();
+    try {
+      await this.limiter.acquire({ signal: this.stop.signal });
+    } catch (error) {
+      this.counters.discarded++;
+      if (this.finished) return DONE; // return() while waiting
+      if (this.stop.signal.aborted) return this.abortNow();
+      await this.close();
+      throw error; // the shared limiter's own signal aborted
+    } finally {
+      this.counters.waitMs += this.clock.now() - startedAt;
+    }
+    if (this.finished) {
+      this.counters.discarded++;
+      return DONE;
+    }
+    this.counters.passed++;
+    return result;
+  }
+
+  private track(promise: Promise<IteratorResult<T>>): Promise<IteratorResult<T>> {
+    this.tail = promise;
+    const clear = (): void => {
+      if (this.tail === promise) this.tail = undefined;
+    };
+    promise.then(clear, clear);
+    return promise;
+  }
+
+  private async abortNow(): Promise<never> {
+    const reason = this.stop.signal.reason;
+    await this.close();
+    throw reason instanceof AbortedError ? reason : new AbortedError(reason);
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    for (const dispose of this.disposers.splice(0)) dispose();
+  }
+
+  private async close(): Promise<void> {
+    if (this.finished) return;
+    this.finish();
+    this.stop.abort();
+    if (this.syncIt !== undefined) this.syncIt.return?.();
+    else await this.asyncIt!.return?.();
+  }
+
+  async return(value?: unknown): Promise<IteratorResult<T>> {
+    await this.close();
+    return { done: true, value: value as T };
+  }
+}
