@@ -1,22 +1,37 @@
 import { existsSync } from 'node:fs';
 import { defineConfig } from 'tsup';
 
-// Entry points of the package; see `exports` in package.json.
-const entries: Record<string, string> = {
-  index: 'src/index.ts',
-  'testing/index': 'src/testing/index.ts',
-  'solver/index': 'src/solver/index.ts',
-  'mock/index': 'src/mock/index.ts',
-  'cli/main': 'src/cli/main.ts',
-};
+const present = (entries: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(Object.entries(entries).filter(([, file]) => existsSync(file)));
 
-export default defineConfig({
-  entry: Object.fromEntries(Object.entries(entries).filter(([, file]) => existsSync(file))),
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'node20',
-  splitting: true,
-  treeshake: true,
-});
+export default defineConfig([
+  {
+    // The library's entry points; see `exports` in package.json.
+    entry: present({
+      index: 'src/index.ts',
+      'testing/index': 'src/testing/index.ts',
+      'solver/index': 'src/solver/index.ts',
+      'mock/index': 'src/mock/index.ts',
+    }),
+    format: ['esm', 'cjs'],
+    dts: true,
+    clean: false,
+    sourcemap: true,
+    target: 'node20',
+    splitting: true,
+    treeshake: true,
+  },
+  {
+    // The `backpressure-kit` command: ESM only, not part of the importable API.
+    entry: present({
+      'cli/main': 'src/cli/main.ts',
+      'cli/demo-scenario': 'src/cli/demo-scenario.ts',
+    }),
+    format: ['esm'],
+    dts: false,
+    clean: false,
+    sourcemap: true,
+    target: 'node20',
+    splitting: true,
+  },
+]);

@@ -1,0 +1,37 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * Every example in the README and docs is a file in docs/examples/, included verbatim after an
+ * `<!-- example: docs/examples/NAME.ts -->` marker. This test keeps the copies identical and
+ * runs every example; `tsc` type-checks them (tsconfig includes docs/examples).
+ */
+const root = join(import.meta.dirname, '..', '..');
+const examplesDir = join(root, 'docs', 'examples');
+const examples = readdirSync(examplesDir).filter((f) => f.endsWith('.ts'));
+const markdown = [
+  'README.md',
+  ...readdirSync(join(root, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => join('docs', f)),
+];
+const marker = /<!-- example: (docs\/examples\/[\w.-]+\.ts) -->\s*```ts\n([\s\S]*?)```/g;
+
+describe('docs examples', () => {
+  for (const file of markdown) {
+    const text = readFileSync(join(root, file), 'utf8');
+    for (const match of text.matchAll(marker)) {
+      const [, examplePath, block] = match;
+      it(`${file} shows ${examplePath} verbatim`, () => {
+        expect(block).toBe(readFileSync(join(root, examplePath!), 'utf8'));
+      });
+    }
+  }
+
+  for (const example of examples) {
+    it(`docs/examples/${example} runs`, async () => {
+      await import(join(examplesDir, example));
+    });
+  }
+});
