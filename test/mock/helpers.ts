@@ -39,7 +39,7 @@ export function client(mock: MockSolver) {
       dispatcher: pool,
       method: encoding === 'query' ? 'GET' : 'POST',
       headers,
-      body,
+      ...(body === undefined ? {} : { body }),
     });
     return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
   }
