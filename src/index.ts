@@ -34,6 +34,34 @@ export { shed } from './stages/shed.js';
 
 // adaptiveMap and limits
 
+export type { AdaptiveLimitFunction, AdaptiveLimitOptions } from './limit/adaptive-limit.js';
+export { adaptiveLimit } from './limit/adaptive-limit.js';
+export type { AimdLimitOptions } from './limit/aimd-limit.js';
+export { aimdLimit } from './limit/aimd-limit.js';
+export { fixedLimit } from './limit/fixed-limit.js';
+export type { KneeDecision, KneeLimitOptions } from './limit/knee-limit.js';
+export { kneeLimit } from './limit/knee-limit.js';
+export type {
+  LimitAlgorithm,
+  LimitBounds,
+  LimitController,
+  LimitOutcome,
+  LimitSample,
+} from './limit/limit-algorithm.js';
+export { adaptiveMap } from './stages/adaptive-map.js';
+export type {
+  AdaptiveMapCallContext,
+  AdaptiveMapFn,
+  AdaptiveMapOptions,
+  AdaptiveMapOutcome,
+  AdaptiveMapStage,
+  AdaptiveMapStats,
+  LimitChangeListener,
+  SettledResult,
+} from './stages/adaptive-map-types.js';
+export { ItemFailedError } from './stages/item-failed-error.js';
+// (end of adaptiveMap and limits: a detached comment keeps each block its own sort chunk)
+
 // circuitBreaker, breakerGate, rateLimit, retry
 export type {
   BreakerPermit,

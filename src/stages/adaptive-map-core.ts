@@ -1,0 +1,106 @@
+import type { Clock } from '../internal/clock.js';
+import type { LimitController, LimitOutcome } from '../limit/limit-algorithm.js';
+import type {
+  AdaptiveMapFn,
+  AdaptiveMapOutcome,
+  AdaptiveMapStats,
+  LimitChangeListener,
+} from './adaptive-map-types.js';
+
+/** Validated options of one `adaptiveMap` stage. */
+export interface AdaptiveMapConfig<I, O> {
+  readonly fn: AdaptiveMapFn<I, O>;
+  readonly ordered: boolean;
+  readonly settle: boolean;
+  readonly classify: ((outcome: AdaptiveMapOutcome<O>) => LimitOutcome) | undefined;
+  readonly dropRetries: number;
+  readonly retryDelayMs: number;
+  readonly retryMaxDelayMs: number;
+  readonly random: () => number;
+  readonly signal: AbortSignal | undefined;
+  readonly clock: Clock;
+}
+
+/** A run of the stage that may be waiting for a free slot. */
+export interface SlotWaiter {
+  pump(): void;
+}
+
+const LATENCIES = 64;
+
+/**
+ * What every run of one stage shares: the limit controller, the in-flight count (so the limit
+ * holds across concurrent runs), the counters and the limit listeners.
+ */
+export class AdaptiveMapCore {
+  inFlight = 0;
+  started = 0;
+  succeeded = 0;
+  failed = 0;
+  dropped = 0;
+  retried = 0;
+  /** `Math.floor(controller.limit)`, cached: the admission check reads it per item. */
+  admitted: number;
+  private readonly listeners = new Set<LimitChangeListener>();
+  private readonly latencies = new Float64Array(LATENCIES);
+  private latencyCount = 0;
+  readonly runs: SlotWaiter[] = [];
+
+  constructor(readonly controller: LimitController) {
+    this.admitted = Math.floor(controller.limit);
+  }
+
+  /** Feeds one finished call to the controller (before `inFlight` is decremented). */
+  sample(latencyMs: number, outcome: LimitOutcome, now: number): void {
+    if (outcome === 'success') this.latencies[this.latencyCount++ % LATENCIES] = latencyMs;
+    const limit = Math.floor(
+      this.controller.onSample({ latencyMs, outcome, inFlight: this.inFlight, now }),
+    );
+    if (limit !== this.admitted) {
+      const previous = this.admitted;
+      this.admitted = limit;
+      for (const listener of this.listeners) {
+        try {
+          listener(limit, previous);
+        } catch {
+          // A listener's bug must not break the stage or lose items; listeners are observers.
+        }
+      }
+    }
+  }
+
+  /** Lets every waiting run take free slots (only needed with more than one run). */
+  wakeOthers(except: SlotWaiter): void {
+    if (this.runs.length < 2) return;
+    for (const run of this.runs) {
+      if (this.inFlight >= this.admitted) return;
+      if (run !== except) run.pump();
+    }
+  }
+
+  onLimitChange(listener: LimitChangeListener): () => void {
+    const entry: LimitChangeListener = (limit, previous) => listener(limit, previous);
+    this.listeners.add(entry);
+    return () => this.listeners.delete(entry);
+  }
+
+  stats(): AdaptiveMapStats {
+    const n = Math.min(this.latencyCount, LATENCIES);
+    let latencyP50Ms: number | undefined;
+    if (n > 0) {
+      const sorted = this.latencies.slice(0, n).sort();
+      latencyP50Ms = n % 2 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
+    }
+    return {
+      limit: this.admitted,
+      inFlight: this.inFlight,
+      started: this.started,
+      succeeded: this.succeeded,
+      failed: this.failed,
+      dropped: this.dropped,
+      retried: this.retried,
+      latencyP50Ms,
+      baselineMs: this.controller.baselineMs,
+    };
+  }
+}

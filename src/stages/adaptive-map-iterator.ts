@@ -1,0 +1,486 @@
+import { AbortedError } from '../errors.js';
+import { onAbort } from '../internal/signal.js';
+import type { LimitOutcome } from '../limit/limit-algorithm.js';
+import { isAsyncSource, type Source } from '../stage.js';
+import type { AdaptiveMapConfig, AdaptiveMapCore, SlotWaiter } from './adaptive-map-core.js';
+import type { AdaptiveMapCallContext } from './adaptive-map-types.js';
+import { ItemFailedError } from './item-failed-error.js';
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+/** Marker returned by `take()` when the consumer must get `this.deliverError`. */
+const ERROR = Symbol('error');
+
+interface Slot<R> {
+  done: boolean;
+  value: R | undefined;
+}
+
+interface Waiter<R> {
+  resolve(result: IteratorResult<R>): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * One item on its way through the stage, and the context its calls receive. The per-call
+ * `AbortController` is created only when `fn` reads `signal`, so calls that never look at it
+ * cost no controller at all.
+ */
+class Call<I> implements AdaptiveMapCallContext {
+  attempts = 0;
+  startedAt = 0;
+  controller: AbortController | undefined = undefined;
+
+  constructor(
+    private readonly run: AdaptiveMapIterator<I, unknown, unknown>,
+    readonly item: I,
+    readonly slot: Slot<unknown> | undefined,
+  ) {}
+
+  get signal(): AbortSignal {
+    let controller = this.controller;
+    if (!controller) {
+      controller = this.controller = new AbortController();
+      this.run.track(this, controller);
+    }
+    return controller.signal;
+  }
+}
+
+/**
+ * One run of an `adaptiveMap` stage over one source: a protocol-direct async iterator (no
+ * async generator), which pulls from the source only while fewer than `floor(limit)` calls
+ * are in flight and fewer than `floor(limit)` finished results wait for the consumer.
+ */
+export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, SlotWaiter {
+  private readonly syncSource: Iterator<I> | undefined;
+  private readonly asyncSource: AsyncIterator<I> | undefined;
+  private pulling = false;
+  private sourceDone = false;
+  private sourceError: { error: unknown } | undefined;
+  private stopped = false;
+  private stopReason: unknown;
+  private deliverError: unknown;
+  /** An error for the consumer: `immediate` ones (aborts) jump ahead of waiting results. */
+  private pending: { error: unknown; immediate: boolean } | undefined;
+  private ended = false;
+  private pumping = false;
+  private repump = false;
+  private readonly waiters: Waiter<R>[] = [];
+  private out: R[] = [];
+  private outHead = 0;
+  private readonly window: Slot<R>[] = [];
+  private ready = 0;
+  private inFlight = 0;
+  private retryWaiting = 0;
+  private readonly retryQueue: Call<I>[] = [];
+  private readonly live = new Set<Call<I>>();
+  private runController: AbortController | undefined;
+  private disposeAbort: () => void = noop;
+  private returned: Promise<unknown> | undefined;
+
+  constructor(
+    source: Source<I>,
+    private readonly config: AdaptiveMapConfig<I, O>,
+    private readonly core: AdaptiveMapCore,
+    contextSignal: AbortSignal | undefined,
+  ) {
+    if (isAsyncSource(source)) this.asyncSource = source[Symbol.asyncIterator]();
+    else this.syncSource = source[Symbol.iterator]();
+    const disposeOptions = onAbort(config.signal, () => this.abort(config.signal?.reason));
+    const disposeContext =
+      contextSignal && contextSignal !== config.signal
+        ? onAbort(contextSignal, () => this.abort(contextSignal.reason))
+        : noop;
+    const dispose = () => {
+      disposeOptions();
+      disposeContext();
+    };
+    // An already-aborted signal ended the run inside onAbort(), before this line.
+    if (this.ended) dispose();
+    else this.disposeAbort = dispose;
+    if (!this.stopped) core.runs.push(this);
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<R>> {
+    if (this.waiters.length === 0) {
+      const result = this.take();
+      if (result === ERROR) return Promise.reject(this.deliverError);
+      if (result !== undefined) {
+        if (!result.done) this.pump();
+        return Promise.resolve(result);
+      }
+    }
+    return new Promise<IteratorResult<R>>((resolve, reject) => {
+      this.waiters.push({ resolve, reject });
+      this.pump();
+      this.settleWaiters();
+    });
+  }
+
+  return(): Promise<IteratorResult<R>> {
+    this.pending = undefined;
+    this.stop(new AbortedError('The consumer stopped reading'));
+    this.end();
+    for (const waiter of this.waiters.splice(0)) waiter.resolve(DONE);
+    return this.closeSource().then(() => DONE);
+  }
+
+  /** Registers a call's lazily created controller, aborting it at once if the run stopped. */
+  track(call: Call<I>, controller: AbortController): void {
+    if (this.stopped) controller.abort(this.stopReason);
+    else this.live.add(call);
+  }
+
+  /** Starts calls while there is room: retries first, then new items from the source. */
+  pump(): void {
+    if (this.pumping) {
+      this.repump = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.repump = false;
+        this.fill();
+      } while (this.repump);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private fill(): void {
+    const core = this.core;
+    while (!this.stopped && core.inFlight < core.admitted) {
+      const retry = this.retryQueue.shift();
+      if (retry) {
+        this.start(retry);
+        continue;
+      }
+      if (this.sourceDone || this.pulling) return;
+      // Items sleeping before a retry hold their place: no new work while they wait.
+      if (core.inFlight + this.retryWaiting >= core.admitted) return;
+      if (this.ready >= Math.max(core.admitted, 1)) return;
+      const source = this.syncSource;
+      if (source) {
+        let result: IteratorResult<I>;
+        try {
+          result = source.next();
+        } catch (error) {
+          this.sourceFailed(error);
+          return;
+        }
+        if (result.done) {
+          this.sourceDone = true;
+          return;
+        }
+        this.start(this.newCall(result.value));
+      } else {
+        this.pulling = true;
+        (this.asyncSource as AsyncIterator<I>).next().then(this.onPulled, this.onPullFailed);
+        return;
+      }
+    }
+  }
+
+  private readonly onPulled = (result: IteratorResult<I>): void => {
+    this.pulling = false;
+    if (this.stopped) return; // pulled after an early exit or abort: the stream has ended
+    if (result.done) this.sourceDone = true;
+    else this.start(this.newCall(result.value));
+    this.pump();
+    this.settleWaiters();
+  };
+
+  private readonly onPullFailed = (error: unknown): void => {
+    this.pulling = false;
+    if (!this.stopped) this.sourceFailed(error);
+  };
+
+  private sourceFailed(error: unknown): void {
+    // In-flight calls still finish and are delivered; the error follows them.
+    this.sourceDone = true;
+    this.sourceError = { error };
+    this.settleWaiters();
+  }
+
+  private newCall(item: I): Call<I> {
+    let slot: Slot<R> | undefined;
+    if (this.config.ordered) {
+      slot = { done: false, value: undefined };
+      this.window.push(slot);
+    }
+    return new Call<I>(
+      this as AdaptiveMapIterator<I, unknown, unknown>,
+      item,
+      slot as Slot<unknown> | undefined,
+    );
+  }
+
+  private start(call: Call<I>): void {
+    const core = this.core;
+    core.inFlight++;
+    core.started++;
+    this.inFlight++;
+    call.attempts++;
+    call.controller = undefined;
+    call.startedAt = this.config.clock.now();
+    let result: O | Promise<O>;
+    try {
+      result = this.config.fn(call.item, call);
+    } catch (error) {
+      this.complete(call, false, error);
+      return;
+    }
+    if (
+      result !== null &&
+      (typeof result === 'object' || typeof result === 'function') &&
+      typeof (result as Promise<O>).then === 'function'
+    ) {
+      (result as Promise<O>).then(
+        (value) => this.complete(call, true, value),
+        (error: unknown) => this.complete(call, false, error),
+      );
+    } else {
+      this.complete(call, true, result);
+    }
+  }
+
+  private complete(call: Call<I>, ok: boolean, outcomeValue: unknown): void {
+    const core = this.core;
+    if (call.controller) this.live.delete(call);
+    if (this.stopped) {
+      // Aborted by us: not a signal about the service, and nobody waits for the result.
+      core.inFlight--;
+      this.inFlight--;
+      core.wakeOthers(this);
+      return;
+    }
+    const { config } = this;
+    const now = config.clock.now();
+    const latencyMs = now - call.startedAt;
+    let outcome: LimitOutcome;
+    if (config.classify) {
+      try {
+        outcome = config.classify(
+          ok ? { value: outcomeValue as O, latencyMs } : { error: outcomeValue, latencyMs },
+        );
+        if (
+          outcome !== 'success' &&
+          outcome !== 'drop' &&
+          outcome !== 'ignore' &&
+          outcome !== 'failure'
+        ) {
+          throw new TypeError(
+            `classify must return 'success', 'ignore', 'drop' or 'failure', got ${String(outcome)}`,
+          );
+        }
+      } catch (error) {
+        ok = false;
+        outcomeValue = error;
+        outcome = 'failure';
+      }
+    } else {
+      outcome = ok ? 'success' : 'failure';
+    }
+    core.sample(latencyMs, outcome, now);
+    core.inFlight--;
+    this.inFlight--;
+    if (outcome === 'drop') this.dropped(call, outcomeValue);
+    else if (ok && outcome !== 'failure') {
+      core.succeeded++;
+      this.deliver(
+        call,
+        (config.settle
+          ? { status: 'fulfilled', value: outcomeValue, item: call.item }
+          : outcomeValue) as R,
+      );
+    } else {
+      this.failed(
+        call,
+        ok ? new ItemFailedError(call.item, 'failure', call.attempts, outcomeValue) : outcomeValue,
+      );
+    }
+    this.pump();
+    core.wakeOthers(this);
+    this.settleWaiters();
+  }
+
+  private dropped(call: Call<I>, cause: unknown): void {
+    const { core, config } = this;
+    core.dropped++;
+    if (call.attempts > config.dropRetries) {
+      this.failed(call, new ItemFailedError(call.item, 'drop', call.attempts, cause));
+      return;
+    }
+    core.retried++;
+    this.retryWaiting++;
+    // Full jitter: the fewest calls of the jittered backoffs (resilience-anchors.md §4).
+    const cap = Math.min(config.retryMaxDelayMs, config.retryDelayMs * 2 ** (call.attempts - 1));
+    const delay = config.random() * cap;
+    config.clock.sleep(delay, this.runSignal()).then(
+      () => {
+        this.retryWaiting--;
+        if (this.stopped) return;
+        this.retryQueue.push(call);
+        this.pump();
+        this.settleWaiters();
+      },
+      () => {
+        this.retryWaiting--;
+      },
+    );
+  }
+
+  /** An item failed: a rejected record with `settle`, otherwise the end of the run. */
+  private failed(call: Call<I>, reason: unknown): void {
+    this.core.failed++;
+    if (this.config.settle) {
+      this.deliver(call, { status: 'rejected', reason, item: call.item } as R);
+      return;
+    }
+    const error =
+      reason instanceof ItemFailedError
+        ? reason
+        : new ItemFailedError(call.item, 'failure', call.attempts, reason);
+    // Results that finished before the failure are still delivered, then the error.
+    this.pending = { error, immediate: false };
+    this.stop(error);
+    void this.closeSource().catch(noop);
+  }
+
+  private deliver(call: Call<I>, result: R): void {
+    this.ready++;
+    const slot = call.slot as Slot<R> | undefined;
+    if (slot) {
+      slot.done = true;
+      slot.value = result;
+    } else {
+      this.out.push(result);
+    }
+  }
+
+  /**
+   * What the consumer gets now: a result, `ERROR` (then `deliverError` holds it), the end, or
+   * `undefined` when it has to wait.
+   */
+  private take(): IteratorResult<R> | typeof ERROR | undefined {
+    const pending = this.pending;
+    if (pending?.immediate) return this.raise(pending.error);
+    if (this.ready > 0) {
+      if (this.config.ordered) {
+        const head = this.window[0];
+        if (head?.done) {
+          this.window.shift();
+          this.ready--;
+          return { done: false, value: head.value as R };
+        }
+      } else {
+        const value = this.out[this.outHead]!;
+        this.out[this.outHead++] = undefined as R;
+        this.ready--;
+        if (this.outHead === this.out.length) {
+          this.out.length = 0;
+          this.outHead = 0;
+        } else if (this.outHead >= 1024) {
+          this.out = this.out.slice(this.outHead);
+          this.outHead = 0;
+        }
+        return { done: false, value };
+      }
+    }
+    if (pending) return this.raise(pending.error);
+    if (this.stopped) return DONE;
+    if (
+      this.sourceDone &&
+      this.inFlight === 0 &&
+      this.retryWaiting === 0 &&
+      this.retryQueue.length === 0 &&
+      this.ready === 0
+    ) {
+      const sourceError = this.sourceError;
+      this.stop(undefined);
+      this.end();
+      if (sourceError) return this.raise(sourceError.error);
+      return DONE;
+    }
+    return undefined;
+  }
+
+  private raise(error: unknown): typeof ERROR {
+    this.pending = undefined;
+    this.sourceError = undefined;
+    this.deliverError = error;
+    this.end();
+    return ERROR;
+  }
+
+  private settleWaiters(): void {
+    const waiters = this.waiters;
+    while (waiters.length > 0) {
+      const result = this.take();
+      if (result === undefined) return;
+      const waiter = waiters.shift()!;
+      if (result === ERROR) waiter.reject(this.deliverError);
+      else waiter.resolve(result);
+    }
+  }
+
+  private abort(reason: unknown): void {
+    if (this.ended) return;
+    const error = new AbortedError(reason);
+    this.pending = { error, immediate: true };
+    this.stop(reason);
+    void this.closeSource().catch(noop);
+    this.settleWaiters();
+  }
+
+  /** Stops pulling and retrying, and aborts every in-flight call's signal. Idempotent. */
+  private stop(reason: unknown): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.stopReason = reason;
+    this.retryQueue.length = 0;
+    for (const call of this.live) call.controller?.abort(reason);
+    this.live.clear();
+    this.runController?.abort(reason);
+    const runs = this.core.runs;
+    const index = runs.indexOf(this);
+    if (index >= 0) runs.splice(index, 1);
+  }
+
+  /** The consumer has seen (or given up on) the end: drop the abort listeners. */
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.disposeAbort();
+  }
+
+  private runSignal(): AbortSignal {
+    this.runController ??= new AbortController();
+    return this.runController.signal;
+  }
+
+  /** Calls `return()` on the source once, unless it finished by itself. */
+  private closeSource(): Promise<unknown> {
+    if (this.returned) return this.returned;
+    if (this.sourceDone) {
+      this.returned = Promise.resolve();
+    } else if (this.syncSource) {
+      try {
+        this.syncSource.return?.();
+        this.returned = Promise.resolve();
+      } catch (error) {
+        this.returned = Promise.reject(error);
+      }
+    } else {
+      this.returned = Promise.resolve(this.asyncSource?.return?.());
+    }
+    return this.returned;
+  }
+}
+
+function noop(): void {}

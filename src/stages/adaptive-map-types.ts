@@ -1,0 +1,95 @@
+/**
+ * Types of `adaptiveMap`. Only type imports, so every adaptive-map file can use them without
+ * import cycles.
+ */
+import type { Clock } from '../internal/clock.js';
+import type { LimitAlgorithm, LimitOutcome } from '../limit/limit-algorithm.js';
+import type { Source, Stage, StageContext } from '../stage.js';
+
+/** The per-call context `fn` receives: its own signal, aborted when the stage stops. */
+export interface AdaptiveMapCallContext {
+  readonly signal: AbortSignal;
+}
+
+/** The function `adaptiveMap` runs for each item. */
+export type AdaptiveMapFn<I, O> = (item: I, context: AdaptiveMapCallContext) => O | Promise<O>;
+
+/** What `classify` sees of one finished call: the error it threw, or the value it returned. */
+export interface AdaptiveMapOutcome<O> {
+  error?: unknown;
+  value?: O;
+  latencyMs: number;
+}
+
+/** A record yielded with `settle: true`. */
+export type SettledResult<I, O> =
+  | { status: 'fulfilled'; value: O; item: I }
+  | { status: 'rejected'; reason: unknown; item: I };
+
+/** Options of `adaptiveMap`. */
+export interface AdaptiveMapOptions<O> {
+  /** Lowest limit, an integer from 1 and up. @default 1 */
+  min?: number;
+  /** Highest limit, the hard ceiling (e.g. the account's threads); an integer ≥ `min`. @default 100 */
+  max?: number;
+  /** Starting limit, an integer in `[min, max]`. @default min(max, max(min, 4)) */
+  initial?: number;
+  /** How the limit moves. @default kneeLimit() (fixed when `min === max`) */
+  limit?: LimitAlgorithm;
+  /** Yield results in input order (head-of-line blocking) instead of as they finish. @default false */
+  ordered?: boolean;
+  /** Yield `{ status, value | reason, item }` records instead of throwing on a failure. @default false */
+  settle?: boolean;
+  /**
+   * Sorts a finished call into a {@link LimitOutcome}. @default value → `success`, error → `failure`.
+   * `drop` marks overload (no slot, 429, a client timeout): the limit backs off and the item is
+   * retried; `ignore` gives the limit no sample; `failure` fails the item.
+   */
+  classify?: (outcome: AdaptiveMapOutcome<O>) => LimitOutcome;
+  /** Retries of a dropped item before it fails, an integer from 0. @default 6 */
+  dropRetries?: number;
+  /** Base of the full-jitter backoff before a retry, in ms. @default 1000 */
+  retryDelayMs?: number;
+  /** Cap of the backoff before a retry, in ms. @default 30000 */
+  retryMaxDelayMs?: number;
+  /** Uniform random numbers in [0, 1) for the backoff jitter. @default Math.random */
+  random?: () => number;
+  /** Aborts every run of the stage. */
+  signal?: AbortSignal;
+  /** Clock for latencies and retry backoff. @default systemClock */
+  clock?: Clock;
+}
+
+/** A snapshot of an `adaptiveMap` stage (all of its runs). */
+export interface AdaptiveMapStats {
+  /** Calls admitted at once right now: `Math.floor` of the controller's limit. */
+  limit: number;
+  /** Calls in flight right now; never above `limit` when admitted. */
+  inFlight: number;
+  /** Calls started, retries included. */
+  started: number;
+  /** Items yielded as a result (outcome `success` or `ignore`). */
+  succeeded: number;
+  /** Items that failed (thrown or yielded as rejected records). */
+  failed: number;
+  /** Calls the service dropped (each was retried or, on exhaustion, failed its item). */
+  dropped: number;
+  /** Retries scheduled after a drop. */
+  retried: number;
+  /** Median latency of the last 64 successful calls, in ms. */
+  latencyP50Ms: number | undefined;
+  /** The controller's latency baseline, in ms, when it keeps one. */
+  baselineMs: number | undefined;
+}
+
+/** Called when the admitted limit (`stats().limit`) changes. */
+export type LimitChangeListener = (limit: number, previous: number) => void;
+
+/** The stage `adaptiveMap` returns: a `Stage<I, O>` with `stats()` and `onLimitChange()`. */
+export interface AdaptiveMapStage<I, O> extends Stage<I, O> {
+  (source: Source<I>, context?: StageContext): AsyncIterableIterator<O>;
+  /** A cheap snapshot of the limit and counters. */
+  stats(): AdaptiveMapStats;
+  /** Calls `listener` whenever the admitted limit changes; returns a disposer. */
+  onLimitChange(listener: LimitChangeListener): () => void;
+}
