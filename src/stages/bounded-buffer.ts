@@ -1,6 +1,7 @@
 import { AbortedError } from '../errors.js';
 import { type Clock, systemClock } from '../internal/clock.js';
 import { RingBuffer } from '../internal/ring-buffer.js';
+import { WaiterQueue } from '../internal/waiter-queue.js';
 import { onAbort } from '../internal/signal.js';
 import * as validate from '../internal/validate.js';
 import { isAsyncSource, type Source, type Stage, type StageContext } from '../stage.js';
@@ -53,10 +54,6 @@ interface Counters {
   producerWaitMs: number;
 }
 
-type Resolver<T> = {
-  resolve: (result: IteratorResult<T>) => void;
-  reject: (error: unknown) => void;
-};
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
@@ -144,7 +141,8 @@ function parseOptions(options: number | BoundedBufferOptions): BufferConfig {
 class AsyncBufferIterator<T> implements AsyncIterableIterator<T> {
   private readonly ring: RingBuffer<T>;
   private readonly iterator: AsyncIterator<T>;
-  private readonly waiters: Resolver<T>[] = [];
+  /** Consumers parked in `next()` while the ring is empty, oldest first. */
+  private readonly waiters = new WaiterQueue<T>();
   private disposeAbort: () => void = noop;
   private pumping = false;
   private finished = false; // the source is exhausted or failed
@@ -198,10 +196,9 @@ class AsyncBufferIterator<T> implements AsyncIterableIterator<T> {
       this.disposeAbort();
       return Promise.resolve(DONE);
     }
-    return new Promise<IteratorResult<T>>((resolve, reject) => {
-      this.waiters.push({ resolve, reject });
-      this.resumePump();
-    });
+    const parked = this.waiters.park();
+    this.resumePump();
+    return parked;
   }
 
   return(): Promise<IteratorResult<T>> {
@@ -240,10 +237,10 @@ class AsyncBufferIterator<T> implements AsyncIterableIterator<T> {
           return;
         }
         this.counters.received++;
-        const waiter = this.waiters.shift();
-        if (waiter) {
+        if (this.waiters.size > 0) {
+          // The hot path with a fast consumer: hand the source's own result straight over.
           this.counters.emitted++;
-          waiter.resolve({ done: false, value: result.value });
+          this.waiters.resolveOldest(result);
         } else {
           this.ring.push(result.value);
           const buffered = ++this.counters.buffered;
@@ -259,20 +256,18 @@ class AsyncBufferIterator<T> implements AsyncIterableIterator<T> {
 
   private finish(): void {
     this.finished = true;
-    const waiters = this.waiters.splice(0);
-    if (waiters.length > 0) this.disposeAbort();
-    for (const waiter of waiters) waiter.resolve(DONE);
+    if (this.waiters.size > 0) this.disposeAbort();
+    this.waiters.resolveAll(DONE);
   }
 
   private fail(error: unknown): void {
     this.finished = true;
-    if (this.waiters.length > 0) this.disposeAbort();
-    const waiter = this.waiters.shift();
-    if (waiter) {
+    if (this.waiters.size > 0) {
       // A consumer waits only when the ring is empty: every earlier item was delivered.
+      this.disposeAbort();
       this.stopped = true;
-      waiter.reject(error);
-      for (const other of this.waiters.splice(0)) other.resolve(DONE);
+      this.waiters.rejectOldest(error);
+      this.waiters.resolveAll(DONE);
     } else {
       this.failure = { error };
     }
@@ -282,10 +277,10 @@ class AsyncBufferIterator<T> implements AsyncIterableIterator<T> {
     if (this.stopped) return;
     const error = new AbortedError(reason);
     this.failure = undefined;
-    const waiters = this.waiters.splice(0);
+    const hadWaiters = this.waiters.size > 0;
+    if (hadWaiters) this.waiters.rejectAll(error);
     this.stop();
-    if (waiters.length > 0) for (const waiter of waiters) waiter.reject(error);
-    else this.failure = { error };
+    if (!hadWaiters) this.failure = { error };
     void this.closeSource().catch(noop);
   }
 
@@ -304,7 +299,7 @@ class AsyncBufferIterator<T> implements AsyncIterableIterator<T> {
       this.counters.producerWaitMs += this.config.clock.now() - this.blockedSince;
       this.blockedSince = -1;
     }
-    for (const waiter of this.waiters.splice(0)) waiter.resolve(DONE);
+    this.waiters.resolveAll(DONE);
   }
 
   /** Calls `return()` on the source once, unless the source already finished by itself. */
