@@ -89,7 +89,8 @@ export function ratioTable(
   for (const r of results) {
     const ratio = r.medianMs / base.medianMs;
     const target = options.targets?.[r.name];
-    const verdict = target === undefined ? '' : `<= ${target.toFixed(2)}x ${ratio <= target ? 'met' : 'MISSED'}`;
+    const verdict =
+      target === undefined ? '' : `<= ${target.toFixed(2)}x ${ratio <= target ? 'met' : 'MISSED'}`;
     lines.push(
       `| ${r.name} | ${perItem(r.medianMs).toFixed(1)} | ${perItem(r.p25Ms).toFixed(1)}-${perItem(r.p75Ms).toFixed(1)} | ${ratio.toFixed(2)}x | ${verdict} |`,
     );
@@ -111,7 +112,10 @@ export function freshConsumer(): (source: AsyncIterable<{ i: number }>) => Promi
   const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor as new (
     ...args: string[]
   ) => (source: AsyncIterable<{ i: number }>) => Promise<number>;
-  return new AsyncFunction('source', 'let sum = 0; for await (const x of source) sum += x.i; return sum;');
+  return new AsyncFunction(
+    'source',
+    'let sum = 0; for await (const x of source) sum += x.i; return sum;',
+  );
 }
 
 /** A sync generator of `n` small objects. */

@@ -30,7 +30,10 @@ async function* asyncGenPassThrough<T>(source: AsyncIterable<T>): AsyncGenerator
 }
 
 /** it-pushable used as a bounded buffer: the producer awaits `onEmpty()` when 50 are queued. */
-function itPushableBuffer(source: AsyncIterable<{ i: number }>, size: number): AsyncIterable<{ i: number }> {
+function itPushableBuffer(
+  source: AsyncIterable<{ i: number }>,
+  size: number,
+): AsyncIterable<{ i: number }> {
   const queue = pushable<{ i: number }>({ objectMode: true });
   void (async () => {
     for await (const x of source) {
@@ -47,7 +50,10 @@ let shedDrops = 0;
 const cases: BenchCase[] = [
   { name: 'A1 raw for await (sync generator)', run: () => freshConsumer()(syncItems(N) as never) },
   { name: 'raw for await (async generator)', run: () => freshConsumer()(asyncItems(N)) },
-  { name: 'async-generator pass-through', run: () => freshConsumer()(asyncGenPassThrough(asyncItems(N))) },
+  {
+    name: 'async-generator pass-through',
+    run: () => freshConsumer()(asyncGenPassThrough(asyncItems(N))),
+  },
   {
     name: 'Node pipeline(Readable.from, PassThrough hwm 50, Writable)',
     run: async () => {
@@ -70,9 +76,18 @@ const cases: BenchCase[] = [
     name: 'streaming-iterables buffer(50)',
     run: () => freshConsumer()(siBuffer(50, asyncItems(N)) as AsyncIterable<{ i: number }>),
   },
-  { name: 'it-pushable as a buffer of 50', run: () => freshConsumer()(itPushableBuffer(asyncItems(N), 50)) },
-  { name: 'boundedBuffer(50), async source', run: () => freshConsumer()(boundedBuffer<{ i: number }>(50)(asyncItems(N))) },
-  { name: 'boundedBuffer(50), sync source', run: () => freshConsumer()(boundedBuffer<{ i: number }>(50)(syncItems(N))) },
+  {
+    name: 'it-pushable as a buffer of 50',
+    run: () => freshConsumer()(itPushableBuffer(asyncItems(N), 50)),
+  },
+  {
+    name: 'boundedBuffer(50), async source',
+    run: () => freshConsumer()(boundedBuffer<{ i: number }>(50)(asyncItems(N))),
+  },
+  {
+    name: 'boundedBuffer(50), sync source',
+    run: () => freshConsumer()(boundedBuffer<{ i: number }>(50)(syncItems(N))),
+  },
   {
     name: 'shed(50), async source',
     run: async () => {
@@ -99,4 +114,6 @@ console.log(
   }),
 );
 console.log('');
-console.log(`shed(50) dropped ${shedDrops} items over all runs (the checksum would fail on any drop).`);
+console.log(
+  `shed(50) dropped ${shedDrops} items over all runs (the checksum would fail on any drop).`,
+);

@@ -1,0 +1,139 @@
+/**
+ * Memory: an async producer far faster than its consumer (the consumer waits one
+ * `setImmediate` turn per item), N = 1,000,000 items. Each variant runs in a fresh child
+ * process; retained heap is sampled after a forced gc every 50 ms.
+ *
+ *   node --expose-gc --import tsx bench/memory.ts [--n=1000000]
+ */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { boundedBuffer, shed } from '../src/index.js';
+import { machineLine, numberFlag } from './harness.js';
+
+type Variant = 'unbounded array queue' | 'boundedBuffer(50)' | 'shed(50)';
+const variants: Variant[] = ['unbounded array queue', 'boundedBuffer(50)', 'shed(50)'];
+
+interface Outcome {
+  variant: Variant;
+  consumed: number;
+  produced: number;
+  elapsedMs: number;
+  peakRetainedMb: number;
+  retainedAtDecilesMb: number[];
+}
+
+async function* producer(n: number): AsyncGenerator<{ i: number; payload: number[] }> {
+  for (let i = 0; i < n; i++) yield { i, payload: [i, i + 1] };
+}
+
+function unbounded<T>(source: AsyncIterable<T>): AsyncIterable<T> {
+  const queue: T[] = [];
+  let read = 0;
+  let ended = false;
+  let wake: (() => void) | undefined;
+  void (async () => {
+    for await (const x of source) {
+      queue.push(x);
+      wake?.();
+    }
+    ended = true;
+    wake?.();
+  })();
+  return {
+    async *[Symbol.asyncIterator]() {
+      for (;;) {
+        if (read < queue.length) {
+          const x = queue[read]!;
+          queue[read++] = undefined as T; // release what was consumed
+          yield x;
+        } else if (ended) return;
+        else await new Promise<void>((resolve) => (wake = resolve));
+      }
+    },
+  };
+}
+
+async function child(variant: Variant, n: number): Promise<Outcome> {
+  const gc = (globalThis as { gc?: () => void }).gc!;
+  const retained = (): number => {
+    gc();
+    return process.memoryUsage().heapUsed;
+  };
+  const base = retained();
+  let peak = base;
+  let produced = 0;
+  const counting = async function* () {
+    for await (const x of producer(n)) {
+      produced++;
+      yield x;
+    }
+  };
+  const source =
+    variant === 'unbounded array queue'
+      ? unbounded(counting())
+      : variant === 'boundedBuffer(50)'
+        ? boundedBuffer<{ i: number; payload: number[] }>(50)(counting())
+        : shed<{ i: number; payload: number[] }>(50)(counting());
+  const deciles: number[] = [];
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, retained());
+  }, 50);
+  const started = performance.now();
+  let consumed = 0;
+  for await (const _ of source) {
+    consumed++;
+    if (consumed % Math.max(1, Math.floor(n / 10)) === 0) deciles.push((retained() - base) / 1e6);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  clearInterval(sampler);
+  peak = Math.max(peak, retained());
+  return {
+    variant,
+    consumed,
+    produced,
+    elapsedMs: performance.now() - started,
+    peakRetainedMb: (peak - base) / 1e6,
+    retainedAtDecilesMb: deciles,
+  };
+}
+
+const N = numberFlag('n', 1_000_000);
+if (process.argv[2] === '--child') {
+  const outcome = await child(process.argv[3] as Variant, Number(process.argv[4]));
+  process.send?.(outcome);
+  process.disconnect?.();
+} else {
+  console.log(`memory, N = ${N.toLocaleString('en')}; ${machineLine()}`);
+  const outcomes: Outcome[] = [];
+  for (const variant of variants) {
+    const outcome = await new Promise<Outcome>((resolve, reject) => {
+      const proc = fork(fileURLToPath(import.meta.url), ['--child', variant, String(N)], {
+        execArgv: ['--expose-gc', '--import', 'tsx'],
+      });
+      let result: Outcome | undefined;
+      proc.on('message', (m: Outcome) => (result = m));
+      proc.on('error', reject);
+      proc.on('exit', (code) =>
+        result ? resolve(result) : reject(new Error(`${variant} exited ${code}`)),
+      );
+    });
+    outcomes.push(outcome);
+    console.log(`  ${variant}: done`);
+  }
+  console.log('');
+  console.log(
+    '| variant | produced | consumed | time | peak retained heap | retained at each 10% consumed (MB) |',
+  );
+  console.log('|---|---:|---:|---:|---:|---|');
+  for (const o of outcomes) {
+    console.log(
+      `| ${o.variant} | ${o.produced.toLocaleString('en')} | ${o.consumed.toLocaleString('en')} | ${(o.elapsedMs / 1000).toFixed(1)} s | ${o.peakRetainedMb.toFixed(1)} MB | ${o.retainedAtDecilesMb.map((m) => m.toFixed(1)).join(', ') || 'n/a (shed consumed too few items)'} |`,
+    );
+  }
+  const bounded = outcomes.filter((o) => o.variant !== 'unbounded array queue');
+  const worst = Math.max(...bounded.map((o) => o.peakRetainedMb));
+  console.log('');
+  console.log(
+    `target: heap growth under 5 MB through boundedBuffer and shed: ${worst < 5 ? 'met' : 'MISSED'} (worst ${worst.toFixed(1)} MB)`,
+  );
+}

@@ -1,0 +1,34 @@
+/**
+ * `npm run bench [-- name …]`: runs the benchmarks in bench/ one after another, each in its own
+ * process with `--expose-gc`. With no names, runs every top-level `bench/*.ts` except the
+ * harness and this runner.
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const skip = new Set(['harness.ts', 'run.ts']);
+const requested = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const flags = process.argv.slice(2).filter((a) => a.startsWith('--'));
+const all = readdirSync(here).filter((f) => f.endsWith('.ts') && !skip.has(f));
+const files =
+  requested.length > 0 ? requested.map((r) => (r.endsWith('.ts') ? r : `${r}.ts`)) : all;
+
+let failures = 0;
+for (const file of files) {
+  console.log(`\n=== bench/${file}`);
+  const result = spawnSync(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', join(here, file), ...flags],
+    {
+      stdio: 'inherit',
+    },
+  );
+  if (result.status !== 0) {
+    failures++;
+    console.log(`bench/${file} exited with ${result.status}`);
+  }
+}
+process.exitCode = failures > 0 ? 1 : 0;
