@@ -1,9 +1,9 @@
 import { AbortedError } from '../errors.js';
 import { type Clock, systemClock } from '../internal/clock.js';
 import { RingBuffer } from '../internal/ring-buffer.js';
-import { WaiterQueue } from '../internal/waiter-queue.js';
 import { onAbort } from '../internal/signal.js';
 import * as validate from '../internal/validate.js';
+import { WaiterQueue } from '../internal/waiter-queue.js';
 import { isAsyncSource, type Source, type Stage, type StageContext } from '../stage.js';
 
 /** Options of {@link boundedBuffer}. */
@@ -53,7 +53,6 @@ interface Counters {
   peakBuffered: number;
   producerWaitMs: number;
 }
-
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
