@@ -437,7 +437,9 @@ class SolverClient implements Solver {
     const remaining = deadline - this.#clock.now();
     const timeout = Math.min(this.#requestTimeout, remaining);
     this.#requests++;
-    const exact = remaining < this.#requestTimeout;
+    // undici's own timeouts tick about once a second: fine for 15 s, too coarse for a short
+    // limit or a deadline, which then get a precise timer of their own.
+    const exact = remaining < this.#requestTimeout || timeout <= 2_000;
     const reply = await this.#transport.post(
       endpoint,
       params,

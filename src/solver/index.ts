@@ -15,6 +15,16 @@ export type {
 export { createSolver } from './create-solver.js';
 export type { ProviderName, ProviderProfile } from './provider.js';
 export { providerNames, providers } from './provider.js';
+export { SolveRunError } from './solve-run-error.js';
+export type {
+  FailedRecord,
+  SolvedRecord,
+  SolveResult,
+  SolveStage,
+  SolveStageOptions,
+  SolveStageStats,
+} from './solve-stage.js';
+export { solveStage } from './solve-stage.js';
 export type {
   SolverErrorCode,
   SolverErrorDetails,
@@ -30,6 +40,7 @@ export {
   solverErrorCode,
   solverErrorKinds,
 } from './solver-error.js';
+export { solverFailureClass } from './solver-failure-class.js';
 export type {
   HCaptchaTask,
   ImageTask,

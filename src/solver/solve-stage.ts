@@ -1,0 +1,403 @@
+import type { CircuitBreaker, CircuitBreakerOptions } from '../breaker/breaker-types.js';
+import { circuitBreaker } from '../breaker/circuit-breaker.js';
+import { hasErrorCode, isAbortError } from '../errors.js';
+import { type Clock, systemClock } from '../internal/clock.js';
+import * as v from '../internal/validate.js';
+import type { LimitAlgorithm } from '../limit/limit-algorithm.js';
+import { type RateLimiter, type RateLimiterOptions, rateLimiter } from '../rate/rate-limiter.js';
+import { retry } from '../retry/retry.js';
+import { RetryExhaustedError } from '../retry/retry-exhausted-error.js';
+import type { Source, Stage, StageContext } from '../stage.js';
+import { adaptiveMap } from '../stages/adaptive-map.js';
+import { breakerGate } from '../stages/breaker-gate.js';
+import { ItemFailedError } from '../stages/item-failed-error.js';
+import type { Solution, Solver } from './create-solver.js';
+import { SolveRunError } from './solve-run-error.js';
+import { isSolverError, type SolverError, type SolverErrorKind } from './solver-error.js';
+import { solverFailureClass } from './solver-failure-class.js';
+import type { Task } from './task.js';
+
+/** A task the stage solved: the token is yielded the moment it arrives. */
+export interface SolvedRecord<T extends Task = Task> extends Solution {
+  readonly status: 'solved';
+  readonly task: T;
+  /** Calls to `solver.solve` for this task (1 unless retried or resubmitted). */
+  readonly attempts: number;
+}
+
+/** A task the stage gave up on, with the reason. The run goes on. */
+export interface FailedRecord<T extends Task = Task> {
+  readonly status: 'failed';
+  readonly task: T;
+  /** The last error: a classified `SolverError` (`InvalidTaskError`, `SolverTimeoutError`, …). */
+  readonly reason: SolverError;
+  /** `reason.kind`, for quick filtering. */
+  readonly kind: SolverErrorKind;
+  /** Calls to `solver.solve` for this task (1 unless retried or resubmitted). */
+  readonly attempts: number;
+}
+
+/** What {@link solveStage} yields: exactly one record per task. */
+export type SolveResult<T extends Task = Task> = SolvedRecord<T> | FailedRecord<T>;
+
+/** Options of {@link solveStage}. */
+export interface SolveStageOptions {
+  /** Most tasks in flight at once: set it to the account's threads. An integer from `min` up. @default 50 */
+  max?: number;
+  /** Fewest tasks in flight the limit may fall to. @default 1 */
+  min?: number;
+  /** Starting concurrency. @default min(max, 4) */
+  initial?: number;
+  /** How the concurrency limit moves. @default adaptiveMap's kneeLimit (fixed when min === max) */
+  limit?: LimitAlgorithm;
+  /**
+   * A breaker (shared with other code) or options for a new one. New ones default to
+   * `{ failureThreshold: 5, resetTimeout: 30_000, halfOpen: { deadlineMs: 300_000 },
+   * isFailure: solverFailureClass }`; give your own breaker `isFailure: solverFailureClass`.
+   */
+  breaker?: CircuitBreaker | CircuitBreakerOptions;
+  /**
+   * Token bucket on submits (each submit takes a token, resubmits and retries included), a
+   * shared `rateLimiter`, or `false` for none. @default { rate: 10, interval: 1000, burst: 5 }
+   * (2captcha bans more than 60 submits in 3 s)
+   */
+  rateLimit?: RateLimiterOptions | RateLimiter | false;
+  /** Resubmits of a task answered `unsolvable` (or past the solver's deadline). An integer from 0. @default 2 */
+  resubmitUnsolvable?: number;
+  /** Retries of a submit that failed `transient` (network, 5xx, HTML…). An integer from 0. @default 3 */
+  retries?: number;
+  /** Retries of a task answered `overload` or `rate-limited` before it fails. An integer from 0, or Infinity. @default 20 */
+  overloadRetries?: number;
+  /** Base of the jittered backoff between retries, in ms (a `retryAfter` may ask for longer). @default 1000 */
+  retryDelay?: number;
+  /** Cap of that backoff, in ms. @default 30 000 */
+  maxRetryDelay?: number;
+  /** Aborts every run of the stage. */
+  signal?: AbortSignal;
+  /** Clock for backoff, pauses, the breaker and the rate limit. @default systemClock */
+  clock?: Clock;
+  /** Random numbers in [0, 1) for jitter. @default Math.random */
+  random?: () => number;
+}
+
+/** Counters of a {@link solveStage}, over all its runs. */
+export interface SolveStageStats {
+  /** The concurrency limit now. */
+  readonly limit: number;
+  /** Tasks being solved now. */
+  readonly inFlight: number;
+  /** Submits made (`solver.solve` calls). */
+  readonly submits: number;
+  /** Retries after a transient failure. */
+  readonly retries: number;
+  /** Resubmits after an unsolvable answer. */
+  readonly resubmits: number;
+  /** Overload / rate-limited answers (each retried, or failed when out of retries). */
+  readonly overloads: number;
+  readonly solved: number;
+  readonly failed: number;
+  /** Failed records by kind. */
+  readonly failedByKind: Readonly<Partial<Record<SolverErrorKind, number>>>;
+  /** The breaker's state. */
+  readonly breaker: CircuitBreaker['state'];
+}
+
+/** The stage {@link solveStage} returns. */
+export interface SolveStage<T extends Task = Task> extends Stage<T, SolveResult<T>> {
+  (source: Source<T>, context?: StageContext): AsyncIterableIterator<SolveResult<T>>;
+  /** The breaker the stage gates on (reset it after fixing a fatal account problem). */
+  readonly breaker: CircuitBreaker;
+  stats(): SolveStageStats;
+}
+
+interface Entry<T> {
+  readonly task: T;
+  attempts: number;
+}
+
+function isBreaker(value: unknown): value is CircuitBreaker {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as CircuitBreaker).execute === 'function' &&
+    typeof (value as CircuitBreaker).acquire === 'function'
+  );
+}
+
+function isLimiter(value: unknown): value is RateLimiter {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as RateLimiter).acquire === 'function' &&
+    typeof (value as RateLimiter).tryAcquire === 'function'
+  );
+}
+
+/** The `SolverError` behind what `adaptiveMap` or `retry` wrapped around it. */
+function unwrap(error: unknown): unknown {
+  if (error instanceof ItemFailedError || error instanceof RetryExhaustedError) return error.cause;
+  return error;
+}
+
+/**
+ * The production pipeline in one stage: a rate limit on submits, a circuit-breaker gate, and
+ * an `adaptiveMap` whose classification follows the solver's error kinds:
+ *
+ * | kind | what the stage does |
+ * |---|---|
+ * | `overload` | congestion signal: the concurrency limit backs off; the task is retried (`overloadRetries`) |
+ * | `rate-limited` | the same, and every submit pauses for the answer's `retryAfter` |
+ * | `transient` | the submit is retried with jittered backoff (`retries`); counts toward opening the breaker |
+ * | `unsolvable` (or past the deadline) | resubmitted up to `resubmitUnsolvable` times, then a failed record |
+ * | `fatal-item` (bad task, expired id, …) | a failed record at once; the run goes on |
+ * | `fatal-account` (wrong key, no funds on 2captcha) | the breaker isolates, the run throws a `SolveRunError` |
+ *
+ * Every task yields exactly one record, `{ status: 'solved', token, … }` or
+ * `{ status: 'failed', reason, kind, … }`, in completion order, the moment it is ready (tokens
+ * expire in about two minutes). When the run stops early (`SolveRunError`: fatal account,
+ * closed solver, an error that is not a `SolverError`) the error lists the tasks without a
+ * record in `unfinished`. A transient failure of a submit whose answer was lost is retried as a
+ * new submit: the first task may still be solved (and charged) by the service.
+ *
+ * Early exit (`break`) and abort (`options.signal` or the `pipeline()` signal) stop pulling,
+ * abort every solve in flight, return the source and leave no timer; on abort the consumer
+ * gets an `AbortError`. The source's own error reaches the consumer unchanged.
+ *
+ * @throws `TypeError` / `RangeError` at once for a bad option.
+ * @example
+ * ```ts
+ * const solver = createSolver({ apiKey: process.env.CAPTCHAAI_KEY! });
+ * const solve = solveStage(solver, { max: 50 });
+ * for await (const result of solve(tasks)) {
+ *   if (result.status === 'solved') await submitForm(result.task, result.token);
+ *   else console.warn(result.task.id, result.kind, result.reason.message);
+ * }
+ * ```
+ */
+export function solveStage<T extends Task = Task>(
+  solver: Solver,
+  options: SolveStageOptions = {},
+): SolveStage<T> {
+  if (typeof solver !== 'object' || solver === null || typeof solver.solve !== 'function')
+    v.func('solver.solve', undefined);
+  const opts = v.object<SolveStageOptions>('options', options);
+  const clock = v.optional(opts.clock, systemClock, (x) => v.clock<Clock>('clock', x));
+  const random = v.optional(opts.random, Math.random, (x) => v.func<() => number>('random', x));
+  const signal = v.optional(opts.signal, undefined, (x) => v.signal('signal', x));
+  const min = v.optional(opts.min, 1, (x) => v.integer('min', x, { min: 1 }));
+  const max = v.optional(opts.max, Math.max(50, min), (x) => v.integer('max', x, { min }));
+  const resubmitUnsolvable = v.optional(opts.resubmitUnsolvable, 2, (x) =>
+    v.integer('resubmitUnsolvable', x, { min: 0 }),
+  );
+  const retries = v.optional(opts.retries, 3, (x) => v.integer('retries', x, { min: 0 }));
+  const overloadRetries = v.optional(opts.overloadRetries, 20, (x) =>
+    v.integer('overloadRetries', x, { min: 0, allowInfinity: true }),
+  );
+  const retryDelay = v.optional(opts.retryDelay, 1_000, (x) =>
+    v.number('retryDelay', x, { min: 0 }),
+  );
+  const maxRetryDelay = v.optional(opts.maxRetryDelay, Math.max(30_000, retryDelay), (x) =>
+    v.number('maxRetryDelay', x, { min: retryDelay }),
+  );
+  const breaker = isBreaker(opts.breaker)
+    ? opts.breaker
+    : circuitBreaker({
+        failureThreshold: 5,
+        resetTimeout: 30_000,
+        clock,
+        random,
+        isFailure: solverFailureClass,
+        ...v.optional(opts.breaker, {}, (x) => v.object<CircuitBreakerOptions>('breaker', x)),
+        halfOpen: { deadlineMs: 300_000, ...opts.breaker?.halfOpen },
+      });
+  const limiterOptions =
+    opts.rateLimit === undefined || opts.rateLimit === false || isLimiter(opts.rateLimit)
+      ? undefined
+      : v.object<RateLimiterOptions>('rateLimit', opts.rateLimit);
+  const limiter =
+    opts.rateLimit === false
+      ? undefined
+      : isLimiter(opts.rateLimit)
+        ? opts.rateLimit
+        : rateLimiter({ rate: 10, interval: 1_000, burst: 5, clock, ...limiterOptions });
+
+  const counters = {
+    submits: 0,
+    retries: 0,
+    resubmits: 0,
+    overloads: 0,
+    solved: 0,
+    failed: 0,
+    failedByKind: {} as Partial<Record<SolverErrorKind, number>>,
+  };
+  // A rate-limited answer pauses every submit of the stage until this clock time.
+  let pausedUntil = Number.NEGATIVE_INFINITY;
+
+  /** One submit: wait out a pause, take a token, solve under the breaker. */
+  const submit = async (entry: Entry<T>, callSignal: AbortSignal): Promise<Solution> => {
+    const pause = pausedUntil - clock.now();
+    if (pause > 0) await clock.sleep(pause, callSignal);
+    if (limiter) await limiter.acquire({ signal: callSignal });
+    entry.attempts++;
+    counters.submits++;
+    try {
+      return await breaker.execute(
+        ({ signal: s }) => solver.solve(entry.task, { signal: s ?? callSignal }),
+        { signal: callSignal },
+      );
+    } catch (error) {
+      if (isSolverError(error, 'overload', 'rate-limited')) {
+        counters.overloads++;
+        if (error.kind === 'rate-limited' && error.retryAfter !== undefined)
+          pausedUntil = Math.max(pausedUntil, clock.now() + error.retryAfter);
+      }
+      throw error;
+    }
+  };
+
+  /** Transient retries around a submit, and bounded resubmits of unsolvable tasks. */
+  const solveEntry = async (entry: Entry<T>, context: { signal: AbortSignal }) => {
+    for (let resubmits = 0; ; resubmits++) {
+      try {
+        return await retry(() => submit(entry, context.signal), {
+          attempts: retries + 1,
+          retryOn: (error) => isSolverError(error, 'transient'),
+          initialDelay: retryDelay,
+          maxDelay: maxRetryDelay,
+          onRetry: () => {
+            counters.retries++;
+          },
+          signal: context.signal,
+          clock,
+          random,
+        });
+      } catch (error) {
+        const cause = unwrap(error);
+        if (isSolverError(cause, 'unsolvable') && resubmits < resubmitUnsolvable) {
+          counters.resubmits++;
+          continue;
+        }
+        throw cause;
+      }
+    }
+  };
+
+  const map = adaptiveMap(solveEntry, {
+    min,
+    max,
+    ...(opts.initial === undefined ? {} : { initial: opts.initial }),
+    ...(opts.limit === undefined ? {} : { limit: opts.limit }),
+    settle: true,
+    classify: ({ error }) => {
+      if (error === undefined) return 'success';
+      if (isSolverError(error, 'overload', 'rate-limited')) return 'drop';
+      if (hasErrorCode(error, 'ERR_BPK_CIRCUIT_OPEN')) return 'drop';
+      return 'failure';
+    },
+    dropRetries: overloadRetries,
+    retryDelayMs: retryDelay,
+    retryMaxDelayMs: maxRetryDelay,
+    random,
+    clock,
+    ...(signal === undefined ? {} : { signal }),
+  });
+  const gate = breakerGate<Entry<T>>(breaker, {
+    whenIsolated: 'throw',
+    ...(signal === undefined ? {} : { signal }),
+  });
+
+  const run = (
+    source: Source<T>,
+    context?: StageContext,
+  ): AsyncIterableIterator<SolveResult<T>> => {
+    if (source === null || source === undefined)
+      throw new TypeError('solveStage: expected the source to be an iterable or async iterable');
+    return runStage(source, context?.signal);
+  };
+
+  async function* runStage(
+    source: Source<T>,
+    runSignal: AbortSignal | undefined,
+  ): AsyncGenerator<SolveResult<T>> {
+    const open = new Set<Entry<T>>();
+    let sourceError: { error: unknown } | undefined;
+    async function* accept(): AsyncGenerator<Entry<T>> {
+      try {
+        for await (const task of source) {
+          const entry: Entry<T> = { task, attempts: 0 };
+          open.add(entry);
+          yield entry;
+        }
+      } catch (error) {
+        sourceError = { error };
+        throw error;
+      }
+    }
+    const context = runSignal === undefined ? undefined : { signal: runSignal };
+    const flow = map(gate(accept(), context), context);
+    let stop: unknown;
+    let stopped = false;
+    try {
+      for await (const record of flow) {
+        const entry = record.item;
+        open.delete(entry);
+        if (record.status === 'fulfilled') {
+          counters.solved++;
+          yield { status: 'solved', task: entry.task, attempts: entry.attempts, ...record.value };
+          continue;
+        }
+        const reason = unwrap(record.reason);
+        if (!isSolverError(reason) || isAbortError(reason)) {
+          open.add(entry);
+          stop = reason;
+          stopped = true;
+          break;
+        }
+        counters.failed++;
+        counters.failedByKind[reason.kind] = (counters.failedByKind[reason.kind] ?? 0) + 1;
+        yield {
+          status: 'failed',
+          task: entry.task,
+          reason,
+          kind: reason.kind,
+          attempts: entry.attempts,
+        };
+        if (reason.kind === 'fatal-account') {
+          stop = reason;
+          stopped = true;
+          break;
+        }
+      }
+    } catch (error) {
+      if (isAbortError(error) || (sourceError !== undefined && error === sourceError.error))
+        throw error;
+      stop = error;
+      stopped = true;
+    }
+    if (stopped) {
+      throw new SolveRunError(
+        stop,
+        [...open].map((e) => e.task),
+      );
+    }
+  }
+
+  return Object.assign(run, {
+    breaker,
+    stats: (): SolveStageStats => {
+      const m = map.stats();
+      return {
+        limit: m.limit,
+        inFlight: m.inFlight,
+        submits: counters.submits,
+        retries: counters.retries,
+        resubmits: counters.resubmits,
+        overloads: counters.overloads,
+        solved: counters.solved,
+        failed: counters.failed,
+        failedByKind: { ...counters.failedByKind },
+        breaker: breaker.state,
+      };
+    },
+  });
+}

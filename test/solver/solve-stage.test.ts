@@ -1,0 +1,283 @@
+import { fc, test } from '@fast-check/vitest';
+import { describe, expect, it } from 'vitest';
+import { InvalidOptionTypeError } from '../../src/errors.js';
+import {
+  type FailedRecord,
+  type SolveResult,
+  SolveRunError,
+  type SolverErrorKind,
+  solveStage,
+  type Task,
+} from '../../src/solver/index.js';
+import { VirtualClock } from '../../src/testing/virtual-clock.js';
+import { fakeSolver, imageTasks, type Outcome } from './fake-solver.js';
+
+/** Consumes a stage run under a VirtualClock, firing timers until it settles. */
+async function collect<T>(
+  clock: VirtualClock,
+  iterable: AsyncIterable<T>,
+  onRecord?: (record: T, at: number) => void,
+): Promise<{ records: T[]; error: unknown }> {
+  const records: T[] = [];
+  let error: unknown;
+  let done = false;
+  const consume = (async () => {
+    try {
+      for await (const record of iterable) {
+        records.push(record);
+        onRecord?.(record, clock.now());
+      }
+    } catch (e) {
+      error = e;
+    } finally {
+      done = true;
+    }
+  })();
+  for (let i = 0; !done && i < 100_000; i++) {
+    const at = clock.nextTimerAt();
+    if (at === undefined) await new Promise((r) => setImmediate(r));
+    else await clock.advance(Math.max(0, at - clock.now()));
+  }
+  await consume;
+  return { records, error };
+}
+
+const ok = (ms = 1_000): Outcome => ({ ms });
+const fail = (kind: SolverErrorKind, ms = 100, retryAfter?: number): Outcome =>
+  retryAfter === undefined ? { ms, fail: kind } : { ms, fail: kind, retryAfter };
+
+function idsOf(records: SolveResult[]): unknown[] {
+  return records.map((r) => r.task.id).sort((a, b) => Number(a) - Number(b));
+}
+
+describe('solveStage', () => {
+  it('yields one solved record per task, as soon as each token arrives', async () => {
+    const clock = new VirtualClock();
+    const solver = fakeSolver(clock, (task) =>
+      ok(task.id === 0 ? 50_000 : 1_000 * Number(task.id)),
+    );
+    const stage = solveStage(solver, { clock, rateLimit: false, max: 10, initial: 10 });
+    const times: number[] = [];
+    const { records, error } = await collect(clock, stage(imageTasks(5)), (_, at) =>
+      times.push(at),
+    );
+    expect(error).toBeUndefined();
+    expect(records.map((r) => r.task.id)).toEqual([1, 2, 3, 4, 0]);
+    expect(times).toEqual([1_000, 2_000, 3_000, 4_000, 50_000]);
+    expect(records[0]).toMatchObject({ status: 'solved', token: 'token-1', attempts: 1, polls: 1 });
+    expect(stage.stats()).toMatchObject({ solved: 5, failed: 0, submits: 5, inFlight: 0 });
+  });
+
+  it('fatal-item: a failed record, the run goes on', async () => {
+    const clock = new VirtualClock();
+    const solver = fakeSolver(clock, (task) => (task.id === 1 ? fail('fatal-item') : ok()));
+    const stage = solveStage(solver, { clock, rateLimit: false });
+    const { records, error } = await collect(clock, stage(imageTasks(4)));
+    expect(error).toBeUndefined();
+    expect(idsOf(records)).toEqual([0, 1, 2, 3]);
+    const failed = records.find((r) => r.status === 'failed') as FailedRecord;
+    expect(failed).toMatchObject({ task: { id: 1 }, kind: 'fatal-item', attempts: 1 });
+    expect(failed.reason.kind).toBe('fatal-item');
+    expect(solver.calls.get(1)).toBe(1);
+  });
+
+  it('unsolvable: resubmitted resubmitUnsolvable times, then a failed record', async () => {
+    const clock = new VirtualClock();
+    const solver = fakeSolver(clock, (task, attempt) =>
+      task.id === 0 ? fail('unsolvable') : task.id === 1 && attempt < 3 ? fail('unsolvable') : ok(),
+    );
+    const stage = solveStage(solver, { clock, rateLimit: false, resubmitUnsolvable: 2 });
+    const { records } = await collect(clock, stage(imageTasks(3)));
+    const byId = new Map(records.map((r) => [r.task.id, r]));
+    expect(byId.get(0)).toMatchObject({ status: 'failed', kind: 'unsolvable', attempts: 3 });
+    expect(byId.get(1)).toMatchObject({ status: 'solved', attempts: 3 });
+    expect(byId.get(2)).toMatchObject({ status: 'solved', attempts: 1 });
+    expect(stage.stats().resubmits).toBe(4);
+  });
+
+  it('transient: retried with backoff (honouring retryAfter), bounded', async () => {
+    const clock = new VirtualClock();
+    const solver = fakeSolver(clock, (task, attempt) =>
+      task.id === 0
+        ? fail('transient', 10, 5_000)
+        : attempt === 1
+          ? fail('transient', 10, 5_000)
+          : ok(),
+    );
+    const stage = solveStage(solver, { clock, rateLimit: false, retries: 3 });
+    const { records } = await collect(clock, stage(imageTasks(2)));
+    const byId = new Map(records.map((r) => [r.task.id, r]));
+    expect(byId.get(0)).toMatchObject({ status: 'failed', kind: 'transient', attempts: 4 });
+    expect(byId.get(1)).toMatchObject({ status: 'solved', attempts: 2 });
+    const t0 = solver.callTimes;
+    expect(t0.length).toBe(6);
+    expect(stage.stats().retries).toBe(4);
+  });
+
+  it('overload: a drop that lowers the limit and is retried until solved', async () => {
+    const clock = new VirtualClock();
+    let busy = 0;
+    const solver = fakeSolver(clock, (_task, attempt) => {
+      busy++;
+      return attempt <= 2 ? fail('overload', 5) : ok(2_000);
+    });
+    const stage = solveStage(solver, { clock, rateLimit: false, max: 20, initial: 8 });
+    const limits: number[] = [];
+    const { records, error } = await collect(clock, stage(imageTasks(30)), () =>
+      limits.push(stage.stats().limit),
+    );
+    expect(error).toBeUndefined();
+    expect(records.every((r) => r.status === 'solved')).toBe(true);
+    expect(idsOf(records)).toEqual(imageTasks(30).map((t) => t.id));
+    expect(Math.min(...limits)).toBeLessThan(8);
+    expect(stage.stats().overloads).toBe(60);
+    expect(busy).toBe(90);
+  });
+
+  it('rate-limited: every submit pauses for retryAfter', async () => {
+    const clock = new VirtualClock();
+    const solver = fakeSolver(clock, (task, attempt) =>
+      task.id === 0 && attempt === 1 ? fail('rate-limited', 0, 60_000) : ok(10),
+    );
+    const stage = solveStage(solver, { clock, rateLimit: false, max: 1, initial: 1 });
+    const { records } = await collect(clock, stage(imageTasks(3)));
+    expect(records).toHaveLength(3);
+    // after the rate-limited answer at t=0, no submit before t=60 000
+    expect(solver.callTimes.slice(1).every((t) => t >= 60_000)).toBe(true);
+  });
+
+  it('fatal-account: a record for that task, the breaker isolates, the run throws naming the rest', async () => {
+    const clock = new VirtualClock();
+    const solver = fakeSolver(clock, (task) =>
+      task.id === 2 ? fail('fatal-account', 500) : ok(5_000),
+    );
+    const stage = solveStage(solver, { clock, rateLimit: false, initial: 4, max: 4 });
+    const { records, error } = await collect(clock, stage(imageTasks(20)));
+    expect(records).toEqual([
+      expect.objectContaining({
+        status: 'failed',
+        kind: 'fatal-account',
+        task: { type: 'image', body: 'AAAA', id: 2 },
+      }),
+    ]);
+    expect(error).toBeInstanceOf(SolveRunError);
+    const runError = error as SolveRunError;
+    expect(runError.code).toBe('ERR_BPK_SOLVER_RUN_STOPPED');
+    expect((runError.cause as { kind: string }).kind).toBe('fatal-account');
+    expect(runError.unfinished.map((t) => t.id).sort()).toEqual([0, 1, 3]);
+    expect(stage.breaker.state).toBe('isolated');
+    expect([...solver.calls.keys()].sort()).toEqual([0, 1, 2, 3]);
+    expect(solver.running.size).toBe(0);
+    // the next run stops at once without calling the solver
+    const again = await collect(clock, stage(imageTasks(3)));
+    expect(again.error).toBeInstanceOf(SolveRunError);
+    expect(solver.calls.size).toBe(4);
+  });
+
+  it('abort: AbortError, in-flight calls aborted, source closed', async () => {
+    const clock = new VirtualClock();
+    const solver = fakeSolver(clock, () => ok(60_000));
+    const controller = new AbortController();
+    let closed = false;
+    async function* source() {
+      try {
+        yield* imageTasks(10);
+      } finally {
+        closed = true;
+      }
+    }
+    const stage = solveStage(solver, { clock, rateLimit: false, initial: 3 });
+    const pending = collect(clock, stage(source(), { signal: controller.signal }));
+    while (solver.running.size < 3) await new Promise((r) => setImmediate(r));
+    controller.abort();
+    const { error } = await pending;
+    expect(error).toMatchObject({ name: 'AbortError' });
+    expect(closed).toBe(true);
+    expect(solver.running.size).toBe(0);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('the source error reaches the consumer unchanged', async () => {
+    const clock = new VirtualClock();
+    const solver = fakeSolver(clock, () => ok(10));
+    const boom = new Error('boom');
+    async function* source() {
+      yield* imageTasks(2);
+      throw boom;
+    }
+    const { error } = await collect(
+      clock,
+      solveStage(solver, { clock, rateLimit: false })(source()),
+    );
+    expect(error).toBe(boom);
+  });
+
+  it('rate limit on submits: no window admits more than the bucket allows', async () => {
+    const clock = new VirtualClock();
+    const solver = fakeSolver(clock, () => ok(100));
+    const stage = solveStage(solver, {
+      clock,
+      max: 50,
+      initial: 50,
+      rateLimit: { rate: 10, interval: 1_000, burst: 5 },
+    });
+    await collect(clock, stage(imageTasks(60)));
+    const times = solver.callTimes;
+    for (const start of times) {
+      const inWindow = times.filter((t) => t >= start && t < start + 3_000).length;
+      expect(inWindow).toBeLessThanOrEqual(5 + 30);
+    }
+  });
+
+  it('validates options', () => {
+    const clock = new VirtualClock();
+    const solver = fakeSolver(clock, () => ok());
+    expect(() => solveStage({} as never)).toThrow(InvalidOptionTypeError);
+    expect(() => solveStage(solver, { max: 0 })).toThrow(/`max`/);
+    expect(() => solveStage(solver, { resubmitUnsolvable: -1 })).toThrow(RangeError);
+    expect(() => solveStage(solver, { retries: 1.5 })).toThrow(/`retries`/);
+    expect(() => solveStage(solver, { rateLimit: 5 as never })).toThrow(TypeError);
+  });
+
+  const outcomeArb = fc.array(
+    fc.oneof(
+      fc.record({ ms: fc.integer({ min: 0, max: 5_000 }) }),
+      fc.record({
+        ms: fc.integer({ min: 0, max: 500 }),
+        fail: fc.constantFrom<SolverErrorKind>('fatal-item', 'unsolvable', 'transient', 'overload'),
+      }),
+    ),
+    { minLength: 1, maxLength: 6 },
+  );
+
+  test.prop(
+    [fc.array(outcomeArb, { minLength: 0, maxLength: 25 }), fc.integer({ min: 1, max: 8 })],
+    {
+      numRuns: 30,
+    },
+  )('every task yields exactly one record, whatever the answers', async (plans, initial) => {
+    const clock = new VirtualClock();
+    const solver = fakeSolver(clock, (task, attempt) => {
+      const plan = plans[Number(task.id)]!;
+      return plan[Math.min(attempt - 1, plan.length - 1)]!;
+    });
+    const stage = solveStage(solver, {
+      clock,
+      rateLimit: false,
+      initial,
+      max: 8,
+      retries: 2,
+      overloadRetries: 3,
+      resubmitUnsolvable: 1,
+    });
+    const tasks: Task[] = imageTasks(plans.length);
+    const { records, error } = await collect(clock, stage(tasks));
+    expect(error).toBeUndefined();
+    expect(idsOf(records)).toEqual(tasks.map((t) => t.id));
+    for (const r of records) {
+      expect(r.attempts).toBe(solver.calls.get(r.task.id));
+      if (r.status === 'failed') expect(r.reason.kind).toBe(r.kind);
+    }
+    expect(solver.peak).toBeLessThanOrEqual(8);
+  });
+});
