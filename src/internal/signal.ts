@@ -66,3 +66,33 @@ export function eitherSignal(
 }
 
 function noop(): void {}
+
+/**
+ * Calls `listener(reason)` once, when the first of `signals` aborts (at once if one already
+ * has); the same signal given twice is watched once. Returns a disposer that removes every
+ * listener. Stages use it for their own `signal` option and the one `pipeline()` passes.
+ */
+export function onAnyAbort(
+  signals: readonly (AbortSignal | undefined)[],
+  listener: (reason: unknown) => void,
+): () => void {
+  const disposers: (() => void)[] = [];
+  let fired = false;
+  const seen = new Set<AbortSignal>();
+  for (const signal of signals) {
+    if (!signal || seen.has(signal)) continue;
+    seen.add(signal);
+    disposers.push(
+      onAbort(signal, () => {
+        if (fired) return;
+        fired = true;
+        listener(signal.reason);
+      }),
+    );
+    if (fired) break;
+  }
+  return () => {
+    for (const dispose of disposers) dispose();
+    disposers.length = 0;
+  };
+}

@@ -1,7 +1,7 @@
 import { AbortedError } from '../errors.js';
 import { type Clock, systemClock } from '../internal/clock.js';
 import { RingBuffer } from '../internal/ring-buffer.js';
-import { onAbort } from '../internal/signal.js';
+import { onAnyAbort } from '../internal/signal.js';
 import * as validate from '../internal/validate.js';
 import { WaiterQueue } from '../internal/waiter-queue.js';
 import { isAsyncSource, type Source, type Stage, type StageContext } from '../stage.js';
@@ -158,16 +158,7 @@ class AsyncBufferIterator<T> implements AsyncIterableIterator<T> {
   ) {
     this.ring = new RingBuffer<T>(config.highWaterMark);
     this.iterator = source[Symbol.asyncIterator]();
-    const abort = (signal: AbortSignal) => () => this.abort(signal.reason);
-    const disposeOptions = onAbort(config.signal, abort(config.signal as AbortSignal));
-    const disposeContext =
-      contextSignal && contextSignal !== config.signal
-        ? onAbort(contextSignal, abort(contextSignal))
-        : noop;
-    this.disposeAbort = () => {
-      disposeOptions();
-      disposeContext();
-    };
+    this.disposeAbort = onAnyAbort([config.signal, contextSignal], (reason) => this.abort(reason));
   }
 
   [Symbol.asyncIterator](): this {
@@ -333,16 +324,7 @@ class SyncBufferIterator<T> implements AsyncIterableIterator<T> {
   ) {
     this.ring = new RingBuffer<T>(config.highWaterMark);
     this.iterator = source[Symbol.iterator]();
-    const abort = (signal: AbortSignal) => () => this.abort(signal.reason);
-    const disposeOptions = onAbort(config.signal, abort(config.signal as AbortSignal));
-    const disposeContext =
-      contextSignal && contextSignal !== config.signal
-        ? onAbort(contextSignal, abort(contextSignal))
-        : noop;
-    this.disposeAbort = () => {
-      disposeOptions();
-      disposeContext();
-    };
+    this.disposeAbort = onAnyAbort([config.signal, contextSignal], (reason) => this.abort(reason));
   }
 
   [Symbol.asyncIterator](): this {

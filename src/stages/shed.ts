@@ -4,7 +4,7 @@ import {
   InvalidOptionTypeError,
   PriorityError,
 } from '../errors.js';
-import { onAbort } from '../internal/signal.js';
+import { onAnyAbort } from '../internal/signal.js';
 import * as validate from '../internal/validate.js';
 import { yieldToEventLoop } from '../internal/yield.js';
 import { isAsyncSource, type Source, type Stage, type StageContext } from '../stage.js';
@@ -206,16 +206,7 @@ class ShedIterator<T> implements AsyncIterableIterator<T> {
     this.queue = new PriorityShedQueue<T>(config.capacity, config.order === 'priority');
     if (isAsyncSource(source)) this.asyncIterator = source[Symbol.asyncIterator]();
     else this.syncIterator = source[Symbol.iterator]();
-    const abort = (signal: AbortSignal) => () => this.abort(signal.reason);
-    const disposeOptions = onAbort(config.signal, abort(config.signal as AbortSignal));
-    const disposeContext =
-      contextSignal && contextSignal !== config.signal
-        ? onAbort(contextSignal, abort(contextSignal))
-        : noop;
-    this.disposeAbort = () => {
-      disposeOptions();
-      disposeContext();
-    };
+    this.disposeAbort = onAnyAbort([config.signal, contextSignal], (reason) => this.abort(reason));
   }
 
   [Symbol.asyncIterator](): this {
