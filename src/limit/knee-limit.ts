@@ -139,6 +139,7 @@ class KneeController implements LimitController {
   private blockOpenedAt = Number.NaN;
   private readonly blocks: Block[] = [];
   private base: LatencySummary | undefined;
+  private lastNow = 0;
 
   constructor(
     private readonly config: KneeConfig,
@@ -148,11 +149,12 @@ class KneeController implements LimitController {
   }
 
   get baselineMs(): number | undefined {
-    return this.base?.median;
+    return this.currentBaseline(this.lastNow)?.median;
   }
 
   onSample(sample: LimitSample): number {
     const { now, latencyMs, outcome } = sample;
+    this.lastNow = now;
     if (Number.isNaN(this.windowOpenedAt)) this.windowOpenedAt = now;
     if (outcome === 'drop') {
       this.windowDrops++;
@@ -268,9 +270,11 @@ class KneeController implements LimitController {
     if (Number.isNaN(this.blockOpenedAt)) this.blockOpenedAt = now;
     this.block[this.blockCount % RING] = latencyMs;
     this.blockCount++;
+    // The first block closes on count alone, so an early latency rise cannot leak into the
+    // baseline; later ones also last `windowMinMs`, which bounds their number at high rates.
     if (
       this.blockCount >= this.config.blockSamples &&
-      now - this.blockOpenedAt >= this.config.windowMinMs
+      (this.blocks.length === 0 || now - this.blockOpenedAt >= this.config.windowMinMs)
     ) {
       const summary = summarizeLatencies(this.block, Math.min(this.blockCount, RING));
       this.blocks.push({ at: now, summary });
