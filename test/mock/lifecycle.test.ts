@@ -7,9 +7,19 @@ describe('options', () => {
   const bad: [string, unknown, typeof TypeError | typeof RangeError, RegExp][] = [
     ['port', { port: -1 }, RangeError, /`port`.*from 0 to 65535/],
     ['port type', { port: '80' }, TypeError, /`port`/],
-    ['provider', { provider: 'anticaptcha' }, RangeError, /`provider` to be one of 'captchaai', '2captcha'/],
+    [
+      'provider',
+      { provider: 'anticaptcha' },
+      RangeError,
+      /`provider` to be one of 'captchaai', '2captcha'/,
+    ],
     ['timeScale 0', { timeScale: 0 }, RangeError, /`timeScale` to be a number above 0/],
-    ['unsolvableRate', { unsolvableRate: 1.5 }, RangeError, /`unsolvableRate`.*from 0 to 1, got 1.5/],
+    [
+      'unsolvableRate',
+      { unsolvableRate: 1.5 },
+      RangeError,
+      /`unsolvableRate`.*from 0 to 1, got 1.5/,
+    ],
     ['threads', { keys: { [KEY]: { threads: -1 } } }, RangeError, /`keys\[0\]\.threads`/],
     ['latency type', { latency: { image: 'slow' } }, TypeError, /`latency.image`/],
     ['latency task type', { latency: { recaptcha: 5 } }, RangeError, /`latency.recaptcha`/],
@@ -20,15 +30,30 @@ describe('options', () => {
       /`latency.p95`.*from 100 and up, got 50/,
     ],
     ['fault kind', { faults: [{ kind: 'explode' }] }, RangeError, /`faults\[0\]\.kind`/],
-    ['fault status', { faults: [{ kind: 'html-5xx', status: 404 }] }, RangeError, /`faults\[0\]\.status`/],
+    [
+      'fault status',
+      { faults: [{ kind: 'html-5xx', status: 404 }] },
+      RangeError,
+      /`faults\[0\]\.status`/,
+    ],
     [
       'fault rates over 1',
-      { faults: [{ kind: 'hang', rate: 0.6 }, { kind: 'reset', rate: 0.5, route: 'in' }] },
+      {
+        faults: [
+          { kind: 'hang', rate: 0.6 },
+          { kind: 'reset', rate: 0.5, route: 'in' },
+        ],
+      },
       RangeError,
       /add up to at most 1 for the faults on in\.php, got 1\.1/,
     ],
     ['script step', { script: { in: [''] } }, RangeError, /`script.in\[0\]`/],
-    ['script outcome', { script: { tasks: [{ outcome: 'maybe' }] } }, RangeError, /`script.tasks\[0\]\.outcome`/],
+    [
+      'script outcome',
+      { script: { tasks: [{ outcome: 'maybe' }] } },
+      RangeError,
+      /`script.tasks\[0\]\.outcome`/,
+    ],
     ['submitBurst without limit', { submitBurst: {} }, TypeError, /`submitBurst.limit`/],
     ['unknown option', { unsolvable: 0.2 }, RangeError, /`unsolvable` to be absent/],
     ['clock', { clock: {} }, TypeError, /`clock`/],
@@ -58,9 +83,9 @@ describe('options', () => {
   it('configure() validates the whole patch and changes nothing when it is bad', async () => {
     const mock = await startMockSolver({ keys: { [KEY]: { threads: 2 } }, latency: 0 });
     try {
-      expect(() =>
-        mock.configure({ keys: { [KEY]: { threads: 5 } }, unsolvableRate: 2 }),
-      ).toThrow(RangeError);
+      expect(() => mock.configure({ keys: { [KEY]: { threads: 5 } }, unsolvableRate: 2 })).toThrow(
+        RangeError,
+      );
       expect(mock.state().keys[KEY]?.threads).toBe(2);
       expect(() => mock.configure({ port: 1 } as never)).toThrow(/`patch.port` to be absent/);
       mock.configure({ keys: { [KEY]: null, ['b'.repeat(32)]: { threads: 1 } } });
