@@ -233,25 +233,38 @@ export function solveStage<T extends Task = Task>(
   // A rate-limited answer pauses every submit of the stage until this clock time.
   let pausedUntil = Number.NEGATIVE_INFINITY;
 
-  /** One submit: wait out a pause, take a token, solve under the breaker. */
+  /**
+   * One submit: wait out a rate-limited pause, then solve under the breaker, taking a rate
+   * token once admitted. While the breaker refuses (open, or half-open with every trial slot
+   * taken) the task waits for it instead of failing: the gate upstream holds new tasks the same way.
+   */
   const submit = async (entry: Entry<T>, callSignal: AbortSignal): Promise<Solution> => {
-    const pause = pausedUntil - clock.now();
-    if (pause > 0) await clock.sleep(pause, callSignal);
-    if (limiter) await limiter.acquire({ signal: callSignal });
-    entry.attempts++;
-    counters.submits++;
-    try {
-      return await breaker.execute(
-        ({ signal: s }) => solver.solve(entry.task, { signal: s ?? callSignal }),
-        { signal: callSignal },
-      );
-    } catch (error) {
-      if (isSolverError(error, 'overload', 'rate-limited')) {
-        counters.overloads++;
-        if (error.kind === 'rate-limited' && error.retryAfter !== undefined)
-          pausedUntil = Math.max(pausedUntil, clock.now() + error.retryAfter);
+    for (;;) {
+      const pause = pausedUntil - clock.now();
+      if (pause > 0) await clock.sleep(pause, callSignal);
+      try {
+        return await breaker.execute(
+          async ({ signal: s }) => {
+            if (limiter) await limiter.acquire({ signal: s ?? callSignal });
+            entry.attempts++;
+            counters.submits++;
+            return solver.solve(entry.task, { signal: s ?? callSignal });
+          },
+          { signal: callSignal },
+        );
+      } catch (error) {
+        if (hasErrorCode(error, 'ERR_BPK_CIRCUIT_OPEN')) {
+          const retryAfter = (error as { retryAfter?: number }).retryAfter ?? 0;
+          await clock.sleep(Math.max(retryAfter, retryDelay * (0.5 + random() / 2)), callSignal);
+          continue;
+        }
+        if (isSolverError(error, 'overload', 'rate-limited')) {
+          counters.overloads++;
+          if (error.kind === 'rate-limited' && error.retryAfter !== undefined)
+            pausedUntil = Math.max(pausedUntil, clock.now() + error.retryAfter);
+        }
+        throw error;
       }
-      throw error;
     }
   };
 
@@ -291,7 +304,6 @@ export function solveStage<T extends Task = Task>(
     classify: ({ error }) => {
       if (error === undefined) return 'success';
       if (isSolverError(error, 'overload', 'rate-limited')) return 'drop';
-      if (hasErrorCode(error, 'ERR_BPK_CIRCUIT_OPEN')) return 'drop';
       return 'failure';
     },
     dropRetries: overloadRetries,

@@ -136,7 +136,7 @@ export class Transport {
       const timedOut = expired?.signal.reason === deadlineReached;
       if (signal?.aborted && !timedOut) throw error;
       const reason = timedOut
-        ? 'the deadline'
+        ? 'the request timeout'
         : error instanceof TransportFailure
           ? error.what
           : describeFailure(error);

@@ -281,3 +281,54 @@ describe('solveStage', () => {
     expect(solver.peak).toBeLessThanOrEqual(8);
   });
 });
+
+describe('solveStage with fatal answers', () => {
+  const plan = fc.array(
+    fc.oneof(
+      fc.record({ ms: fc.integer({ min: 0, max: 3_000 }) }),
+      fc.record({
+        ms: fc.integer({ min: 0, max: 500 }),
+        fail: fc.constantFrom<SolverErrorKind>(
+          'fatal-item',
+          'transient',
+          'overload',
+          'fatal-account',
+        ),
+      }),
+    ),
+    { minLength: 1, maxLength: 4 },
+  );
+
+  test.prop([fc.array(plan, { minLength: 1, maxLength: 25 }), fc.integer({ min: 1, max: 8 })], {
+    numRuns: 40,
+  })(
+    'every accepted task is a record or listed unfinished, exactly once',
+    async (plans, initial) => {
+      const clock = new VirtualClock();
+      const solver = fakeSolver(clock, (task, attempt) => {
+        const p = plans[Number(task.id)]!;
+        return p[Math.min(attempt - 1, p.length - 1)]!;
+      });
+      const stage = solveStage(solver, {
+        clock,
+        rateLimit: false,
+        initial,
+        max: 8,
+        retries: 1,
+        overloadRetries: 2,
+      });
+      const { records, error } = await collect(clock, stage(imageTasks(plans.length)));
+      const ids = records.map((r) => r.task.id as number);
+      if (error !== undefined) {
+        expect(error).toBeInstanceOf(SolveRunError);
+        expect(records.some((r) => r.status === 'failed' && r.kind === 'fatal-account')).toBe(true);
+        ids.push(...(error as SolveRunError).unfinished.map((t) => t.id as number));
+      }
+      const sorted = [...ids].sort((a, b) => a - b);
+      // no duplicates, and the accepted tasks are a prefix of the source
+      expect(sorted).toEqual(sorted.map((_, i) => i));
+      if (error === undefined) expect(sorted).toHaveLength(plans.length);
+      expect(solver.running.size).toBe(0);
+    },
+  );
+});
