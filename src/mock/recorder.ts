@@ -5,6 +5,17 @@ const SAMPLE_LIMIT = 10_000;
 
 type Counts = Record<string, number>;
 
+/** Request parameters as `state().log` shows them: no key, values over 100 characters cut. */
+function publicParams(fields: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name in fields) {
+    if (name === 'key') continue;
+    const value = fields[name]!;
+    out[name] = value.length > 100 ? `${value.slice(0, 100)}…` : value;
+  }
+  return out;
+}
+
 function bump(counts: Counts, name: string): void {
   counts[name] = (counts[name] ?? 0) + 1;
 }
@@ -83,7 +94,7 @@ export class Recorder {
   /** Changes the log length, keeping the most recent records. */
   resize(logSize: number): void {
     if (logSize === this.logSize) return;
-    const kept = this.recentRequests().slice(-logSize || Number.POSITIVE_INFINITY);
+    const kept = this.rawRequests().slice(-logSize || Number.POSITIVE_INFINITY);
     this.logSize = logSize;
     this.log = new Array(logSize);
     this.logAt = 0;
@@ -91,11 +102,19 @@ export class Recorder {
     if (logSize > 0) for (const record of kept) this.request(record);
   }
 
-  recentRequests(): MockRequestRecord[] {
+  private rawRequests(): MockRequestRecord[] {
     const out: MockRequestRecord[] = [];
     const start = (this.logAt - this.logCount + this.logSize) % Math.max(1, this.logSize);
     for (let i = 0; i < this.logCount; i++) out.push(this.log[(start + i) % this.logSize]!);
     return out;
+  }
+
+  /** The log, oldest first, as copies whose `params` lack the key and have long values cut. */
+  recentRequests(): MockRequestRecord[] {
+    return this.rawRequests().map((record) => ({
+      ...record,
+      params: publicParams(record.params),
+    }));
   }
 
   pollTimings(): MockPollTimings {

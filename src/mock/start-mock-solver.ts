@@ -33,16 +33,6 @@ const IMMEDIATE: ReadonlySet<MockFaultKind> = new Set([
   'empty-body',
 ]);
 
-function cut(fields: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name in fields) {
-    if (name === 'key') continue;
-    const value = fields[name]!;
-    out[name] = value.length > 100 ? `${value.slice(0, 100)}…` : value;
-  }
-  return out;
-}
-
 function isSleepAbort(error: unknown): boolean {
   return (error as { name?: unknown } | null)?.name === 'AbortError';
 }
@@ -92,18 +82,17 @@ export async function startMockSolver(options: MockSolverOptions = {}): Promise<
     answer: Answer,
     json: boolean,
     acao: boolean,
-  ): Buffer => {
-    const body = Buffer.from(formatAnswer(answer, json));
-    if (res.destroyed) return body;
+  ): void => {
+    if (res.destroyed) return;
+    const body = formatAnswer(answer, json);
     const headers: Record<string, string | number> = {
       'content-type': json ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8',
-      'content-length': body.length,
+      'content-length': Buffer.byteLength(body),
     };
     if (acao) headers['access-control-allow-origin'] = '*';
     res.writeHead(200, headers);
     res.end(body);
     engine.recorder.answer(route, answer.code);
-    return body;
   };
 
   const trickle = async (
@@ -250,7 +239,8 @@ export async function startMockSolver(options: MockSolverOptions = {}): Promise<
         taskId: answered?.taskId,
         answer: answered?.code,
         fault: fault?.kind,
-        params: cut(fields),
+        // Copied without the key only when read (state()), to keep the hot path lean.
+        params: fields,
       });
     };
 
