@@ -54,8 +54,8 @@ const common: Readonly<Record<string, Classification>> = {
   ERROR_IP_ADDRES: c('fatal-item', 'the request came from another IP address'),
   ERROR_CAPTCHA_UNSOLVABLE: c('unsolvable', 'the workers could not solve this task'),
   ERROR_BAD_DUPLICATES: c('unsolvable', 'not enough matching answers'),
-  ERROR_SERVER_ERROR: c('transient', 'server-side error', 10 * SECOND),
-  ERROR_INTERNAL_SERVER_ERROR: c('transient', 'server-side error', 10 * SECOND),
+  ERROR_SERVER_ERROR: c('transient', 'server-side error'),
+  ERROR_INTERNAL_SERVER_ERROR: c('transient', 'server-side error'),
   MAX_USER_TURN: c('rate-limited', 'too many submits in a short time', 10 * SECOND),
   IP_BANNED: c('rate-limited', 'this IP is banned after wrong-key attempts', 5 * MINUTE),
   TOO_MANY_BAD_IMAGES: c('rate-limited', 'too many unrecognizable images', 5 * MINUTE),
@@ -81,7 +81,9 @@ const rateLimitedNumber = /^ERROR: ?\d+$/;
  * Classifies a provider's code (the `request` of a `status: 0` answer, or a text-mode answer).
  * Total: every string gets a kind. Codes not in the table: `ERROR: NNNN` is `rate-limited`
  * (60 s), other `ERROR…` codes are `fatal-item` (do not repeat a request the service refuses
- * for a reason we do not know), anything else is `transient` (not a protocol answer).
+ * for a reason we do not know), anything else is `transient` (not a protocol answer). A
+ * `transient` code carries no `retryAfter` here: the solver applies its `transientDelay`
+ * (5 s by default, as both providers advise).
  *
  * @example
  * ```ts
@@ -96,7 +98,7 @@ export function classifyCode(code: string, provider: ProviderName): Classificati
   if (Object.hasOwn(common, code)) return common[code]!;
   if (rateLimitedNumber.test(code)) return c('rate-limited', 'temporarily blocked', MINUTE);
   if (code.startsWith('ERROR')) return c('fatal-item', 'refused for an unknown reason');
-  return c('transient', 'not a protocol answer', 5 * SECOND);
+  return c('transient', 'not a protocol answer');
 }
 
 /** Every code the table knows, for docs and tests. */

@@ -46,6 +46,12 @@ export interface SolverOptions {
   pollJitter?: number;
   /** Overall deadline per task in milliseconds, from submit to answer. @default 180 000 (90 000 for images) */
   timeout?: number;
+  /**
+   * The wait suggested (as the error's `retryAfter`) after a transient failure: a network
+   * error, a timeout, a 5xx, an HTML page, an empty or unreadable body. Polling waits at least
+   * this long before the next poll. The providers advise 5 s. @default 5 000
+   */
+  transientDelay?: number;
   /** Limit per HTTP request in milliseconds (connect, headers and body), in real time. @default 15 000 */
   requestTimeout?: number;
   /** Answer format asked for (`json=1` or `json=0`); both are understood either way. @default 'json' */
@@ -183,6 +189,7 @@ class SolverClient implements Solver {
   readonly #pollJitter: number;
   readonly #timeout: number | undefined;
   readonly #requestTimeout: number;
+  readonly #transientDelay: number;
   readonly #stopOnFatal: boolean;
   readonly #clock: Clock;
   readonly #closer = new AbortController();
@@ -225,6 +232,9 @@ class SolverClient implements Solver {
     this.#requestTimeout = v.optional(options.requestTimeout, 15_000, (x) =>
       v.number('requestTimeout', x, { min: 1 }),
     );
+    this.#transientDelay = v.optional(options.transientDelay, 5_000, (x) =>
+      v.number('transientDelay', x, { min: 0 }),
+    );
     const format = v.optional(options.responseFormat, 'json' as const, (x) =>
       v.oneOf('responseFormat', x, ['json', 'text'] as const),
     );
@@ -251,6 +261,7 @@ class SolverClient implements Solver {
       baseUrl: this.#baseUrl,
       dispatcher: this.#dispatcher,
       format,
+      transientDelay: this.#transientDelay,
     });
   }
 
@@ -347,7 +358,7 @@ class SolverClient implements Solver {
         kind: 'transient',
         message: 'Unreadable balance from res.php (not a number)',
         phase: 'balance',
-        retryAfter: 5_000,
+        retryAfter: this.#transientDelay,
       });
     }
     return balance;
@@ -464,7 +475,7 @@ class SolverClient implements Solver {
       throw new SolverError({
         kind: 'rate-limited',
         message: `${where} answered HTTP 429 (too many requests)`,
-        retryAfter: reply.retryAfter ?? 5_000,
+        retryAfter: reply.retryAfter ?? this.#transientDelay,
         status,
         phase,
         taskId,
@@ -480,7 +491,7 @@ class SolverClient implements Solver {
       throw new SolverError({
         kind: 'transient',
         message: `Unreadable answer from ${where}: ${what} (HTTP ${status}, ${reply.contentType ?? 'no content type'}, ${Buffer.byteLength(reply.text)} bytes)`,
-        retryAfter: reply.retryAfter ?? 5_000,
+        retryAfter: reply.retryAfter ?? this.#transientDelay,
         status,
         phase,
         taskId,
@@ -493,7 +504,9 @@ class SolverClient implements Solver {
       kind: meaning.kind === 'not-ready' ? 'transient' : meaning.kind,
       message: `${providers[this.provider].label} answered ${answer.code} on ${phase}: ${meaning.meaning} (${meaning.kind})`,
       providerCode: answer.code,
-      retryAfter: reply.retryAfter ?? meaning.retryAfter,
+      retryAfter:
+        reply.retryAfter ??
+        (meaning.kind === 'transient' ? this.#transientDelay : meaning.retryAfter),
       status,
       phase,
       taskId,
@@ -509,7 +522,7 @@ class SolverClient implements Solver {
       message: `Unexpected not-ready answer on ${phase}`,
       phase,
       taskId,
-      retryAfter: 5_000,
+      retryAfter: this.#transientDelay,
     });
   }
 

@@ -16,6 +16,8 @@ export interface TransportOptions {
   readonly baseUrl: URL;
   readonly dispatcher: Dispatcher;
   readonly format: 'json' | 'text';
+  /** `retryAfter` of transport failures. */
+  readonly transientDelay: number;
 }
 
 /** Bodies above this are not protocol answers; stop reading rather than buffer a whole page. */
@@ -57,6 +59,7 @@ export class Transport {
   readonly #resPath: string;
   readonly #dispatcher: Dispatcher;
   readonly #json: string;
+  readonly #transientDelay: number;
 
   constructor(apiKey: string, options: TransportOptions) {
     this.#apiKey = apiKey;
@@ -66,6 +69,7 @@ export class Transport {
     this.#resPath = `${base}/res.php`;
     this.#dispatcher = options.dispatcher;
     this.#json = options.format === 'json' ? '1' : '0';
+    this.#transientDelay = options.transientDelay;
   }
 
   /**
@@ -143,7 +147,7 @@ export class Transport {
       throw new SolverError({
         kind: 'transient',
         message: `Request to ${endpoint}.php failed (${reason})`,
-        retryAfter: 5_000,
+        retryAfter: this.#transientDelay,
         phase,
         taskId,
         cause: error instanceof TransportFailure || timedOut ? undefined : error,
