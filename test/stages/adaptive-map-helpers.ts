@@ -1,0 +1,71 @@
+import type { VirtualClock } from '../../src/testing/index.js';
+
+/** Consumes `iterable` while moving virtual time forward; rejects with what the stage threw. */
+export async function drainWithClock<T>(
+  clock: VirtualClock,
+  iterable: AsyncIterable<T>,
+  step = 100,
+): Promise<T[]> {
+  const out: T[] = [];
+  let done = false;
+  const consumer = (async () => {
+    try {
+      for await (const x of iterable) out.push(x);
+    } finally {
+      done = true;
+    }
+  })();
+  consumer.catch(() => {});
+  for (let i = 0; !done; i++) {
+    if (i > 100_000) throw new Error('the stage never finished');
+    await clock.advance(step);
+  }
+  await consumer;
+  return out;
+}
+
+/** A source that records how many items were pulled and whether its `finally` ran. */
+export function recordedSource<T>(items: readonly T[], { async = true } = {}) {
+  const state = { pulled: 0, closed: false };
+  async function* asyncGen() {
+    try {
+      for (const item of items) {
+        state.pulled++;
+        yield item;
+      }
+    } finally {
+      state.closed = true;
+    }
+  }
+  function* syncGen() {
+    try {
+      for (const item of items) {
+        state.pulled++;
+        yield item;
+      }
+    } finally {
+      state.closed = true;
+    }
+  }
+  return { iterable: async ? asyncGen() : syncGen(), state };
+}
+
+/** An endless source of 0, 1, 2, … that records pulls and its `finally`. */
+export function endlessSource() {
+  const state = { pulled: 0, closed: false };
+  async function* gen() {
+    try {
+      for (let i = 0; ; i++) {
+        state.pulled++;
+        yield i;
+      }
+    } finally {
+      state.closed = true;
+    }
+  }
+  return { iterable: gen(), state };
+}
+
+export function activeResources(): number {
+  return process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap').length;
+}

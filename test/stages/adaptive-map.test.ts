@@ -1,0 +1,422 @@
+import { describe, expect, it } from 'vitest';
+import {
+  adaptiveMap,
+  aimdLimit,
+  fixedLimit,
+  ItemFailedError,
+  type LimitAlgorithm,
+} from '../../src/index.js';
+import { VirtualClock } from '../../src/testing/index.js';
+import {
+  activeResources,
+  drainWithClock,
+  endlessSource,
+  recordedSource,
+} from './adaptive-map-helpers.js';
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+describe('adaptiveMap: results', () => {
+  it('yields every result as it finishes and keeps at most `limit` calls in flight', async () => {
+    const clock = new VirtualClock();
+    let running = 0;
+    let peak = 0;
+    const stage = adaptiveMap(
+      async (x: number) => {
+        running++;
+        peak = Math.max(peak, running);
+        await clock.sleep(((x * 37) % 11) * 10);
+        running--;
+        return x * 2;
+      },
+      { limit: fixedLimit(4), clock },
+    );
+    const out = await drainWithClock(clock, stage(range(50)));
+    expect([...out].sort((a, b) => a - b)).toEqual(range(50).map((x) => x * 2));
+    expect(out).not.toEqual(range(50).map((x) => x * 2)); // unordered: finish order
+    expect(peak).toBe(4);
+    expect(stage.stats()).toMatchObject({
+      limit: 4,
+      inFlight: 0,
+      started: 50,
+      succeeded: 50,
+      failed: 0,
+    });
+  });
+
+  it('keeps input order with ordered: true', async () => {
+    const clock = new VirtualClock();
+    const stage = adaptiveMap(
+      async (x: number) => {
+        await clock.sleep(((x * 37) % 11) * 10);
+        return x;
+      },
+      { limit: fixedLimit(5), ordered: true, clock },
+    );
+    expect(await drainWithClock(clock, stage(recordedSource(range(60)).iterable))).toEqual(
+      range(60),
+    );
+  });
+
+  it('pulls only while a slot is free: no read-ahead beyond the limit', async () => {
+    const release: (() => void)[] = [];
+    const source = recordedSource(range(100));
+    const stage = adaptiveMap(() => new Promise<void>((r) => release.push(r)), {
+      limit: fixedLimit(3),
+    });
+    const it = stage(source.iterable);
+    const first = it.next();
+    for (let i = 0; i < 20; i++) await null;
+    expect(source.state.pulled).toBe(3);
+    expect(stage.stats().inFlight).toBe(3);
+    release.shift()!();
+    await first;
+    for (let i = 0; i < 20; i++) await null;
+    expect(source.state.pulled).toBe(4);
+    await it.return!();
+    expect(source.state.closed).toBe(true);
+  });
+
+  it('accepts a synchronous fn and a synchronous source', async () => {
+    const stage = adaptiveMap((x: number) => x + 1, { ordered: true });
+    const out: number[] = [];
+    for await (const x of stage(range(1000))) out.push(x);
+    expect(out).toEqual(range(1000).map((x) => x + 1));
+  });
+
+  it('min === max is a fixed concurrency', async () => {
+    const stage = adaptiveMap(async (x: number) => x, { min: 6, max: 6 });
+    for await (const _ of stage(range(100))) {
+      // drain
+    }
+    expect(stage.stats().limit).toBe(6);
+  });
+
+  it('holds the limit across concurrent runs of one stage', async () => {
+    const clock = new VirtualClock();
+    let running = 0;
+    let peak = 0;
+    const stage = adaptiveMap(
+      async (x: number) => {
+        running++;
+        peak = Math.max(peak, running);
+        await clock.sleep(10 + (x % 3));
+        running--;
+        return x;
+      },
+      { limit: fixedLimit(4), clock },
+    );
+    const [a, b] = await Promise.all([
+      drainWithClock(clock, stage(range(30))),
+      drainWithClock(clock, stage(range(30).map((x) => x + 100))),
+    ]);
+    expect(a).toHaveLength(30);
+    expect(b).toHaveLength(30);
+    expect(peak).toBe(4);
+  });
+});
+
+describe('adaptiveMap: failures', () => {
+  it('settle: true yields one record per item, with the item', async () => {
+    const stage = adaptiveMap(
+      async (x: number) => {
+        if (x % 3 === 0) throw new Error(`bad ${x}`);
+        return x * 10;
+      },
+      { settle: true, ordered: true },
+    );
+    const records = [];
+    for await (const r of stage(range(7))) records.push(r);
+    expect(records.map((r) => r.item)).toEqual(range(7));
+    expect(records[0]).toMatchObject({ status: 'rejected', item: 0 });
+    expect((records[0] as { reason: Error }).reason.message).toBe('bad 0');
+    expect(records[1]).toEqual({ status: 'fulfilled', value: 10, item: 1 });
+    expect(stage.stats()).toMatchObject({ succeeded: 4, failed: 3 });
+  });
+
+  it('throws ItemFailedError with the item, after earlier results, and cleans up', async () => {
+    const clock = new VirtualClock();
+    const aborted: number[] = [];
+    const source = recordedSource(range(100));
+    const before = activeResources();
+    const stage = adaptiveMap(
+      async (x: number, { signal }) => {
+        signal.addEventListener('abort', () => aborted.push(x));
+        if (x === 5) {
+          await clock.sleep(50);
+          throw new Error('boom');
+        }
+        await clock.sleep(x < 5 ? 10 : 1_000);
+        return x;
+      },
+      { limit: fixedLimit(8), clock },
+    );
+    const out: number[] = [];
+    let caught: unknown;
+    try {
+      await drainWithClock(clock, {
+        async *[Symbol.asyncIterator]() {
+          for await (const x of stage(source.iterable)) {
+            out.push(x);
+            yield x;
+          }
+        },
+      });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ItemFailedError);
+    const error = caught as ItemFailedError<number>;
+    expect(error.item).toBe(5);
+    expect(error.code).toBe('ERR_BPK_ITEM_FAILED');
+    expect(error.outcome).toBe('failure');
+    expect((error.cause as Error).message).toBe('boom');
+    expect(out.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4]);
+    // Items 6..12 were in flight: their signals aborted; nothing more was pulled after that.
+    expect(aborted.sort((a, b) => a - b)).toEqual([6, 7, 8, 9, 10, 11, 12]);
+    await clock.runAll();
+    expect(source.state.closed).toBe(true);
+    expect(source.state.pulled).toBe(13);
+    expect(clock.pendingTimers).toBe(0);
+    expect(activeResources()).toBe(before);
+  });
+
+  it('retries a dropped item after a jittered backoff, then yields it', async () => {
+    const clock = new VirtualClock();
+    const attempts = new Map<number, number[]>();
+    const stage = adaptiveMap(
+      async (x: number) => {
+        const times = attempts.get(x) ?? [];
+        times.push(clock.now());
+        attempts.set(x, times);
+        if (x === 2 && times.length <= 2) throw new Error('ERROR_NO_SLOT_AVAILABLE');
+        return x;
+      },
+      {
+        limit: fixedLimit(2),
+        clock,
+        random: () => 0.5,
+        retryDelayMs: 1_000,
+        classify: ({ error }) => (error ? 'drop' : 'success'),
+      },
+    );
+    const out = await drainWithClock(clock, stage(range(4)), 50);
+    expect(out.sort()).toEqual(range(4));
+    // Full jitter with random 0.5: 0.5 x 1000, then 0.5 x 2000.
+    expect(attempts.get(2)).toEqual([0, 500, 1500]);
+    expect(stage.stats()).toMatchObject({ dropped: 2, retried: 2, succeeded: 4, failed: 0 });
+  });
+
+  it('fails an item dropped on every attempt: a record with settle, an error without', async () => {
+    for (const settle of [true, false]) {
+      const clock = new VirtualClock();
+      const stage = adaptiveMap(
+        async (x: number) => {
+          if (x === 1) throw new Error('429');
+          return x;
+        },
+        { clock, dropRetries: 2, settle, classify: ({ error }) => (error ? 'drop' : 'success') },
+      );
+      let result: unknown;
+      try {
+        result = await drainWithClock(clock, stage([0, 1, 2]), 1_000);
+      } catch (error) {
+        result = error;
+      }
+      const failure = settle
+        ? (result as { status: string; reason: unknown }[]).find((r) => r.status === 'rejected')!
+            .reason
+        : result;
+      expect(failure).toBeInstanceOf(ItemFailedError);
+      expect(failure).toMatchObject({ item: 1, outcome: 'drop', attempts: 3 });
+      expect(((failure as Error).cause as Error).message).toBe('429');
+      expect(stage.stats()).toMatchObject({ dropped: 3, retried: 2, failed: 1 });
+    }
+  });
+
+  it('an error classified ignore still fails its item but gives the limit no sample', async () => {
+    const stage = adaptiveMap(
+      async (x: number) => {
+        if (x) throw new TypeError('invalid task');
+        return x;
+      },
+      {
+        settle: true,
+        limit: aimdLimit(),
+        initial: 4,
+        classify: ({ error }) => (error ? 'ignore' : 'success'),
+      },
+    );
+    const records = [];
+    for await (const r of stage([1, 1, 1])) records.push(r);
+    expect(records.every((r) => r.status === 'rejected')).toBe(true);
+    expect(stage.stats().limit).toBe(4);
+  });
+
+  it('a throwing classify fails the item with that error', async () => {
+    const stage = adaptiveMap(async (x: number) => x, {
+      settle: true,
+      classify: () => {
+        throw new Error('classify bug');
+      },
+    });
+    const records = [];
+    for await (const r of stage([1])) records.push(r);
+    const [record] = records;
+    expect(record).toMatchObject({ status: 'rejected', item: 1 });
+    expect((record as { reason: Error }).reason.message).toBe('classify bug');
+  });
+});
+
+describe('adaptiveMap: cleanup', () => {
+  it('on early exit: stops pulling, aborts in-flight signals, returns the source, no timers left', async () => {
+    const clock = new VirtualClock();
+    const before = activeResources();
+    const reasons: unknown[] = [];
+    const source = endlessSource();
+    const stage = adaptiveMap(
+      async (x: number, { signal }) => {
+        if (x % 2) {
+          // Odd items wait (until aborted); even items drop and sleep before a retry.
+          await new Promise<void>((_, reject) =>
+            signal.addEventListener('abort', () => {
+              reasons.push(signal.reason);
+              reject(signal.reason);
+            }),
+          );
+        }
+        throw new Error('drop');
+      },
+      { limit: fixedLimit(6), clock, classify: () => 'drop', random: () => 0.9 },
+    );
+    const it = stage(source.iterable);
+    const pending = it.next();
+    for (let i = 0; i < 50; i++) await null;
+    expect(clock.pendingTimers).toBeGreaterThan(0); // retry backoffs
+    await it.return!();
+    await expect(pending).resolves.toEqual({ done: true, value: undefined });
+    expect(source.state.closed).toBe(true);
+    expect(reasons.length).toBeGreaterThan(0);
+    expect(clock.pendingTimers).toBe(0);
+    const pulled = source.state.pulled;
+    await clock.runAll();
+    expect(source.state.pulled).toBe(pulled);
+    expect(activeResources()).toBe(before);
+  });
+
+  it('on abort: rejects with an AbortError whose cause is the reason, and cleans up', async () => {
+    for (const via of ['options', 'context'] as const) {
+      const controller = new AbortController();
+      const aborted: number[] = [];
+      const source = endlessSource();
+      const stage = adaptiveMap(
+        (x: number, { signal }) =>
+          new Promise<number>((resolve, reject) => {
+            if (x < 3) resolve(x);
+            // Items 3..7 fill all five slots; once the last has started, abort.
+            if (x === 7) queueMicrotask(() => controller.abort(new Error('stop')));
+            signal.addEventListener('abort', () => {
+              aborted.push(x);
+              reject(signal.reason);
+            });
+          }),
+        { limit: fixedLimit(5), ...(via === 'options' ? { signal: controller.signal } : {}) },
+      );
+      const it = stage(source.iterable, via === 'context' ? { signal: controller.signal } : {});
+      const seen: number[] = [];
+      let caught: unknown;
+      try {
+        for await (const x of it) seen.push(x);
+      } catch (error) {
+        caught = error;
+      }
+      expect((caught as Error).name).toBe('AbortError');
+      expect(((caught as Error).cause as Error).message).toBe('stop');
+      expect(seen).toEqual([0, 1, 2]);
+      expect(aborted.sort()).toEqual([3, 4, 5, 6, 7]);
+      for (let i = 0; i < 10; i++) await null;
+      expect(source.state.closed).toBe(true);
+    }
+  });
+
+  it('an already aborted signal rejects at the first next()', async () => {
+    const stage = adaptiveMap(async (x: number) => x, { signal: AbortSignal.abort('early') });
+    await expect(stage([1, 2]).next()).rejects.toMatchObject({
+      name: 'AbortError',
+      cause: 'early',
+    });
+  });
+});
+
+describe('adaptiveMap: observability and options', () => {
+  it('onLimitChange reports admitted-limit changes until disposed; a throwing listener is ignored', async () => {
+    const clock = new VirtualClock();
+    const dropped = new Set<number>();
+    const stage = adaptiveMap(
+      async (x: number) => {
+        await clock.sleep(10);
+        // Items 0-2 are dropped on their first attempt only.
+        if (x < 3 && !dropped.has(x)) {
+          dropped.add(x);
+          throw new Error('429');
+        }
+        return x;
+      },
+      {
+        limit: aimdLimit({ backoff: 0.5 }),
+        initial: 8,
+        clock,
+        classify: ({ error }) => (error ? 'drop' : 'success'),
+      },
+    );
+    const changes: [number, number][] = [];
+    stage.onLimitChange(() => {
+      throw new Error('listener bug');
+    });
+    const dispose = stage.onLimitChange((limit, previous) => changes.push([limit, previous]));
+    const out = await drainWithClock(clock, stage(range(20)), 10);
+    expect(out).toHaveLength(20);
+    expect(changes[0]).toEqual([4, 8]);
+    for (const [limit, previous] of changes) expect(limit).not.toBe(previous);
+    dispose();
+    const count = changes.length;
+    await drainWithClock(clock, stage(range(5)), 10);
+    expect(changes.length).toBe(count);
+    const stats = stage.stats();
+    expect(stats.latencyP50Ms).toBe(10);
+    expect(stats.dropped).toBeGreaterThan(0);
+  });
+
+  it('exposes the controller baseline in stats()', async () => {
+    const clock = new VirtualClock();
+    const stage = adaptiveMap(
+      async (x: number) => {
+        await clock.sleep(100);
+        return x;
+      },
+      { clock },
+    );
+    await drainWithClock(clock, stage(range(200)), 100);
+    expect(stage.stats().baselineMs).toBe(100);
+  });
+
+  it('validates every option at once', () => {
+    const fn = (x: number) => x;
+    expect(() => adaptiveMap('x' as never)).toThrow(TypeError);
+    expect(() => adaptiveMap(fn, { min: 0 })).toThrow(RangeError);
+    expect(() => adaptiveMap(fn, { min: 0 })).toThrow(
+      'Expected `min` to be an integer from 1 and up, got 0',
+    );
+    expect(() => adaptiveMap(fn, { min: 10, max: 5 })).toThrow(/`max` to be an integer from 10/);
+    expect(() => adaptiveMap(fn, { initial: 101 })).toThrow(
+      /`initial` to be an integer from 1 to 100/,
+    );
+    expect(() => adaptiveMap(fn, { ordered: 1 as never })).toThrow(TypeError);
+    expect(() => adaptiveMap(fn, { limit: {} as LimitAlgorithm })).toThrow(/`limit.create`/);
+    expect(() => adaptiveMap(fn, { dropRetries: -1 })).toThrow(RangeError);
+    expect(() => adaptiveMap(fn, { classify: 'drop' as never })).toThrow(TypeError);
+    expect(() => adaptiveMap(fn, { signal: {} as AbortSignal })).toThrow(TypeError);
+    expect(() => adaptiveMap(fn, { clock: {} as never })).toThrow(TypeError);
+    expect(() => adaptiveMap(fn)(null as never)).toThrow(TypeError);
+  });
+});
