@@ -166,26 +166,32 @@ class Breaker implements CircuitBreaker {
     return s.kind === 'half-open' ? s.deadline : undefined;
   }
 
-  /** Applies the time-based transitions that are due and returns the current state. */
+  /**
+   * Applies the time-based transitions that are due and returns the current state. Loops
+   * because one can enable the next (a half-open deadline trips to an open state whose
+   * `resetTimeout` of 0 has already ended); each new half-open episode ends in the future, so
+   * this stops after at most three steps.
+   */
   private refresh(): BreakerState {
-    const s = this.s;
-    if (s.kind === 'open') {
-      const now = this.config.clock.now();
-      if (now >= s.openUntil) {
+    for (;;) {
+      const s = this.s;
+      if (s.kind === 'open') {
+        const now = this.config.clock.now();
+        if (now < s.openUntil) return s;
         this.apply({ type: 'open-timeout', at: now, deadlineMs: this.config.deadlineMs });
-      }
-    } else if (s.kind === 'half-open') {
-      const now = this.config.clock.now();
-      if (now >= s.deadline) {
+      } else if (s.kind === 'half-open') {
+        const now = this.config.clock.now();
+        if (now < s.deadline) return s;
         // An episode nobody used restarts; one with undecided trials counts as a failure (B6).
         if (s.admitted === 0) {
           this.apply({ type: 'trials-inconclusive', at: now, deadlineMs: this.config.deadlineMs });
         } else {
           this.trip('half-open-deadline', undefined, now);
         }
+      } else {
+        return s;
       }
     }
-    return this.s;
   }
 
   private openDuration(opens: number, error: unknown): number {
@@ -424,26 +430,21 @@ class Breaker implements CircuitBreaker {
     // A signal for fn that follows the caller's and aborts at the half-open deadline (B6).
     const controller = new AbortController();
     const timer = new AbortController();
-    const disposeCaller = onAbort(signal, () => controller.abort(signal?.reason));
     if (trialDeadline !== undefined) {
-      this.config.clock
-        .sleep(Math.max(0, trialDeadline - this.config.clock.now()), timer.signal)
-        .then(
-          () => controller.abort(new AbortedError('half-open deadline')),
-          () => {},
-        );
+      this.config.clock.sleep(Math.max(0, trialDeadline - permit.startedAt), timer.signal).then(
+        () => controller.abort(new AbortedError('half-open deadline')),
+        () => {},
+      );
     }
     return new Promise<Awaited<R>>((resolve, reject) => {
-      const disposeAbort = onAbort(controller.signal, () => {
-        if (signal?.aborted) {
-          permit.release(); // the caller gave up: no outcome
-          reject(new AbortedError(signal.reason));
-        }
+      const disposeCaller = onAbort(signal, () => {
+        controller.abort(signal?.reason);
+        permit.release(); // the caller gave up: no outcome
+        reject(new AbortedError(signal?.reason));
       });
       this.run(fn, permit, controller.signal)
         .then(resolve, reject)
         .finally(() => {
-          disposeAbort();
           disposeCaller();
           timer.abort();
         });
