@@ -187,7 +187,11 @@ export interface BreakerPermit {
 
 /** Options of {@link CircuitBreaker.execute}. */
 export interface ExecuteOptions {
-  /** Aborts the call: `execute` rejects with an `AbortError` at once and the permit is released. */
+  /**
+   * Aborts the call: `execute` rejects with an `AbortError` at once and `fn`'s signal aborts.
+   * The permit stays taken until `fn` settles (it may still be running) and is then released
+   * without an outcome.
+   */
   signal?: AbortSignal;
 }
 

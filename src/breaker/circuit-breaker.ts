@@ -437,12 +437,25 @@ class Breaker implements CircuitBreaker {
       );
     }
     return new Promise<Awaited<R>>((resolve, reject) => {
+      let callerGaveUp = false;
       const disposeCaller = onAbort(signal, () => {
+        callerGaveUp = true;
         controller.abort(signal?.reason);
-        permit.release(); // the caller gave up: no outcome
         reject(new AbortedError(signal?.reason));
       });
-      this.run(fn, permit, controller.signal)
+      // After an abort the permit stays taken while fn still runs (so half-open concurrency
+      // counts it) and is released without an outcome when fn settles.
+      const outcome: BreakerPermit = {
+        generation: permit.generation,
+        startedAt: permit.startedAt,
+        get settled() {
+          return permit.settled;
+        },
+        success: () => (callerGaveUp ? permit.release() : permit.success()),
+        failure: (error) => (callerGaveUp ? permit.release() : permit.failure(error)),
+        release: () => permit.release(),
+      };
+      this.run(fn, outcome, controller.signal)
         .then(resolve, reject)
         .finally(() => {
           disposeCaller();

@@ -61,6 +61,8 @@ interface ModelCall {
   gen: number;
   startedAt: number;
   done: boolean;
+  /** The caller aborted: whatever fn does, the permit is released without an outcome. */
+  aborted: boolean;
 }
 
 interface Sample {
@@ -174,7 +176,7 @@ export class BreakerModel {
       ho.active++;
     }
     this.fnCalls++;
-    this.calls.push({ gen: this.gen, startedAt: this.now, done: false });
+    this.calls.push({ gen: this.gen, startedAt: this.now, done: false, aborted: false });
     return this.calls.length - 1;
   }
 
@@ -183,6 +185,7 @@ export class BreakerModel {
     const call = this.calls[index]!;
     if (call.done) return false;
     call.done = true;
+    if (call.aborted) outcome = 'release';
     if (outcome === 'fatal') {
       if (this.kind !== 'isolated') {
         this.gen++;

@@ -85,10 +85,10 @@ class AbortCommand implements Cmd {
   async run(model: BreakerModel, real: BreakerReal): Promise<void> {
     const abortable = real.calls
       .map((c, i) => ({ c, i }))
-      .filter(({ c, i }) => c.abort && !model.calls[i]!.done);
+      .filter(({ c, i }) => c.abort && !model.calls[i]!.done && !model.calls[i]!.aborted);
     if (abortable.length === 0) return;
     const { c, i } = abortable[this.pick % abortable.length]!;
-    model.settle(i, 'release', 0);
+    model.calls[i]!.aborted = true;
     c.abort!.abort(new Error('caller gave up'));
     const result = (await c.settled) as { ok: boolean; error: unknown };
     expect(result.ok).toBe(false);
