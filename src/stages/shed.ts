@@ -54,8 +54,11 @@ export interface ShedStats {
   emitted: number;
   /** Items dropped, for any reason. */
   dropped: number;
-  /** Dropped items by reason. */
-  droppedByReason: Record<DropReason, number>;
+  /**
+   * Dropped items by reason. `discarded` appears only once an early exit or abort has
+   * discarded something, so a stage that ran to its end reports exactly `{ full, evicted }`.
+   */
+  droppedByReason: { full: number; evicted: number; discarded?: number };
   /** How many calls of `onDrop` threw. */
   dropCallbackErrors: number;
 }
@@ -145,7 +148,7 @@ export function shed<T>(options: number | ShedOptions<T>): ShedStage<T> {
   };
   const stats = (): ShedStats => ({
     ...counters,
-    droppedByReason: { ...counters.droppedByReason },
+    droppedByReason: droppedByReasonSnapshot(counters.droppedByReason),
     capacity: config.capacity,
   });
   return Object.assign(run, { stats });
@@ -408,6 +411,11 @@ class ShedIterator<T> implements AsyncIterableIterator<T> {
       return Promise.reject(error);
     }
   }
+}
+
+function droppedByReasonSnapshot(counts: Record<DropReason, number>): ShedStats['droppedByReason'] {
+  const { full, evicted, discarded } = counts;
+  return discarded > 0 ? { full, evicted, discarded } : { full, evicted };
 }
 
 function checkedPriority(value: unknown): number {

@@ -23,7 +23,7 @@ test('boundedBuffer and shed are stages of their item type', () => {
   expectTypeOf(shed<Task>({ capacity: 5 })).toEqualTypeOf<ShedStage<Task>>();
   expectTypeOf(boundedBuffer<Task>(5)([] as Task[])).toExtend<AsyncIterable<Task>>();
   expectTypeOf(boundedBuffer<Task>(5).stats().producerWaitMs).toEqualTypeOf<number>();
-  expectTypeOf(shed<Task>(5).stats().droppedByReason).toEqualTypeOf<Record<DropReason, number>>();
+  expectTypeOf(shed<Task>(5).stats().droppedByReason.full).toEqualTypeOf<number>();
 });
 
 test('shed callbacks receive the item type', () => {
