@@ -1,0 +1,252 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SAMPLE_IMAGE_BASE64 } from '../../src/mock/index.js';
+import type { MockFaultKind } from '../../src/mock/types.js';
+import {
+  type SolveResult,
+  SolveRunError,
+  type SolveStageOptions,
+  solveStage,
+  type Task,
+} from '../../src/solver/index.js';
+import { activeResources, leakedResources } from './fake-server.js';
+import { closeAll, DEFAULT_MOCK_KEY, mockAndSolver } from './with-mock.js';
+
+// A real collection before each heap reading, so "flat memory" is measured, not GC timing.
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+function heapAfterGc(): number {
+  collectGarbage();
+  collectGarbage();
+  return process.memoryUsage().heapUsed;
+}
+
+let before: string[];
+beforeEach(() => {
+  before = activeResources();
+});
+afterEach(async () => {
+  await closeAll();
+  expect(await leakedResources(before)).toEqual([]);
+});
+
+function images(n: number): Task[] {
+  return Array.from({ length: n }, (_, id) => ({ type: 'image', body: SAMPLE_IMAGE_BASE64, id }));
+}
+
+const fastStage: SolveStageOptions = {
+  retryDelay: 5,
+  maxRetryDelay: 50,
+  rateLimit: { rate: 1_000, interval: 1_000, burst: 50 },
+};
+
+async function drain(iterable: AsyncIterable<SolveResult>) {
+  const records: SolveResult[] = [];
+  let error: unknown;
+  try {
+    for await (const r of iterable) records.push(r);
+  } catch (e) {
+    error = e;
+  }
+  return { records, error };
+}
+
+function expectEachOnce(records: SolveResult[], tasks: Task[]): void {
+  expect(records.map((r) => r.task.id).sort((a, b) => Number(a) - Number(b))).toEqual(
+    tasks.map((t) => t.id),
+  );
+}
+
+describe('solveStage against the mock', () => {
+  it('solves a mix of task types, one record each, tokens in completion order', async () => {
+    const { mock, solver } = await mockAndSolver();
+    const tasks: Task[] = [
+      { type: 'recaptcha-v2', sitekey: 'k', pageurl: 'https://example.com', id: 0 },
+      { type: 'turnstile', sitekey: 'k', pageurl: 'https://example.com', id: 1 },
+      { type: 'image', body: SAMPLE_IMAGE_BASE64, id: 2 },
+      { type: 'hcaptcha', sitekey: 'k', pageurl: 'https://example.com', id: 3 },
+      { type: 'recaptcha-v3', sitekey: 'k', pageurl: 'https://example.com', id: 4 },
+    ];
+    const { records, error } = await drain(solveStage(solver, fastStage)(tasks));
+    expect(error).toBeUndefined();
+    expectEachOnce(records, tasks);
+    expect(records.every((r) => r.status === 'solved')).toBe(true);
+    expect(mock.state().keyInUrl).toBe(false);
+  });
+
+  it('thread limit N under a load of 5N: converges at or below N, no storm, no ban', async () => {
+    const N = 4;
+    const { mock, solver } = await mockAndSolver({
+      provider: '2captcha',
+      timeScale: 0.01,
+      keys: { [DEFAULT_MOCK_KEY]: { threads: N, balance: 1_000 } },
+      latency: { distribution: 'uniform', min: 2_000, max: 4_000 },
+    });
+    const stage = solveStage(solver, { ...fastStage, max: 50, initial: 4 });
+    const tasks = images(5 * N * 4);
+    const { records, error } = await drain(stage(tasks));
+    expect(error).toBeUndefined();
+    expectEachOnce(records, tasks);
+    expect(records.every((r) => r.status === 'solved')).toBe(true);
+    const key = mock.state().keys[DEFAULT_MOCK_KEY]!;
+    expect(key.peakInFlight).toBeLessThanOrEqual(N);
+    expect(stage.stats().limit).toBeLessThanOrEqual(N + 1);
+    // every no-slot answer is one submit; far fewer than one per solve means no storm
+    expect(key.noSlot).toBeLessThan(tasks.length);
+    expect(mock.state().bans).toBe(0);
+  });
+
+  it('zero balance on captchaai is overload: every task still solved', async () => {
+    const { mock, solver } = await mockAndSolver({
+      provider: 'captchaai',
+      keys: { [DEFAULT_MOCK_KEY]: { threads: 2 } },
+      latency: { distribution: 'fixed', ms: 5_000 },
+    });
+    const tasks = images(12);
+    const { records, error } = await drain(solveStage(solver, { ...fastStage, initial: 6 })(tasks));
+    expect(error).toBeUndefined();
+    expect(records.filter((r) => r.status === 'solved')).toHaveLength(12);
+    expect(mock.state().answers.ERROR_ZERO_BALANCE).toBeGreaterThan(0);
+  });
+
+  it('zero balance on 2captcha is fatal: the run stops, no submit after it', async () => {
+    const { mock, solver } = await mockAndSolver({
+      provider: '2captcha',
+      keys: { [DEFAULT_MOCK_KEY]: { balance: 0 } },
+    });
+    const stage = solveStage(solver, { ...fastStage, initial: 4 });
+    const tasks = images(40);
+    const { records, error } = await drain(stage(tasks));
+    expect(error).toBeInstanceOf(SolveRunError);
+    const run = error as SolveRunError;
+    expect(run.cause).toMatchObject({ kind: 'fatal-account', providerCode: 'ERROR_ZERO_BALANCE' });
+    expect(records.length + run.unfinished.length).toBeLessThanOrEqual(tasks.length);
+    expect(stage.breaker.state).toBe('isolated');
+    expect(mock.state().submitsAfterFatal).toBe(0);
+  });
+
+  it('a bad key stops the run at once and never reaches the IP ban', async () => {
+    const { mock, solver } = await mockAndSolver(
+      {},
+      { apiKey: '00000000000000000000000000000bad' },
+    );
+    const { error } = await drain(solveStage(solver, { ...fastStage, initial: 4 })(images(100)));
+    expect(error).toBeInstanceOf(SolveRunError);
+    expect((error as SolveRunError).cause).toMatchObject({ kind: 'fatal-account' });
+    const state = mock.state();
+    expect(state.routes.in).toBeLessThan(5);
+    expect(state.bans).toBe(0);
+  });
+
+  it('20% unsolvable: bounded resubmits, clean failures, every task accounted for', async () => {
+    const { mock, solver } = await mockAndSolver({ unsolvableRate: 0.2, seed: 7 });
+    const tasks = images(100);
+    const stage = solveStage(solver, { ...fastStage, resubmitUnsolvable: 2 });
+    const { records, error } = await drain(stage(tasks));
+    expect(error).toBeUndefined();
+    expectEachOnce(records, tasks);
+    const failed = records.filter((r) => r.status === 'failed');
+    for (const r of failed) expect(r).toMatchObject({ kind: 'unsolvable', attempts: 3 });
+    expect(failed.length).toBeLessThan(10);
+    expect(mock.state().routes.in).toBeLessThanOrEqual(300);
+    expect(stage.stats().resubmits).toBeGreaterThan(0);
+  });
+
+  it('a lost submit answer is retried as a new submit (documented: the lost task may still be charged)', async () => {
+    const { mock, solver } = await mockAndSolver({
+      faults: [{ kind: 'answer-lost', route: 'in', times: 1 }],
+    });
+    const { records } = await drain(solveStage(solver, fastStage)(images(1)));
+    expect(records).toEqual([expect.objectContaining({ status: 'solved', attempts: 2 })]);
+    const state = mock.state();
+    expect(state.tasks.lost).toBe(1);
+    expect(state.tasks.created).toBe(2);
+  });
+
+  it('a result that expired before its poll fails that task only', async () => {
+    const { solver } = await mockAndSolver(
+      { latency: 0, resultTtl: 30_000 },
+      { firstPollDelay: (t) => (t.id === 0 ? 100 : 1) },
+    );
+    const { records } = await drain(solveStage(solver, fastStage)(images(3)));
+    const byId = new Map(records.map((r) => [r.task.id, r]));
+    expect(byId.get(0)).toMatchObject({ status: 'failed', kind: 'fatal-item' });
+    expect(byId.get(1)).toMatchObject({ status: 'solved' });
+    expect(byId.get(2)).toMatchObject({ status: 'solved' });
+  });
+
+  it('hang, reset, slow body, HTML 5xx: timeouts fire, retries happen, the deadline holds', async () => {
+    const kinds: MockFaultKind[] = ['hang', 'reset', 'slow-body', 'html-5xx'];
+    const { mock, solver } = await mockAndSolver(
+      { faults: kinds.map((kind) => ({ kind, rate: 0.08, delay: 2_000_000 })), seed: 3 },
+      { requestTimeout: 100, timeout: 1_500 },
+    );
+    const tasks = images(60);
+    const stage = solveStage(solver, { ...fastStage, retries: 5 });
+    const { records, error } = await drain(stage(tasks));
+    expect(error).toBeUndefined();
+    expectEachOnce(records, tasks);
+    for (const r of records)
+      if (r.status === 'solved') expect(r.elapsedMs).toBeLessThanOrEqual(1_500);
+    const faults = mock.state().faults;
+    for (const kind of kinds) expect(faults[kind]).toBeGreaterThan(0);
+    expect(stage.stats().retries).toBeGreaterThan(0);
+  });
+
+  it('fault soak: 5,000 tasks, 1% of each fault kind (10% in all), every task accounted for', async () => {
+    const kinds: MockFaultKind[] = [
+      'html-5xx',
+      'http-429',
+      'malformed-json',
+      'empty-body',
+      'api-error',
+      'slow-headers',
+      'slow-body',
+      'hang',
+      'reset',
+      'answer-lost',
+    ];
+    const { mock, solver } = await mockAndSolver(
+      {
+        latency: 0,
+        keys: { [DEFAULT_MOCK_KEY]: { threads: 1_000 } },
+        faults: kinds.map((kind) => ({ kind, rate: 0.01, delay: 20_000, retryAfter: 0 })),
+        logSize: 0,
+        seed: 11,
+      },
+      { requestTimeout: 200, timeout: 3_000, firstPollDelay: 0, pollInterval: 2 },
+    );
+    const n = 5_000;
+    const stage = solveStage(solver, {
+      ...fastStage,
+      rateLimit: false,
+      max: 50,
+      initial: 50,
+      min: 50,
+      retries: 6,
+      breaker: { failureThreshold: 1_000 },
+    });
+    const seen = new Set<unknown>();
+    let count = 0;
+    const heap: number[] = [];
+    let solved = 0;
+    async function* source() {
+      for (let id = 0; id < n; id++)
+        yield { type: 'image' as const, body: SAMPLE_IMAGE_BASE64, id };
+    }
+    for await (const r of stage(source())) {
+      expect(seen.has(r.task.id)).toBe(false);
+      seen.add(r.task.id);
+      if (r.status === 'solved') solved++;
+      if (++count % 1_000 === 0) heap.push(heapAfterGc());
+    }
+    expect(seen.size).toBe(n);
+    expect(solved).toBeGreaterThan(n * 0.95);
+    // flat memory: from the 1,000th task on, the heap grows by less than 8 MB in all
+    expect(Math.max(...heap) - heap[0]!).toBeLessThan(8 * 1024 * 1024);
+    const faults = mock.state().faults;
+    for (const kind of kinds) expect(faults[kind]).toBeGreaterThan(0);
+    expect(stage.stats().inFlight).toBe(0);
+  }, 60_000);
+});
