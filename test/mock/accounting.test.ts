@@ -219,3 +219,43 @@ describe('unsolvable tasks and expiry', () => {
     ).toBe('ERROR_REPORT_NOT_RECORDED');
   });
 });
+
+describe('determinism', () => {
+  it('the same seed and request order give the same ids, tokens and latencies', async () => {
+    const run = async (seed: number) => {
+      const clock = new VirtualClock();
+      const { http } = await start({
+        seed,
+        clock,
+        keys: { [KEY]: { threads: 100 } },
+        latency: { distribution: 'uniform', min: 0, max: 1_000 },
+      });
+      const ids: unknown[] = [];
+      for (let i = 0; i < 10; i++) ids.push((await http.submitJson(recaptcha())).request);
+      const readyAt: number[] = [];
+      const tokens: unknown[] = [];
+      for (let t = 0; t <= 1_000; t += 50) {
+        for (const [i, id] of ids.entries()) {
+          if (tokens[i] !== undefined) continue;
+          const answer = await http.getJson(KEY, id);
+          if (answer.status === 1) {
+            tokens[i] = answer.request;
+            readyAt[i] = t;
+          }
+        }
+        await clock.advance(50);
+      }
+      await http.close();
+      await mock!.close();
+      return { ids, tokens, readyAt };
+    };
+    const a = await run(11);
+    expect(await run(11)).toEqual(a);
+    const c = await run(12);
+    expect(c.ids).not.toEqual(a.ids);
+    expect(c.tokens).not.toEqual(a.tokens);
+    expect(new Set(a.tokens).size).toBe(10);
+    // Uniform latencies over 1 s: not all ready at the same poll.
+    expect(new Set(a.readyAt).size).toBeGreaterThan(1);
+  });
+});
