@@ -65,6 +65,10 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
   private ended = false;
   private pumping = false;
   private repump = false;
+  // The parked consumer (the hot path keeps it in two fields); `waiters` holds any extra
+  // concurrent next() calls, which for-await never makes.
+  private resolveNext: ((result: IteratorResult<R>) => void) | undefined;
+  private rejectNext: ((error: unknown) => void) | undefined;
   private readonly waiters: Waiter<R>[] = [];
   private out: R[] = [];
   private outHead = 0;
@@ -106,7 +110,7 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
   }
 
   next(): Promise<IteratorResult<R>> {
-    if (this.waiters.length === 0) {
+    if (this.resolveNext === undefined) {
       const result = this.take();
       if (result === ERROR) return Promise.reject(this.deliverError);
       if (result !== undefined) {
@@ -115,7 +119,12 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
       }
     }
     return new Promise<IteratorResult<R>>((resolve, reject) => {
-      this.waiters.push({ resolve, reject });
+      if (this.resolveNext === undefined) {
+        this.resolveNext = resolve;
+        this.rejectNext = reject;
+      } else {
+        this.waiters.push({ resolve, reject });
+      }
       this.pump();
       this.settleWaiters();
     });
@@ -125,6 +134,9 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
     this.pending = undefined;
     this.stop(new AbortedError('The consumer stopped reading'));
     this.end();
+    const resolve = this.resolveNext;
+    this.resolveNext = this.rejectNext = undefined;
+    resolve?.(DONE);
     for (const waiter of this.waiters.splice(0)) waiter.resolve(DONE);
     return this.closeSource().then(() => DONE);
   }
@@ -382,10 +394,8 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
         const value = this.out[this.outHead]!;
         this.out[this.outHead++] = undefined as R;
         this.ready--;
-        if (this.outHead === this.out.length) {
-          this.out.length = 0;
-          this.outHead = 0;
-        } else if (this.outHead >= 1024) {
+        // Compact rarely: resetting the array on every drain costs more than it saves.
+        if (this.outHead >= 1024) {
           this.out = this.out.slice(this.outHead);
           this.outHead = 0;
         }
@@ -419,13 +429,16 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
   }
 
   private settleWaiters(): void {
-    const waiters = this.waiters;
-    while (waiters.length > 0) {
+    while (this.resolveNext !== undefined) {
       const result = this.take();
       if (result === undefined) return;
-      const waiter = waiters.shift()!;
-      if (result === ERROR) waiter.reject(this.deliverError);
-      else waiter.resolve(result);
+      const resolve = this.resolveNext;
+      const reject = this.rejectNext!;
+      const next = this.waiters.shift();
+      this.resolveNext = next?.resolve;
+      this.rejectNext = next?.reject;
+      if (result === ERROR) reject(this.deliverError);
+      else resolve(result);
     }
   }
 
