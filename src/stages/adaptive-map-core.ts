@@ -27,6 +27,7 @@ export interface SlotWaiter {
 }
 
 const LATENCIES = 64;
+const FAST_CALL_MS = 0.05;
 
 /**
  * What every run of one stage shares: the limit controller, the in-flight count (so the limit
@@ -39,6 +40,15 @@ export class AdaptiveMapCore {
   failed = 0;
   dropped = 0;
   retried = 0;
+  /**
+   * Time one call in `timeStride`: 1 while calls take 50 µs or more, 16 for faster ones, where
+   * two clock reads would cost more than the call. Untimed successes give the limit no sample;
+   * at such rates the timed ones are plenty.
+   */
+  timeStride = 1;
+  untilTimed = 0;
+  /** The latest clock reading at a call's start; untimed calls borrow it. */
+  lastReadAt = 0;
   /** `Math.floor(controller.limit)`, cached: the admission check reads it per item. */
   admitted: number;
   private readonly listeners = new Set<LimitChangeListener>();
@@ -52,7 +62,10 @@ export class AdaptiveMapCore {
 
   /** Feeds one finished call to the controller (before `inFlight` is decremented). */
   sample(latencyMs: number, outcome: LimitOutcome, now: number): void {
-    if (outcome === 'success') this.latencies[this.latencyCount++ % LATENCIES] = latencyMs;
+    if (outcome === 'success') {
+      this.latencies[this.latencyCount++ % LATENCIES] = latencyMs;
+      this.timeStride = latencyMs < FAST_CALL_MS ? 16 : 1;
+    }
     const limit = Math.floor(
       this.controller.onSample({ latencyMs, outcome, inFlight: this.inFlight, now }),
     );
