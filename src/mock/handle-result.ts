@@ -17,11 +17,17 @@ function isTask(value: Task | Answer): value is Task {
   return 'solveAt' in value;
 }
 
-function poll(engine: MockEngine, account: KeyAccount, task: Task, now: number): Answer {
+function poll(engine: MockEngine, task: Task, now: number): Answer {
   const first = task.polls === 0;
   engine.recorder.poll(first, now - (first ? task.createdAt : task.lastPollAt), ++task.polls);
   task.lastPollAt = now;
   if (now < task.solveAt) return errorAnswer(engine.config.notReadyText, task.id);
+  return deliver(engine, task);
+}
+
+/** The final answer of a finished task; the first delivery is counted and closes the task. */
+export function deliver(engine: MockEngine, task: Task): Answer {
+  const account = task.account;
   if (!task.delivered) {
     task.delivered = true;
     if (task.outcome === 'solved') {
@@ -89,7 +95,7 @@ export function handleResult(
       account.polls++;
       const task = findTask(engine, account, fields.id);
       if (!isTask(task)) return task;
-      const answer = poll(engine, account, task, now);
+      const answer = poll(engine, task, now);
       if (action === 'get' || answer.status === 0) return answer;
       const price = task.price.toFixed(5);
       return { ...answer, text: `${answer.text}|${price}`, extra: { price } };

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import { type Clock, systemClock } from '../internal/clock.js';
 import { writeFaultResponse } from './fault-responses.js';
-import { handleResult } from './handle-result.js';
+import { deliver, handleResult } from './handle-result.js';
 import { handleSubmit } from './handle-submit.js';
 import { MockEngine } from './mock-engine.js';
 import { readBody } from './read-body.js';
@@ -39,7 +39,8 @@ function isSleepAbort(error: unknown): boolean {
 
 /**
  * Starts a local CaptchaAI / 2captcha-compatible solver service on a real `node:http` server:
- * `in.php` and `res.php` (`get`, `getbalance`, `reportgood`, `reportbad`, 2captcha's `get2`)
+ * `in.php`, `res.php` (`get`, `getbalance`, `reportgood`, `reportbad`, 2captcha's `get2`) and
+ * CaptchaAI's `solve.php` (a submit that answers with the token once solved),
  * over GET or POST (query, urlencoded, multipart or JSON body), in JSON (`json=1`) or text mode,
  * with per-key thread limits, latency distributions, unsolvable tasks, result expiry, bans,
  * scripted answers and injected faults, and a recorder of what the client did.
@@ -159,7 +160,16 @@ export async function startMockSolver(options: MockSolverOptions = {}): Promise<
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
-    const endpoint = path === '/in.php' ? 'in' : path === '/res.php' ? 'res' : undefined;
+    const endpoint =
+      path === '/in.php'
+        ? 'in'
+        : path === '/res.php'
+          ? 'res'
+          : path === '/solve.php'
+            ? 'solve'
+            : undefined;
+    // solve.php is a submit that waits for the answer: it shares in.php's faults and scripts.
+    const kind = endpoint === 'res' ? 'res' : 'in';
     if (endpoint === undefined) {
       if (path.startsWith('/__mock/')) return control(req, res, path);
       engine.recorder.route('other');
@@ -201,9 +211,9 @@ export async function startMockSolver(options: MockSolverOptions = {}): Promise<
     const key = fields.key ?? '';
     const action = endpoint === 'res' ? fields.action : undefined;
     const route =
-      endpoint === 'in'
-        ? 'in'
-        : `res.${action !== undefined && RES_ACTIONS.has(action) ? action : 'other'}`;
+      endpoint === 'res'
+        ? `res.${action !== undefined && RES_ACTIONS.has(action) ? action : 'other'}`
+        : endpoint;
     const recorder = engine.recorder;
     recorder.route(route);
     const keyInUrl = query.length > 0 && engine.noteKeyInUrl(url, KEY_IN_QUERY.test(query));
@@ -214,7 +224,7 @@ export async function startMockSolver(options: MockSolverOptions = {}): Promise<
     const acao = fields.header_acao === '1';
     const arrivedAt = now();
     engine.tick(arrivedAt);
-    if (endpoint === 'in') {
+    if (kind === 'in') {
       const account = engine.accounts.get(key);
       if (account) account.submits++;
       engine.noteSubmit(key, account);
@@ -222,10 +232,10 @@ export async function startMockSolver(options: MockSolverOptions = {}): Promise<
 
     let answer: Answer | undefined;
     let fault: ResolvedFaultParameters | undefined;
-    const step = engine.nextStep(endpoint, key);
+    const step = engine.nextStep(kind, key);
     if (step?.type === 'answer') answer = errorAnswer(step.code);
     else if (step?.type === 'fault') fault = step.fault;
-    else fault = engine.pickFault(endpoint, action, key);
+    else fault = engine.pickFault(kind, action, key);
     if (fault) recorder.fault(fault.kind);
 
     const log = (answered: Answer | undefined): void => {
@@ -269,14 +279,22 @@ export async function startMockSolver(options: MockSolverOptions = {}): Promise<
     if (!answer) {
       engine.tick(at);
       answer =
-        endpoint === 'in'
+        kind === 'in'
           ? handleSubmit(engine, request, req.socket.remoteAddress ?? '', at, json)
           : handleResult(engine, fields, req.socket.remoteAddress ?? '', at);
+      const task =
+        endpoint === 'solve' && answer.status === 1 ? engine.store.get(answer.taskId!) : undefined;
+      if (task) {
+        await clock.sleep(Math.max(0, task.solveAt - at), lifetime.signal);
+        // A client that left does not fetch: the task stays open until it expires.
+        if (res.destroyed) return log(answer);
+        answer = deliver(engine, task);
+      }
     }
     engine.noteAnswer(key, answer.code, at);
     log(answer);
     if (fault?.kind === 'answer-lost') {
-      if (endpoint === 'in' && answer.status === 1) recorder.lost++;
+      if (kind === 'in' && answer.status === 1) recorder.lost++;
       req.socket.resetAndDestroy();
       return;
     }
@@ -287,10 +305,14 @@ export async function startMockSolver(options: MockSolverOptions = {}): Promise<
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       if (isSleepAbort(error) || res.destroyed) return;
+      // A bug in the mock: visible in state().answers and as a 500, never silent.
       engine.recorder.answer('error', 'MOCK_INTERNAL_ERROR');
-      const text = `mock internal error: ${(error as Error)?.message ?? String(error)}`;
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
-      res.end(text);
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end(`mock internal error: ${(error as Error)?.message ?? String(error)}`);
     });
   });
   server.on('connection', (socket: Socket) => {

@@ -74,7 +74,7 @@ export type MockFaultKind =
   | 'reset'
   | 'answer-lost';
 
-/** Which endpoint a fault or script applies to: `in.php`, `res.php`, or both. */
+/** Which endpoint a fault or script applies to: `in.php` (and `solve.php`), `res.php`, or both. */
 export type MockRoute = 'in' | 'res' | 'any';
 
 /** Parameters of a fault, shared by rate-based faults and scripted fault steps. */
@@ -310,7 +310,7 @@ export interface MockPollTimings {
 export interface MockRequestRecord {
   /** Mock clock ms since start. */
   readonly at: number;
-  /** `'in'`, `'res.get'`, `'res.getbalance'`, … , `'control'` or `'other'`. */
+  /** `'in'`, `'solve'`, `'res.get'`, `'res.getbalance'`, …, or `'res.other'`. */
   readonly route: string;
   /** HTTP method. */
   readonly method: string;
@@ -334,7 +334,7 @@ export interface MockSolverState {
   readonly provider: MockProvider;
   /** Mock clock ms since start (or the last `reset()`). */
   readonly time: number;
-  /** Requests per route: `in`, `res.get`, `res.getbalance`, `res.reportgood`, `res.reportbad`, `res.get2`, `res.other`, `control`, `other`. */
+  /** Requests per route: `in`, `solve`, `res.get`, `res.getbalance`, `res.reportgood`, `res.reportbad`, `res.get2`, `res.other`, `control`, `other`. */
   readonly routes: Readonly<Record<string, number>>;
   /** Answers sent, by code (`'OK'`, `'CAPCHA_NOT_READY'`, `'ERROR_…'`, `'OK_REPORT_RECORDED'` …). */
   readonly answers: Readonly<Record<string, number>>;

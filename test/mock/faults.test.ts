@@ -113,6 +113,27 @@ describe('faults on the connection', () => {
     const settled = await eventually(() => noNewHandles(before));
     expect(settled, `${before} -> ${activeHandles()}`).toBe(true);
   });
+  it('close() during a slow body ends the response and its pending delay', async () => {
+    const before = activeHandles();
+    const local = await startMockSolver({
+      keys: { [KEY]: {} },
+      latency: 0,
+      faults: [{ kind: 'slow-body', delay: 60_000 }],
+    });
+    const res = await request(`${local.url}/in.php`, {
+      method: 'POST',
+      body: new URLSearchParams({ ...recaptcha(), json: '0' }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      reset: true,
+    });
+    const body = res.body.text().then(
+      () => 'complete',
+      () => 'cut',
+    );
+    await local.close();
+    expect(await body).toBe('cut');
+    expect(await eventually(() => noNewHandles(before))).toBe(true);
+  });
 });
 
 describe('slow faults (virtual time)', () => {

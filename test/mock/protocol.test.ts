@@ -6,7 +6,8 @@ import {
   SAMPLE_IMAGE_BASE64,
   startMockSolver,
 } from '../../src/mock/index.js';
-import { client, type Encoding, KEY, KEY2, recaptcha } from './helpers.js';
+import { VirtualClock } from '../../src/testing/virtual-clock.js';
+import { client, type Encoding, eventually, KEY, KEY2, recaptcha } from './helpers.js';
 
 let mock: MockSolver | undefined;
 let http: ReturnType<typeof client> | undefined;
@@ -236,5 +237,31 @@ describe('in.php and res.php happy path', () => {
     });
     expect(huge.status).toBe(413);
     expect(mock.state().routes.other).toBe(3);
+  });
+});
+
+describe('solve.php', () => {
+  it('holds the connection until the task is done, then answers with the token', async () => {
+    const clock = new VirtualClock();
+    const { http, mock } = await start({ clock, latency: 1_000 });
+    let done = false;
+    const reply = http.call('/solve.php', { ...recaptcha(), json: '1' }).finally(() => {
+      done = true;
+    });
+    expect(await eventually(() => mock.state().tasks.created === 1)).toBe(true);
+    await clock.advance(999);
+    expect(done).toBe(false);
+    await clock.advance(1);
+    const body = JSON.parse((await reply).text) as { status: number; request: string };
+    expect(body.status).toBe(1);
+    expect(body.request).toMatch(/^03AFcWeA/);
+    expect(mock.state()).toMatchObject({ routes: { solve: 1 }, tasks: { solved: 1 } });
+  });
+
+  it('answers submit errors at once', async () => {
+    const { http } = await start({ keys: { [KEY]: { threads: 0 } } });
+    expect((await http.call('/solve.php', { ...recaptcha(), json: '0' })).text).toBe(
+      'ERROR_ZERO_BALANCE',
+    );
   });
 });
