@@ -1,0 +1,174 @@
+import { pipeline } from 'node:stream/promises';
+import { describe, expect, it } from 'vitest';
+import { rateLimit, rateLimiter } from '../../src/index.js';
+import { VirtualClock } from '../../src/testing/index.js';
+
+function source(count: number) {
+  const state = { pulled: 0, closed: false };
+  async function* gen() {
+    try {
+      for (let i = 0; i < count; i++) {
+        state.pulled++;
+        yield i;
+      }
+    } finally {
+      state.closed = true;
+    }
+  }
+  return { iterable: gen(), state };
+}
+
+async function drain<T>(clock: VirtualClock, iterable: AsyncIterable<T>) {
+  const out: { value: T; at: number }[] = [];
+  let done = false;
+  const run = (async () => {
+    for await (const value of iterable) out.push({ value, at: clock.now() });
+  })().finally(() => {
+    done = true;
+  });
+  while (!done) {
+    const next = clock.nextTimerAt();
+    await clock.advance(next === undefined ? 0 : next - clock.now());
+  }
+  await run;
+  return out;
+}
+
+describe('rateLimit', () => {
+  it('passes a burst at once, then one item per interval/rate, dropping nothing', async () => {
+    const clock = new VirtualClock();
+    const out = await drain(
+      clock,
+      rateLimit<number>({ rate: 2, interval: 1_000, burst: 3, clock })(source(7).iterable),
+    );
+    expect(out.map((o) => o.value)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(out.map((o) => o.at)).toEqual([0, 0, 0, 500, 1_000, 1_500, 2_000]);
+  });
+
+  it('a provider rule of at most 60 submits in any 3 s holds with rate 55, burst 5', async () => {
+    const clock = new VirtualClock();
+    const out = await drain(
+      clock,
+      rateLimit<number>({ rate: 55, interval: 3_000, burst: 5, clock })(source(400).iterable),
+    );
+    expect(out).toHaveLength(400);
+    const times = out.map((o) => o.at);
+    let worst = 0;
+    for (let i = 0; i < times.length; i++) {
+      let j = i;
+      while (j + 1 < times.length && times[j + 1]! - times[i]! <= 3_000) j++;
+      worst = Math.max(worst, j - i + 1);
+    }
+    expect(worst).toBeLessThanOrEqual(60);
+    expect(worst).toBe(60); // the bound is reached: burst + rate
+  });
+
+  it('stage.wrap and the stage share one bucket; rateLimit.wrap and rateLimiter().wrap limit functions', async () => {
+    const clock = new VirtualClock();
+    const stage = rateLimit<number>({ rate: 1, interval: 100, clock });
+    const calls: number[] = [];
+    const limited = stage.wrap(async (x: number) => {
+      calls.push(clock.now());
+      return x * 2;
+    });
+    const p = limited(21);
+    await clock.advance(0);
+    expect(calls).toEqual([0]); // the bucket's single token
+    await expect(p).resolves.toBe(42);
+    const out = await drain(clock, stage(source(2).iterable));
+    expect(out.map((o) => o.at)).toEqual([100, 200]); // the stage waited for the shared bucket
+    const viaStatic = rateLimit.wrap(async () => clock.now(), { rate: 1, interval: 50, clock });
+    const viaLimiter = rateLimiter({ rate: 1, interval: 50, clock }).wrap(async () => clock.now());
+    const results = Promise.all([viaStatic(), viaStatic(), viaLimiter(), viaLimiter()]);
+    await clock.advance(50);
+    expect(await results).toEqual([200, 250, 200, 250]);
+    expect(stage.stats()).toMatchObject({ passed: 2, delayed: 2, discarded: 0 });
+  });
+
+  it('early exit while waiting: source returned, timer cleared', async () => {
+    const clock = new VirtualClock();
+    const src = source(10);
+    const it = rateLimit<number>({ rate: 1, interval: 1_000, clock })(src.iterable);
+    expect((await it.next()).value).toBe(0);
+    const waiting = it.next();
+    await clock.advance(10);
+    expect(clock.pendingTimers).toBe(1);
+    await it.return!();
+    expect(await waiting).toEqual({ done: true, value: undefined });
+    expect(src.state.closed).toBe(true);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('abort on the real clock: AbortError, source returned, no handle left', async () => {
+    const before = process.getActiveResourcesInfo().length;
+    const src = source(10);
+    const controller = new AbortController();
+    const seen: number[] = [];
+    const run = pipeline(
+      src.iterable,
+      rateLimit<number>({ rate: 1, interval: 60_000 }),
+      async (items: AsyncIterable<number>) => {
+        for await (const x of items) seen.push(x);
+      },
+      { signal: controller.signal },
+    );
+    run.catch(() => {});
+    for (let i = 0; i < 5 && seen.length === 0; i++) await new Promise((r) => setImmediate(r));
+    expect(seen).toEqual([0]);
+    controller.abort();
+    await expect(run).rejects.toMatchObject({ name: 'AbortError' });
+    expect(src.state.closed).toBe(true);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(process.getActiveResourcesInfo().length).toBe(before);
+  });
+
+  it('options.signal aborts a waiting run with an AbortError', async () => {
+    const clock = new VirtualClock();
+    const controller = new AbortController();
+    const src = source(10);
+    const it = rateLimit<number>({ rate: 1, interval: 1_000, clock, signal: controller.signal })(
+      src.iterable,
+    );
+    await it.next();
+    const waiting = it.next();
+    waiting.catch(() => {});
+    controller.abort(new Error('stop'));
+    await expect(waiting).rejects.toMatchObject({ name: 'AbortError', code: 'ERR_BPK_ABORTED' });
+    expect(src.state.closed).toBe(true);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('validates options at factory time', () => {
+    expect(() => rateLimit({ rate: 0, interval: 1_000 })).toThrow(RangeError);
+    expect(() => rateLimit({ rate: 1, interval: -5 })).toThrow(/`interval`/);
+    expect(() => rateLimit({ rate: 1, interval: 1_000, burst: 1.5 })).toThrow(/`burst`/);
+    expect(() => rateLimit({ rate: '1' as never, interval: 1_000 })).toThrow(TypeError);
+    expect(() => rateLimiter({ rate: 1, interval: 1_000, clock: 5 as never })).toThrow(TypeError);
+  });
+});
+
+describe('rateLimiter', () => {
+  it('an aborted waiter leaves the queue; the next one is served; the timer goes when the queue empties', async () => {
+    const clock = new VirtualClock();
+    const limiter = rateLimiter({ rate: 1, interval: 100, clock });
+    expect(limiter.tryAcquire()).toBe(true);
+    expect(limiter.tryAcquire()).toBe(false);
+    const a = new AbortController();
+    const first = limiter.acquire({ signal: a.signal });
+    const second = limiter.acquire();
+    first.catch(() => {});
+    expect(limiter.stats().waiting).toBe(2);
+    a.abort();
+    await expect(first).rejects.toMatchObject({ name: 'AbortError' });
+    await clock.advance(100);
+    await expect(second).resolves.toBeUndefined();
+    const b = new AbortController();
+    const third = limiter.acquire({ signal: b.signal });
+    third.catch(() => {});
+    expect(clock.pendingTimers).toBe(1);
+    b.abort();
+    await clock.advance(0);
+    expect(clock.pendingTimers).toBe(0);
+    expect(limiter.stats()).toMatchObject({ waiting: 0, aborted: 2, admitted: 2 });
+  });
+});
