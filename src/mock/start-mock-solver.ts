@@ -173,6 +173,7 @@ export async function startMockSolver(options: MockSolverOptions = {}): Promise<
     if (endpoint === undefined) {
       if (path.startsWith('/__mock/')) return control(req, res, path);
       engine.recorder.route('other');
+      engine.noteKeyInUrl(url, q !== -1 && KEY_IN_QUERY.test(url.slice(q + 1)));
       res.writeHead(404, { 'content-type': 'text/html; charset=UTF-8' });
       res.end('<html><body><h1>404 Not Found</h1></body></html>\n');
       return;

@@ -56,6 +56,10 @@ describe('recorder', () => {
     mock.reset();
     await http.res({ key: 'nope', action: 'getbalance' }, 'query');
     expect(mock.state().keyInUrl).toBe(true);
+    // So does a configured key in the path of a wrong URL.
+    mock.reset();
+    expect((await http.call(`/${KEY}/in.php`, {})).status).toBe(404);
+    expect(mock.state().keys[KEY]?.keyInUrl).toBe(true);
   });
 
   it('peak in-flight per key under concurrent load', async () => {
