@@ -14,6 +14,11 @@ export interface KneeLimitOptions {
   margin?: number;
   /** How many standard errors an inflation must exceed the margin by to count. @default 0.5 */
   z?: number;
+  /**
+   * A window of 8 or more samples closes early when its inflation exceeds the threshold by
+   * this many more standard errors (`Infinity` turns early closing off). @default 0.5
+   */
+  earlyZ?: number;
   /** A window closes after this many samples (and `windowMinMs`). @default 32 */
   windowSamples?: number;
   /** A window stays open at least this long. @default 1000 */
@@ -69,7 +74,8 @@ const RING = 128;
  * standard error, so noise does not drag it down). When a window's median is above the
  * baseline by more than `margin` plus `z` standard errors, the limit drops in one step to
  * where the queue would vanish (deadbeat: limit × (1 + margin) × baseline / median, at most
- * halving). Otherwise, if the limit was actually used, it grows: doubling in slow start
+ * halving); a window whose rise is already clear after 8 samples closes early. Otherwise, if
+ * the limit was actually used, it grows: doubling in slow start
  * until the first congestion signal, then by √limit per window. A drop cuts it by `backoff`,
  * at most once per loss epoch. Each window only counts calls started after the last change,
  * so every decision sees the effect of the one before. `[min, max]` always holds.
@@ -92,6 +98,9 @@ export function kneeLimit(options: KneeLimitOptions = {}): LimitAlgorithm {
   const config: KneeConfig = {
     margin: num('margin', 0.1, 0, 10),
     z: num('z', 0.5, 0, 10),
+    earlyZ: validate.optional(options.earlyZ, 0.5, (v) =>
+      validate.number('earlyZ', v, { min: 0, allowInfinity: true }),
+    ),
     windowSamples: int('windowSamples', 32, 3),
     windowMinMs: num('windowMinMs', 1000, 0),
     windowMaxMs: num('windowMaxMs', 60_000, 0),
@@ -110,6 +119,7 @@ export function kneeLimit(options: KneeLimitOptions = {}): LimitAlgorithm {
 interface KneeConfig {
   readonly margin: number;
   readonly z: number;
+  readonly earlyZ: number;
   readonly windowSamples: number;
   readonly windowMinMs: number;
   readonly windowMaxMs: number;
@@ -169,6 +179,10 @@ class KneeController implements LimitController {
       if (sample.inFlight > this.windowPeak) this.windowPeak = sample.inFlight;
     }
     const open = now - this.windowOpenedAt;
+    if (this.windowCount >= 8 && this.windowCount % 4 === 0 && this.earlyCongestion(now, open)) {
+      this.closeWindow(now);
+      return this.limit;
+    }
     const need = this.slowStart
       ? Math.min(this.config.windowSamples, Math.max(4, Math.floor(this.limit / 2)))
       : this.config.windowSamples;
@@ -179,6 +193,23 @@ class KneeController implements LimitController {
       this.closeWindow(now);
     }
     return this.limit;
+  }
+
+  /**
+   * A window may close before it is full when its inflation is already significant by
+   * `earlyZ` more standard errors: at 2 calls/s, waiting for 32 samples would add 15 s to the
+   * reaction to a capacity drop. Only a decrease can come of it, never growth.
+   */
+  private earlyCongestion(now: number, open: number): boolean {
+    const { config } = this;
+    if (!Number.isFinite(config.earlyZ) || open < config.windowMinMs) return false;
+    const base = this.currentBaseline(now);
+    if (base === undefined) return false;
+    const win = summarizeLatencies(this.window, Math.min(this.windowCount, RING));
+    const threshold =
+      config.margin +
+      (config.z + config.earlyZ) * Math.sqrt(win.relativeError ** 2 + base.relativeError ** 2);
+    return win.median / base.median - 1 > threshold;
   }
 
   private cut(now: number, inFlight: number): void {
