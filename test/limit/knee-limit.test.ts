@@ -65,6 +65,31 @@ describe('kneeLimit', () => {
     expect(c.baselineMs).toBe(100);
   });
 
+  it('closes a window early on a clear rise (earlyZ), so a capacity drop is seen sooner', () => {
+    const firstDecrease = (earlyZ: number) => {
+      const decisions: KneeDecision[] = [];
+      const c = kneeLimit({ earlyZ, onDecision: (d) => decisions.push(d) }).create({
+        min: 1,
+        max: 1000,
+        initial: 64,
+      });
+      // 2 calls/s at 10 s, steady; then every call takes twice as long.
+      let now = feed(c, 200, 10_000, 500, 0);
+      for (let i = 0; i < 64 && !decisions.some((d) => d.action === 'decrease'); i++) {
+        now += 500;
+        c.onSample({ latencyMs: 20_000, outcome: 'success', inFlight: Math.floor(c.limit), now });
+      }
+      return decisions.find((d) => d.action === 'decrease');
+    };
+    const early = firstDecrease(0.5);
+    const late = firstDecrease(Number.POSITIVE_INFINITY);
+    expect(early).toBeDefined();
+    expect(late).toBeDefined();
+    expect(early!.samples).toBeLessThan(32);
+    expect(late!.samples).toBe(32);
+    expect(early!.now).toBeLessThan(late!.now);
+  });
+
   it('cuts by backoff on a drop, once per loss epoch', () => {
     const c = kneeLimit({ backoff: 0.5 }).create({ min: 1, max: 1000, initial: 40 });
     c.onSample({ latencyMs: 10, outcome: 'drop', inFlight: 40, now: 1000 });
