@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { type Clock, systemClock } from '../internal/clock.js';
+import { handleControl } from './control-plane.js';
 import { writeFaultResponse } from './fault-responses.js';
 import { deliver, handleResult } from './handle-result.js';
 import { handleSubmit } from './handle-submit.js';
@@ -23,7 +24,6 @@ import type {
 } from './types.js';
 
 const RES_ACTIONS = new Set(['get', 'get2', 'getbalance', 'reportgood', 'reportbad']);
-const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 const KEY_IN_QUERY = /(?:^|&)key=/;
 // Faults that replace the answer without processing the request.
 const IMMEDIATE: ReadonlySet<MockFaultKind> = new Set([
@@ -122,40 +122,6 @@ export async function startMockSolver(options: MockSolverOptions = {}): Promise<
     engine.recorder.answer(route, answer.code);
   };
 
-  const control = async (
-    req: IncomingMessage,
-    res: ServerResponse,
-    path: string,
-  ): Promise<void> => {
-    engine.recorder.route('control');
-    const reply = (status: number, body?: unknown): void => {
-      const text = body === undefined ? '' : JSON.stringify(body);
-      res.writeHead(status, {
-        'content-type': 'application/json; charset=utf-8',
-        'content-length': Buffer.byteLength(text),
-      });
-      res.end(text);
-    };
-    if (!LOOPBACK.has(req.socket.remoteAddress ?? ''))
-      return reply(403, { error: 'loopback only' });
-    if (path === '/__mock/state' && req.method === 'GET') return reply(200, engine.snapshot());
-    if (path === '/__mock/reset' && req.method === 'POST') {
-      engine.reset();
-      return reply(204);
-    }
-    if (path === '/__mock/config' && req.method === 'POST') {
-      const body = await readBody(req, 1024 * 1024);
-      if (!Buffer.isBuffer(body)) return reply(413, { error: 'body too large' });
-      try {
-        mock.configure(JSON.parse(body.toString('utf8') || '{}') as MockSolverPatch);
-      } catch (error) {
-        return reply(400, { error: (error as Error).message });
-      }
-      return reply(204);
-    }
-    return reply(404, { error: 'unknown control route' });
-  };
-
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
@@ -171,7 +137,7 @@ export async function startMockSolver(options: MockSolverOptions = {}): Promise<
     // solve.php is a submit that waits for the answer: it shares in.php's faults and scripts.
     const kind = endpoint === 'res' ? 'res' : 'in';
     if (endpoint === undefined) {
-      if (path.startsWith('/__mock/')) return control(req, res, path);
+      if (path.startsWith('/__mock/')) return handleControl(req, res, path, engine, mock.configure);
       engine.recorder.route('other');
       engine.noteKeyInUrl(url, q !== -1 && KEY_IN_QUERY.test(url.slice(q + 1)));
       res.writeHead(404, { 'content-type': 'text/html; charset=UTF-8' });
