@@ -155,7 +155,7 @@ export interface MockKeyOptions {
 /** Bans for repeated requests with a wrong or unknown key (per client IP). */
 export interface MockBadKeyBan {
   /** Bad-key requests from one IP within `window` that trigger the ban. @default 5 */
-  readonly attempts: number;
+  readonly attempts?: number;
   /** ms before `timeScale`. @default 60000 */
   readonly window?: number;
   /** Ban length, ms before `timeScale`; every request from the IP is answered `code`. @default 300000 */
