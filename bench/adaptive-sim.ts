@@ -59,7 +59,8 @@ const conditions: { label: string; sigma: number; queueBound: number }[] = [
 ];
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const fmt = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : 'never');
+const fmt = (x: number, d = 2) =>
+  Number.isNaN(x) ? 'n/a' : Number.isFinite(x) ? x.toFixed(d) : 'never';
 const secs = (xs: number[]) => {
   const finite = xs.filter(Number.isFinite);
   const never = xs.length - finite.length;
