@@ -65,6 +65,7 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
   /** An error for the consumer: `immediate` ones (aborts) jump ahead of waiting results. */
   private pending: { error: unknown; immediate: boolean } | undefined;
   private ended = false;
+  private registered = false;
   private pumping = false;
   private repump = false;
   // The parked consumer (the hot path keeps it in two fields); `waiters` holds any extra
@@ -104,7 +105,6 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
     // An already-aborted signal ended the run inside onAbort(), before this line.
     if (this.ended) dispose();
     else this.disposeAbort = dispose;
-    if (!this.stopped) core.runs.push(this);
   }
 
   [Symbol.asyncIterator](): this {
@@ -112,6 +112,12 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
   }
 
   next(): Promise<IteratorResult<R>> {
+    if (!this.registered) {
+      // Join the stage's runs (which share its limit) only once consumed: a run nobody reads
+      // must not start work when another run frees a slot.
+      this.registered = true;
+      if (!this.stopped) this.core.runs.push(this);
+    }
     if (this.resolveNext === undefined) {
       const result = this.take();
       if (result === ERROR) return Promise.reject(this.deliverError);

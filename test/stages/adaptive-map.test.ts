@@ -116,6 +116,18 @@ describe('adaptiveMap: results', () => {
   });
 });
 
+describe('adaptiveMap: runs', () => {
+  it('a run nobody reads does not start work when another run frees a slot', async () => {
+    const stage = adaptiveMap(async (x: number) => x, { limit: fixedLimit(2) });
+    const idle = recordedSource(range(10));
+    stage(idle.iterable); // created, never consumed
+    const out: number[] = [];
+    for await (const x of stage(range(20))) out.push(x);
+    expect(out).toHaveLength(20);
+    expect(idle.state.pulled).toBe(0);
+  });
+});
+
 describe('adaptiveMap: failures', () => {
   it('settle: true yields one record per item, with the item', async () => {
     const stage = adaptiveMap(
