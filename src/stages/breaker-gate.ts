@@ -135,7 +135,11 @@ class GateIterator<T> implements AsyncIterableIterator<T> {
   private readonly signal: AbortSignal | undefined;
   private readonly disposeSignals: () => void;
   private finished = false;
+  /** Mirrors the abort signal as a plain field: read once per item. */
+  private aborted = false;
   private tail: Promise<IteratorResult<T>> | undefined;
+  /** The pending fast-path pull, so its callback can clear `tail` without a promise of its own. */
+  private fastPending: Promise<IteratorResult<T>> | undefined;
   private wake: (() => void) | undefined;
 
   constructor(
@@ -149,7 +153,10 @@ class GateIterator<T> implements AsyncIterableIterator<T> {
     else this.syncIt = source[Symbol.iterator]();
     const either = eitherSignal(config.signal, contextSignal);
     this.signal = either.signal;
-    const disposeAbort = onAbort(either.signal, () => this.wake?.());
+    const disposeAbort = onAbort(either.signal, () => {
+      this.aborted = true;
+      this.wake?.();
+    });
     this.disposeSignals = () => {
       disposeAbort();
       either.dispose();
@@ -170,7 +177,7 @@ class GateIterator<T> implements AsyncIterableIterator<T> {
 
   private readonly nextNow = (): Promise<IteratorResult<T>> => {
     if (this.finished) return Promise.resolve(DONE);
-    if (this.signal?.aborted) return this.track(this.abortNow());
+    if (this.aborted) return this.track(this.abortNow());
     if (this.breaker.state === 'closed') {
       const syncIt = this.syncIt;
       if (syncIt !== undefined) {
@@ -189,7 +196,10 @@ class GateIterator<T> implements AsyncIterableIterator<T> {
         this.counters.passed++;
         return Promise.resolve(result);
       }
-      return this.track(this.asyncIt!.next().then(this.onPulled, this.onPullError));
+      const pending = this.asyncIt!.next().then(this.onPulled, this.onPullError);
+      this.tail = pending;
+      this.fastPending = pending;
+      return pending;
     }
     return this.track(this.step(undefined));
   };
@@ -197,18 +207,27 @@ class GateIterator<T> implements AsyncIterableIterator<T> {
   private readonly onPulled = (
     result: IteratorResult<T>,
   ): IteratorResult<T> | Promise<IteratorResult<T>> => {
+    const outer = this.fastPending;
     if (result.done) {
+      if (this.tail === outer) this.tail = undefined;
       this.finish();
       return DONE;
     }
     if (this.breaker.state === 'closed' && !this.finished) {
+      if (this.tail === outer) this.tail = undefined;
       this.counters.passed++;
       return result;
     }
-    return this.step({ value: result.value });
+    const slow = this.step({ value: result.value });
+    const clear = (): void => {
+      if (this.tail === outer) this.tail = undefined;
+    };
+    slow.then(clear, clear);
+    return slow;
   };
 
   private readonly onPullError = (error: unknown): never => {
+    if (this.tail === this.fastPending) this.tail = undefined;
     this.finish();
     throw error;
   };
@@ -230,7 +249,7 @@ class GateIterator<T> implements AsyncIterableIterator<T> {
         if (held) this.counters.discarded++;
         return DONE;
       }
-      if (this.signal?.aborted) {
+      if (this.aborted) {
         if (held) this.counters.discarded++;
         return this.abortNow();
       }

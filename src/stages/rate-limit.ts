@@ -112,7 +112,11 @@ class RateLimitIterator<T> implements AsyncIterableIterator<T> {
   private readonly stop = new AbortController();
   private readonly disposers: (() => void)[] = [];
   private finished = false;
+  /** Mirrors `stop.signal.aborted` as a plain field: read once per item. */
+  private stopped = false;
   private tail: Promise<IteratorResult<T>> | undefined;
+  /** The pending fast-path pull, so its callback can clear `tail` without a promise of its own. */
+  private fastPending: Promise<IteratorResult<T>> | undefined;
 
   constructor(
     source: Source<T>,
@@ -123,11 +127,15 @@ class RateLimitIterator<T> implements AsyncIterableIterator<T> {
   ) {
     if (isAsyncSource(source)) this.asyncIt = source[Symbol.asyncIterator]();
     else this.syncIt = source[Symbol.iterator]();
+    this.stop.signal.addEventListener('abort', () => {
+      this.stopped = true;
+    });
     for (const signal of signals) {
-      if (signal)
+      if (signal) {
         this.disposers.push(
           onAbort(signal, () => this.stop.abort(new AbortedError(signal.reason))),
         );
+      }
     }
   }
 
@@ -142,10 +150,13 @@ class RateLimitIterator<T> implements AsyncIterableIterator<T> {
 
   private readonly nextNow = (): Promise<IteratorResult<T>> => {
     if (this.finished) return Promise.resolve(DONE);
-    if (this.stop.signal.aborted) return this.track(this.abortNow());
+    if (this.stopped) return this.track(this.abortNow());
     const syncIt = this.syncIt;
     if (syncIt === undefined) {
-      return this.track(this.asyncIt!.next().then(this.onPulled, this.onPullError));
+      const pending = this.asyncIt!.next().then(this.onPulled, this.onPullError);
+      this.tail = pending;
+      this.fastPending = pending;
+      return pending;
     }
     let result: IteratorResult<T>;
     try {
@@ -154,29 +165,46 @@ class RateLimitIterator<T> implements AsyncIterableIterator<T> {
       this.finish();
       return Promise.reject(error);
     }
-    const out = this.onPulled(result);
-    return out instanceof Promise ? this.track(out) : Promise.resolve(out);
+    if (result.done) {
+      this.finish();
+      return Promise.resolve(DONE);
+    }
+    if (this.limiter.tryAcquire()) {
+      this.counters.passed++;
+      return Promise.resolve(result);
+    }
+    return this.track(this.waitAndPass(result));
   };
 
   private readonly onPulled = (
     result: IteratorResult<T>,
   ): IteratorResult<T> | Promise<IteratorResult<T>> => {
+    const outer = this.fastPending;
     if (result.done) {
+      if (this.tail === outer) this.tail = undefined;
       this.finish();
       return DONE;
     }
     if (this.finished) {
+      if (this.tail === outer) this.tail = undefined;
       this.counters.discarded++;
       return DONE;
     }
     if (this.limiter.tryAcquire()) {
+      if (this.tail === outer) this.tail = undefined;
       this.counters.passed++;
       return result;
     }
-    return this.waitAndPass(result);
+    const waiting = this.waitAndPass(result);
+    const clear = (): void => {
+      if (this.tail === outer) this.tail = undefined;
+    };
+    waiting.then(clear, clear);
+    return waiting;
   };
 
   private readonly onPullError = (error: unknown): never => {
+    if (this.tail === this.fastPending) this.tail = undefined;
     this.finish();
     throw error;
   };
@@ -189,7 +217,7 @@ class RateLimitIterator<T> implements AsyncIterableIterator<T> {
     } catch (error) {
       this.counters.discarded++;
       if (this.finished) return DONE; // return() while waiting
-      if (this.stop.signal.aborted) return this.abortNow();
+      if (this.stopped) return this.abortNow();
       await this.close();
       throw error; // the shared limiter's own signal aborted
     } finally {
