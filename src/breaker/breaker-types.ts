@@ -173,7 +173,10 @@ export interface BreakerStats {
 export interface BreakerPermit {
   /** Generation of the state that granted the permit. */
   readonly generation: number;
-  /** Clock time the permit was granted. */
+  /**
+   * Clock time the permit was granted; 0 when the breaker needs no call timing (no
+   * `slowCallMs`, no time window, not a half-open trial), which spares a clock read per call.
+   */
   readonly startedAt: number;
   /** True once the permit was settled (also when a half-open deadline expired it). */
   readonly settled: boolean;

@@ -112,8 +112,12 @@ class Breaker implements CircuitBreaker {
     listenerErrors: 0,
   };
 
+  /** True when outcomes need the clock (slow calls or a time window); false skips `now()` on the hot path. */
+  private readonly timed: boolean;
+
   constructor(private readonly config: BreakerConfig) {
     const rule = config;
+    this.timed = Number.isFinite(config.slowCallMs) || config.window?.kind === 'time';
     if (config.failureThreshold !== undefined) {
       this.consecutivePolicy = new ConsecutivePolicy(config.failureThreshold);
       this.policies.push(this.consecutivePolicy);
@@ -283,7 +287,8 @@ class Breaker implements CircuitBreaker {
     }
     this.counters.admitted++;
     this.counters.inFlight++;
-    return new Permit(this, s.generation, this.config.clock.now());
+    const timed = this.timed || s.kind === 'half-open';
+    return new Permit(this, s.generation, timed ? this.config.clock.now() : 0);
   }
 
   reserveTrial(): number | undefined {
@@ -309,6 +314,15 @@ class Breaker implements CircuitBreaker {
   settle(permit: Permit, kind: 'success' | 'failure' | 'release', error: unknown): void {
     const c = this.counters;
     c.inFlight--;
+    if (kind === 'success' && !this.timed) {
+      // Hot path: a success in the closed state it was admitted in needs no clock and never opens.
+      const s = this.s;
+      if (s.kind === 'closed' && permit.generation === s.generation) {
+        c.successes++;
+        for (const policy of this.policies) policy.record(false, false, 0);
+        return;
+      }
+    }
     const now = this.config.clock.now();
     let outcome: 'success' | 'failure' | 'ignored' | 'overload' | 'fatal';
     if (kind === 'success') outcome = 'success';
