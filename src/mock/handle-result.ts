@@ -40,7 +40,7 @@ export function deliver(engine: MockEngine, task: Task): Answer {
   }
   account.close(task);
   if (task.outcome === 'unsolvable') return errorAnswer('ERROR_CAPTCHA_UNSOLVABLE', task.id);
-  return okAnswer(task.token, task.id);
+  return okAnswer(task.scriptedToken ?? engine.token(task.type, task.id), task.id);
 }
 
 function report(engine: MockEngine, task: Task, now: number): Answer {

@@ -99,7 +99,7 @@ export function handleSubmit(
     solveAt,
     expiresAt: solveAt + engine.scaled(config.resultTtl),
     outcome,
-    token: outcome === 'solved' ? (script?.token ?? engine.token(type, id)) : '',
+    scriptedToken: script?.token,
     price,
     delivered: false,
     holdsThread: false,

@@ -36,7 +36,7 @@ export class MockEngine {
   picker!: FaultPicker;
   readonly latencyRandom: Random;
   readonly outcomeRandom: Random;
-  private readonly tokenRandom: Random;
+  private readonly tokenSeed: number;
   private readonly faultRandom: Random;
   private readonly filler: string;
   private readonly unknownFatal = new Map<string, number>();
@@ -49,10 +49,11 @@ export class MockEngine {
     const seed = config.seed;
     this.latencyRandom = createRandom(seed, 'latency');
     this.outcomeRandom = createRandom(seed, 'outcome');
-    this.tokenRandom = createRandom(seed, 'token');
     this.faultRandom = createRandom(seed, 'fault');
+    const tokenRandom = createRandom(seed, 'token');
+    this.tokenSeed = Math.floor(tokenRandom() * 0x100000000);
     let filler = '';
-    for (let i = 0; i < 600; i++) filler += TOKEN_ALPHABET[Math.floor(this.tokenRandom() * 64)];
+    for (let i = 0; i < 600; i++) filler += TOKEN_ALPHABET[Math.floor(tokenRandom() * 64)];
     this.filler = filler;
     // Ids look like the services' (ten digits) and depend on the seed only.
     this.store = new TaskStore(7_000_000_000 + Math.floor(createRandom(seed, 'id')() * 1e9));
@@ -153,18 +154,28 @@ export class MockEngine {
     return found;
   }
 
-  /** A fresh token (or image text) for a task. */
+  /**
+   * The token (or image text) of task `id`: the same on every delivery, different per task and
+   * per seed, derived from the id so tasks need not store it.
+   */
   token(type: MockTaskType, id: number): string {
-    const random = this.tokenRandom;
+    let h =
+      (this.tokenSeed ^ Math.imul(id % 0x100000000, 0x9e3779b1) ^ Math.floor(id / 0x100000000)) >>>
+      0;
+    const next = (): number => {
+      h = (h + 0x6d2b79f5) >>> 0;
+      let t = Math.imul(h ^ (h >>> 15), h | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return (t ^ (t >>> 14)) >>> 0;
+    };
     if (type === 'image') {
       let text = '';
-      for (let i = 0; i < 6; i++)
-        text += IMAGE_ALPHABET[Math.floor(random() * IMAGE_ALPHABET.length)];
+      for (let i = 0; i < 6; i++) text += IMAGE_ALPHABET[next() % IMAGE_ALPHABET.length];
       return text;
     }
     const shape = TOKEN_SHAPE[type];
     let unique = id.toString(36);
-    for (let i = 0; i < 10; i++) unique += TOKEN_ALPHABET[Math.floor(random() * 64)];
+    for (let i = 0; i < 10; i++) unique += TOKEN_ALPHABET[next() & 63];
     const head = shape.prefix + unique;
     return head + this.filler.slice(0, Math.max(0, shape.length - head.length));
   }

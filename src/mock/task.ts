@@ -12,8 +12,11 @@ export interface Task {
   /** When the answer is forgotten (`ERROR_WRONG_CAPTCHA_ID` from then on). */
   readonly expiresAt: number;
   readonly outcome: 'solved' | 'unsolvable';
-  /** Token or image text; `''` when unsolvable. */
-  readonly token: string;
+  /**
+   * A scripted token, or `undefined`: generated tokens are derived from the id when delivered
+   * rather than stored, so the thousands of tasks a benchmark keeps until they expire stay small.
+   */
+  readonly scriptedToken: string | undefined;
   /** Price charged (0 when unsolvable). */
   readonly price: number;
   /** The final answer has been fetched at least once. */
