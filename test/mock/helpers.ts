@@ -92,9 +92,9 @@ export function noNewHandles(before: readonly string[]): boolean {
   return true;
 }
 
-/** Waits until `check` holds (handles close asynchronously), at most ~1 s. */
+/** Waits until `check` holds (handles close asynchronously), at most ~5 s on a loaded machine. */
 export async function eventually(check: () => boolean): Promise<boolean> {
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 500; i++) {
     if (check()) return true;
     await new Promise((r) => setTimeout(r, 10));
   }
