@@ -1,0 +1,33 @@
+import { pipeline } from 'node:stream/promises';
+import { breakerGate, circuitBreaker, retry } from 'backpressure-kit';
+
+// A service that is down for its first 5 calls, then recovers.
+let calls = 0;
+async function solve(task: number): Promise<string> {
+  calls++;
+  if (calls <= 5) throw new Error('ERROR_SERVICE_DOWN');
+  return `token-${task}`;
+}
+
+const breaker = circuitBreaker({ failureThreshold: 5, resetTimeout: 50 });
+breaker.onStateChange(({ from, to, reason }) => console.log(`${from} -> ${to} (${reason})`));
+const guarded = breaker.wrap(solve);
+
+const tokens: string[] = [];
+await pipeline(
+  [1, 2, 3, 4, 5, 6, 7, 8],
+  breakerGate<number>(breaker), // stops pulling while open, wakes by itself after 50 ms
+  async function* (tasks: AsyncIterable<number>) {
+    for await (const task of tasks) {
+      // retry waits for CircuitOpenError.retryAfter: the rest of the open time
+      yield await retry(() => guarded(task), { attempts: 10, initialDelay: 1 });
+    }
+  },
+  async (results: AsyncIterable<string>) => {
+    for await (const token of results) tokens.push(token);
+  },
+);
+
+// closed -> open (failures), open -> half-open (open-timeout), half-open -> closed (trials-succeeded)
+console.log(tokens.length, breaker.state, breaker.stats().rejected); // 8 closed 1
+if (tokens.length !== 8 || breaker.state !== 'closed') throw new Error('lost work');
