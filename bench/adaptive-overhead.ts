@@ -1,6 +1,7 @@
 /**
  * adaptiveMap overhead (run: `node --expose-gc --import tsx bench/adaptive-overhead.ts`,
- * or `npx tsx bench/adaptive-overhead.ts`; flags `--n=1000000 --reps=5 --timer-n=10000`).
+ * or `npx tsx bench/adaptive-overhead.ts`; flags `--n=1000000 --reps=5 --timer-n=10000
+ * --only=ABC`).
  *
  * A. fn = `async x => x`, limit 8, N items from an async generator: ns/item and ratios to A1
  *    (raw `for await` over a sync generator), against the peers a user would pick.
@@ -31,6 +32,7 @@ type Item = { i: number };
 const N = numberFlag('n', 1_000_000);
 const REPS = numberFlag('reps', 5);
 const TIMER_N = numberFlag('timer-n', 10_000);
+const ONLY = process.argv.find((a) => a.startsWith('--only='))?.slice(7) ?? 'ABC';
 const expected = (n: number) => (n * (n - 1)) / 2;
 const log = (line: string) => console.error(line);
 
@@ -47,7 +49,7 @@ function stageCase(
 console.log(`# adaptiveMap overhead\n\n${machineLine()}\n`);
 
 // --- A -------------------------------------------------------------------------------------
-{
+if (ONLY.includes('A')) {
   const a1 = freshConsumer();
   const seq = freshConsumer();
   const cases: BenchCase[] = [
@@ -111,7 +113,7 @@ console.log(`# adaptiveMap overhead\n\n${machineLine()}\n`);
 }
 
 // --- B -------------------------------------------------------------------------------------
-{
+if (ONLY.includes('B')) {
   const M = Math.max(1, Math.floor(N / 5));
   /** A hand-written adjustable semaphore with the p-limit call shape. */
   const handLimit = (concurrency: number) => {
@@ -169,7 +171,7 @@ console.log(`# adaptiveMap overhead\n\n${machineLine()}\n`);
 }
 
 // --- C -------------------------------------------------------------------------------------
-{
+if (ONLY.includes('C')) {
   const sleepy = async (x: Item) => {
     await sleep(1);
     return x;
