@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { baseScenario, metrics, simulate } from '../../bench/adaptive-sim-model.js';
+import { kneeLimit } from '../../src/index.js';
+
+/**
+ * Regression guard on the simulated solver of `bench/adaptive-sim.ts` (C = 50 → 25, S = 10 s,
+ * 30 virtual minutes; ~70 ms per run): the issue's convergence, efficiency and stability
+ * targets that the controller meets today must keep holding.
+ */
+describe('kneeLimit in the simulated solver (sigma 0.3, provider queue 100)', () => {
+  for (const seed of [1, 2, 3, 4, 5]) {
+    it(`seed ${seed}: finds the knee, holds it, and follows a capacity drop`, () => {
+      const s = { ...baseScenario, seed };
+      const m = metrics(s, simulate(s, kneeLimit().create({ min: 1, max: 500, initial: 4 })));
+      expect(m.convergeS).toBeLessThanOrEqual(90);
+      expect(m.p1Throughput).toBeGreaterThanOrEqual(0.9);
+      expect(m.p2Throughput).toBeGreaterThanOrEqual(0.9);
+      expect(m.rejectRate).toBeLessThanOrEqual(0.005);
+      expect(m.p1LimitCv).toBeLessThanOrEqual(0.3);
+      expect(m.p2LimitCv).toBeLessThanOrEqual(0.3);
+      // Measured 1.16 / 1.22 S on average and 33 s (worst 44 s) to react; the issue asks for
+      // 1.2 S and 30 s (see docs/benchmarks.md); seed 1 alone has 1.31 S in phase 2. These
+      // bounds catch regressions; they are not the goal.
+      expect(m.p1P50).toBeLessThanOrEqual(1.4);
+      expect(m.p2P50).toBeLessThanOrEqual(1.4);
+      expect(m.reactS).toBeLessThanOrEqual(60);
+    });
+  }
+});
