@@ -10,7 +10,7 @@ async function solve(task: number): Promise<string> {
 }
 
 const breaker = circuitBreaker({ failureThreshold: 5, resetTimeout: 50 });
-breaker.onStateChange(({ from, to, reason }) => console.log(`${from} -> ${to} (${reason})`));
+breaker.onStateChange((state, { from, reason }) => console.log(`${from} -> ${state} (${reason})`));
 const guarded = breaker.wrap(solve);
 
 const tokens: string[] = [];

@@ -229,8 +229,12 @@ export interface CircuitBreaker {
   isolate(): void;
   /** Closes the breaker with an empty window and no back-off history. */
   reset(): void;
-  /** Calls `listener` on every transition; returns a disposer. */
-  onStateChange(listener: (change: StateChange) => void): () => void;
+  /**
+   * Calls `listener(state, change)` on every transition: the new state first (as
+   * `onLimitChange` passes the new limit first), then the details (`from`, `to`, `reason`,
+   * `generation`, `at`, `openUntil`). Returns a disposer.
+   */
+  onStateChange(listener: (state: CircuitState, change: StateChange) => void): () => void;
   /**
    * Calls `listener` whenever admission may have changed: a transition, or a half-open slot
    * freed. For stage authors (the gate uses it); returns a disposer.

@@ -97,7 +97,7 @@ class Breaker implements CircuitBreaker {
   private s: BreakerState;
   private readonly policies: FailurePolicy[] = [];
   private readonly consecutivePolicy: ConsecutivePolicy | undefined;
-  private readonly stateListeners = new Set<(change: StateChange) => void>();
+  private readonly stateListeners = new Set<(state: CircuitState, change: StateChange) => void>();
   private readonly admissionListeners = new Set<() => void>();
   private readonly counters = {
     admitted: 0,
@@ -237,7 +237,7 @@ class Breaker implements CircuitBreaker {
     if (to.kind === 'open') change.openUntil = to.openUntil;
     for (const listener of [...this.stateListeners]) {
       try {
-        listener(change);
+        listener(to.kind, change);
       } catch {
         this.counters.listenerErrors++;
       }
@@ -516,7 +516,7 @@ class Breaker implements CircuitBreaker {
     this.apply({ type: 'reset' });
   }
 
-  onStateChange(listener: (change: StateChange) => void): () => void {
+  onStateChange(listener: (state: CircuitState, change: StateChange) => void): () => void {
     if (typeof listener !== 'function') {
       throw new TypeError(`Expected \`listener\` to be a function, got ${typeof listener}`);
     }

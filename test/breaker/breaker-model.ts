@@ -274,7 +274,7 @@ export class BreakerReal {
 
   constructor(readonly cfg: ModelConfig) {
     this.breaker = circuitBreaker(breakerOptions(cfg, this.clock));
-    this.breaker.onStateChange((change) => this.log.push(change));
+    this.breaker.onStateChange((_, change) => this.log.push(change));
     this.wrapped = this.breaker.wrap((deferred: Deferred) => this.fn(deferred));
   }
 

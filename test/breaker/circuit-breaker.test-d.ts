@@ -30,7 +30,8 @@ describe('circuitBreaker types', () => {
   it('state, events and snapshots are typed', () => {
     const breaker = circuitBreaker({ initialState: { state: 'open', remainingMs: 10, opens: 1 } });
     expectTypeOf(breaker.state).toEqualTypeOf<CircuitState>();
-    expectTypeOf(breaker.onStateChange).parameter(0).parameter(0).toEqualTypeOf<StateChange>();
+    expectTypeOf(breaker.onStateChange).parameter(0).parameter(0).toEqualTypeOf<CircuitState>();
+    expectTypeOf(breaker.onStateChange).parameter(0).parameter(1).toEqualTypeOf<StateChange>();
     expectTypeOf(breaker.onStateChange(() => {})).toEqualTypeOf<() => void>();
     expectTypeOf(breaker.toJSON()).toEqualTypeOf<BreakerSnapshot>();
     // @ts-expect-error: not a state

@@ -340,7 +340,7 @@ describe('circuitBreaker: B6 half-open deadline', () => {
       halfOpen: { deadlineMs: 500 },
       clock,
     });
-    breaker.onStateChange((c) => changes.push(c));
+    breaker.onStateChange((_, c) => changes.push(c));
     await breaker
       .wrap(boom)()
       .catch(() => {});
@@ -413,7 +413,7 @@ describe('circuitBreaker: B8 determinism', () => {
         clock,
       });
       const log: unknown[] = [];
-      breaker.onStateChange((c) => log.push(c));
+      breaker.onStateChange((_, c) => log.push(c));
       for (let i = 0; i < 4; i++) {
         await breaker
           .wrap(boom)()
@@ -439,7 +439,7 @@ describe('circuitBreaker: open duration', () => {
       clock,
     });
     const durations: number[] = [];
-    breaker.onStateChange((c) => {
+    breaker.onStateChange((_, c) => {
       if (c.to === 'open') durations.push(c.openUntil! - c.at);
     });
     for (let i = 0; i < 4; i++) {
@@ -487,12 +487,12 @@ describe('circuitBreaker: control, events, persistence', () => {
   it('isolate() refuses every call until reset(); onStateChange disposer stops events', async () => {
     const breaker = circuitBreaker({ clock: new VirtualClock() });
     const seen: string[] = [];
-    const dispose = breaker.onStateChange((c) => seen.push(c.to));
+    const dispose = breaker.onStateChange((state, c) => seen.push(`${state}:${c.to}`));
     breaker.isolate();
     await expect(breaker.wrap(ok)()).rejects.toBeInstanceOf(CircuitIsolatedError);
     dispose();
     breaker.reset();
-    expect(seen).toEqual(['isolated']);
+    expect(seen).toEqual(['isolated:isolated']);
     await expect(breaker.wrap(ok)()).resolves.toBe('ok');
   });
 

@@ -58,8 +58,8 @@ describe('circuitBreaker: B4 no sample older than the window affects a decision'
           const b = circuitBreaker({ ...options, clock: clockB });
           const logA: StateChange[] = [];
           const logB: StateChange[] = [];
-          a.onStateChange((c) => logA.push(c));
-          b.onStateChange((c) => logB.push(c));
+          a.onStateChange((_, c) => logA.push(c));
+          b.onStateChange((_, c) => logB.push(c));
           expect(a.stats().window).toEqual({ calls: 0, failures: 0, slow: 0 });
           await feed(a, clockA, suffix);
           await feed(b, clockB, suffix);

@@ -70,13 +70,13 @@ describe('breakerGate: the gate scenario (fails 5 times, then recovers)', () => 
     const clock = new VirtualClock();
     const breaker = circuitBreaker({ failureThreshold: 5, resetTimeout: 10_000, clock });
     const log: StateChange[] = [];
-    breaker.onStateChange((c) => log.push(c));
+    breaker.onStateChange((_, c) => log.push(c));
     const solver = flakySolver(5, clock, () => breaker.state);
     const solve = breaker.wrap(solver.fn);
     const src = source(20);
     const sink: { item: number; ok: boolean; pulledWhileOpen?: number }[] = [];
     let pullsAtOpen = -1;
-    breaker.onStateChange((c) => {
+    breaker.onStateChange((_, c) => {
       if (c.to === 'open') pullsAtOpen = src.state.pulled;
     });
     const work = (async () => {
@@ -115,7 +115,7 @@ describe('breakerGate: the gate scenario (fails 5 times, then recovers)', () => 
     const clock = new VirtualClock();
     const breaker = circuitBreaker({ failureThreshold: 5, resetTimeout: 10_000, clock });
     const log: StateChange[] = [];
-    breaker.onStateChange((c) => log.push(c));
+    breaker.onStateChange((_, c) => log.push(c));
     const solver = flakySolver(5, clock, () => breaker.state);
     const solve = breaker.wrap(solver.fn);
     const tokens: string[] = [];
