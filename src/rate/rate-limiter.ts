@@ -49,6 +49,8 @@ export interface RateLimiter {
     fn: (...args: A) => R | PromiseLike<R>,
   ): (...args: A) => Promise<Awaited<R>>;
   stats(): RateLimiterStats;
+  /** The clock the bucket refills by. */
+  readonly clock: Clock;
 }
 
 interface Waiter {
@@ -100,7 +102,7 @@ export function rateLimiter(options: RateLimiterOptions): RateLimiter {
 
 class Limiter implements RateLimiter {
   private readonly bucket: TokenBucket;
-  private readonly clock: Clock;
+  readonly clock: Clock;
   private readonly signal: AbortSignal | undefined;
   private readonly queue: Waiter[] = [];
   private pumping = false;

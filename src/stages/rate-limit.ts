@@ -1,5 +1,5 @@
 import { AbortedError } from '../errors.js';
-import { type Clock, systemClock } from '../internal/clock.js';
+import type { Clock } from '../internal/clock.js';
 import { onAbort } from '../internal/signal.js';
 import {
   type RateLimiter,
@@ -77,7 +77,7 @@ function isLimiter(value: unknown): value is RateLimiter {
  */
 export function rateLimit<T>(options: RateLimiterOptions | RateLimiter): RateLimitStage<T> {
   const limiter = isLimiter(options) ? options : rateLimiter(options);
-  const clock: Clock = isLimiter(options) ? systemClock : (options.clock ?? systemClock);
+  const clock: Clock = limiter.clock;
   const signal = isLimiter(options) ? undefined : options.signal;
   const counters: Counters = { passed: 0, delayed: 0, waitMs: 0, discarded: 0 };
   const run = (source: Source<T>, context?: StageContext): AsyncIterableIterator<T> => {
