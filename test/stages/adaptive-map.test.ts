@@ -318,6 +318,7 @@ describe('adaptiveMap: cleanup', () => {
 
   it('on abort: rejects with an AbortError whose cause is the reason, and cleans up', async () => {
     for (const via of ['options', 'context'] as const) {
+      const before = activeResources();
       const controller = new AbortController();
       const aborted: number[] = [];
       const source = endlessSource();
@@ -348,6 +349,7 @@ describe('adaptiveMap: cleanup', () => {
       expect(aborted.sort()).toEqual([3, 4, 5, 6, 7]);
       for (let i = 0; i < 10; i++) await null;
       expect(source.state.closed).toBe(true);
+      expect(activeResources()).toBeLessThanOrEqual(before);
     }
   });
 
