@@ -153,6 +153,26 @@ describe('retry', () => {
     finish(); // a late result is ignored
   });
 
+  it('abort on the real clock leaves no timer behind', async () => {
+    const before = process.getActiveResourcesInfo().length;
+    const controller = new AbortController();
+    let calls = 0;
+    const result = retry(
+      () => {
+        calls++;
+        throw new Error('flaky');
+      },
+      { signal: controller.signal, attempts: 5, initialDelay: 60_000, random: () => 0.5 },
+    ).catch((e: unknown) => e);
+    while (calls === 0) await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(process.getActiveResourcesInfo().length).toBeGreaterThan(before); // the backoff timer
+    controller.abort();
+    expect(await result).toMatchObject({ name: 'AbortError' });
+    expect(process.getActiveResourcesInfo().length).toBe(before);
+    expect(calls).toBe(1);
+  });
+
   it('rejects at once when the signal already aborted, calling fn 0 times', async () => {
     let calls = 0;
     await expect(

@@ -335,6 +335,23 @@ describe('breakerGate: cleanup', () => {
     expect(out).toEqual([0, 1, 2, 3, 4]);
   });
 
+  it('concurrent next() calls are served in order, each item once', async () => {
+    const breaker = circuitBreaker({ clock: new VirtualClock() });
+    for (const async of [true, false]) {
+      const it = breakerGate<number>(breaker)(source(5, { async }).iterable);
+      const results = await Promise.all(Array.from({ length: 7 }, () => it.next()));
+      expect(results.map((r) => (r.done ? 'done' : r.value))).toEqual([
+        0,
+        1,
+        2,
+        3,
+        4,
+        'done',
+        'done',
+      ]);
+    }
+  });
+
   it('accepts breaker options and exposes the breaker it made', () => {
     const gate = breakerGate<number>({ failureThreshold: 2 });
     expect(gate.breaker.state).toBe('closed');

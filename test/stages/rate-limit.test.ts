@@ -138,6 +138,16 @@ describe('rateLimit', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
+  it('concurrent next() calls are served in order, each item once, waiting included', async () => {
+    const clock = new VirtualClock();
+    const it = rateLimit<number>({ rate: 1, interval: 10, burst: 2, clock })(source(4).iterable);
+    const pending = Array.from({ length: 6 }, () => it.next());
+    await clock.runAll();
+    const results = await Promise.all(pending);
+    expect(results.map((r) => (r.done ? 'done' : r.value))).toEqual([0, 1, 2, 3, 'done', 'done']);
+    expect(clock.now()).toBe(20);
+  });
+
   it('validates options at factory time', () => {
     expect(() => rateLimit({ rate: 0, interval: 1_000 })).toThrow(RangeError);
     expect(() => rateLimit({ rate: 1, interval: -5 })).toThrow(/`interval`/);
