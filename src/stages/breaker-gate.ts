@@ -263,26 +263,28 @@ class GateIterator<T> implements AsyncIterableIterator<T> {
       } else if (state === 'half-open') {
         const generation = breaker.reserveTrial();
         if (generation === undefined) {
-          await this.wait(breaker.halfOpenDeadline);
+          await this.wait(breaker.halfOpenDeadline, 'half-open');
           continue;
         }
         if (held) return this.emit(held.value);
         const result = await this.pull();
-        if (result.done) {
+        if (result.done || this.finished) {
+          // No item to pass (or nobody to pass it to): give the trial slot back.
           breaker.cancelReservation(generation);
+          if (!result.done) this.counters.discarded++;
           return DONE;
         }
         // The reservation still holds when the episode is the same one.
         if (breaker.generation === generation) return this.emit(result.value);
         held = { value: result.value };
       } else if (state === 'open') {
-        await this.wait(breaker.openUntil);
+        await this.wait(breaker.openUntil, 'open');
       } else if (this.config.whenIsolated === 'throw') {
         if (held) this.counters.discarded++;
         await this.close();
         throw this.isolatedError();
       } else {
-        await this.wait(undefined);
+        await this.wait(undefined, 'isolated');
       }
     }
   }
@@ -318,8 +320,12 @@ class GateIterator<T> implements AsyncIterableIterator<T> {
     return result;
   }
 
-  /** Waits until `until` (breaker clock time), an admission change, `return()` or an abort. */
-  private wait(until: number | undefined): Promise<void> {
+  /**
+   * Waits until `until` (breaker clock time), an admission change, `return()` or an abort.
+   * Returns at once when the state is no longer `expected` (time may have moved on between
+   * reading the state and registering the listener, on a real clock).
+   */
+  private wait(until: number | undefined, expected: CircuitState): Promise<void> {
     const clock = this.breaker.clock;
     const startedAt = clock.now();
     this.counters.waits++;
@@ -337,6 +343,10 @@ class GateIterator<T> implements AsyncIterableIterator<T> {
       };
       const disposeAdmission = this.breaker.onAdmissionChange(done);
       this.wake = done;
+      if (this.finished || this.aborted || this.breaker.state !== expected) {
+        done();
+        return;
+      }
       if (until !== undefined) {
         clock.sleep(Math.max(0, until - startedAt), timer.signal).then(done, () => {});
       }

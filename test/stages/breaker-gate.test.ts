@@ -219,6 +219,45 @@ describe('breakerGate: half-open admission', () => {
   });
 });
 
+describe('breakerGate: reservations', () => {
+  it('gives a reserved trial slot back when the run stops before the item could pass', async () => {
+    const clock = new VirtualClock();
+    const breaker = circuitBreaker({ failureThreshold: 1, resetTimeout: 10, clock });
+    await breaker
+      .wrap(() => Promise.reject(new Error('down')))()
+      .catch(() => {});
+    await clock.advance(10);
+    let deliver!: (r: IteratorResult<number>) => void;
+    let returned = false;
+    const manual: AsyncIterableIterator<number> = {
+      next: () =>
+        new Promise<IteratorResult<number>>((resolve) => {
+          deliver = resolve;
+        }),
+      return: async () => {
+        returned = true;
+        return { done: true, value: undefined };
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+    const gate = breakerGate<number>(breaker);
+    const it = gate(manual);
+    const first = it.next();
+    await clock.advance(0);
+    expect(breaker.stats().halfOpen).toMatchObject({ admitted: 1, reserved: 1 });
+    await it.return!();
+    expect(returned).toBe(true);
+    deliver({ done: false, value: 7 }); // the pull finishes after the consumer left
+    expect(await first).toEqual({ done: true, value: undefined });
+    expect(breaker.stats().halfOpen).toMatchObject({ admitted: 0, reserved: 0 });
+    expect(gate.stats().discarded).toBe(1);
+    await expect(breaker.wrap(async () => 'trial')()).resolves.toBe('trial'); // the slot is free
+    expect(breaker.state).toBe('closed');
+  });
+});
+
 describe('breakerGate: isolated', () => {
   it("'wait' holds the flow until reset()", async () => {
     const clock = new VirtualClock();
