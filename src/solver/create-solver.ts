@@ -1,8 +1,9 @@
+import { EventEmitter } from 'node:events';
 import { type Dispatcher, Pool } from 'undici';
 import { AbortedError, InvalidOptionValueError } from '../errors.js';
 import { type Clock, systemClock } from '../internal/clock.js';
-import { eitherSignal } from '../internal/signal.js';
 import * as v from '../internal/validate.js';
+import { Call } from './call.js';
 import { classifyCode } from './classify-code.js';
 import { parseAnswer } from './parse-answer.js';
 import { type ProviderName, providerNames, providers } from './provider.js';
@@ -192,7 +193,9 @@ class SolverClient implements Solver {
   readonly #transientDelay: number;
   readonly #stopOnFatal: boolean;
   readonly #clock: Clock;
-  readonly #closer = new AbortController();
+  /** Emits `'abort'` on close: the shared undici signal of calls without their own. */
+  readonly #closer = new EventEmitter().setMaxListeners(0);
+  readonly #calls = new Set<Call>();
   #fatal: SolverError | undefined;
   #closed = false;
   #inFlight = 0;
@@ -267,87 +270,86 @@ class SolverClient implements Solver {
 
   async solve(task: Task, options: SolveOptions = {}): Promise<Solution> {
     validateTask(task);
-    const userSignal = options.signal;
-    if (userSignal !== undefined) v.signal('options.signal', userSignal);
-    this.#checkOpen();
-    if (userSignal?.aborted) throw new AbortedError(userSignal.reason);
-    const { signal, dispose } = eitherSignal(userSignal, this.#closer.signal);
-    this.#inFlight++;
-    try {
-      const solution = await this.#solve(task, signal!);
-      this.#solved++;
-      return solution;
-    } catch (error) {
-      this.#failed++;
-      throw this.#abortReason(signal!) ?? error;
-    } finally {
-      this.#inFlight--;
-      dispose();
-    }
-  }
-
-  async #solve(task: Task, signal: AbortSignal): Promise<Solution> {
+    const call = this.#open(options.signal);
+    // One frame per task in flight: everything below lives in this function (memory per task).
     const clock = this.#clock;
     const start = clock.now();
     const timeout = this.#timeout ?? (task.type === 'image' ? 90_000 : 180_000);
     const deadline = start + timeout;
-    if (this.#fatal) {
-      this.#refused++;
-      const f = this.#fatal;
-      throw new SolverError({
-        kind: f.kind,
-        code: f.code,
-        providerCode: f.providerCode,
-        phase: 'submit',
-        message: `Not submitted: the solver stopped after an earlier fatal answer (${f.message})`,
-        cause: f,
-      });
-    }
-    this.#submits++;
-    let submitted: string | undefined;
+    this.#inFlight++;
     try {
-      submitted = await this.#request('in', taskParams(task), 'submit', deadline, signal);
-    } catch (error) {
-      if (isSolverError(error, 'transient') && clock.now() >= deadline)
-        throw new SolverTimeoutError(timeout, undefined, 0, error);
-      throw error;
-    }
-    if (submitted === undefined) throw this.#unexpectedNotReady('submit', undefined);
-    const id = submitted;
-    let polls = 0;
-    let lastTransient: SolverError | undefined;
-    let wait = this.#firstDelay(task);
-    for (;;) {
-      const remaining = deadline - clock.now();
-      if (wait >= remaining) {
-        if (remaining > 0) await clock.sleep(remaining, signal);
-        throw new SolverTimeoutError(timeout, id, polls, lastTransient);
-      }
-      if (wait > 0) await clock.sleep(wait, signal);
-      polls++;
-      this.#polls++;
+      if (this.#fatal) throw this.#refuse(this.#fatal);
+      this.#submits++;
+      let id: string | undefined;
       try {
-        const token = await this.#request(
-          'res',
-          [
-            ['action', 'get'],
-            ['id', id],
-          ],
-          'poll',
-          deadline,
-          signal,
-          id,
-        );
-        if (token !== undefined) return { id, token, elapsedMs: clock.now() - start, polls };
-        wait = this.#nextGap(0);
+        id = await this.#request('in', taskParams(task), 'submit', deadline, call);
       } catch (error) {
-        // A submitted task is paid for: keep polling through network trouble until the deadline.
-        if (!(error instanceof SolverError) || error.kind !== 'transient' || signal.aborted)
-          throw error;
-        lastTransient = error;
-        wait = this.#nextGap(error.retryAfter ?? 0);
+        if (isSolverError(error, 'transient') && !call.stopped && clock.now() >= deadline)
+          throw new SolverTimeoutError(timeout, undefined, 0, error);
+        throw error;
       }
+      if (id === undefined) throw this.#unexpectedNotReady('submit', undefined);
+      const params: [string, string][] = [
+        ['action', 'get'],
+        ['id', id],
+      ];
+      let polls = 0;
+      let lastTransient: SolverError | undefined;
+      let wait = this.#firstDelay(task);
+      for (;;) {
+        const remaining = deadline - clock.now();
+        if (wait >= remaining) {
+          if (remaining > 0) await call.sleep(remaining);
+          throw new SolverTimeoutError(timeout, id, polls, lastTransient);
+        }
+        if (wait > 0) await call.sleep(wait);
+        polls++;
+        this.#polls++;
+        try {
+          const token = await this.#request('res', params, 'poll', deadline, call, id);
+          if (token !== undefined) {
+            this.#solved++;
+            return { id, token, elapsedMs: clock.now() - start, polls };
+          }
+          wait = this.#nextGap(0);
+        } catch (error) {
+          // A submitted task is paid for: keep polling through network trouble until the deadline.
+          if (!isSolverError(error, 'transient') || call.stopped) throw error;
+          lastTransient = error;
+          wait = this.#nextGap(error.retryAfter ?? 0);
+        }
+      }
+    } catch (error) {
+      this.#failed++;
+      throw call.stopped ?? error;
+    } finally {
+      this.#inFlight--;
+      this.#calls.delete(call);
+      call.dispose();
     }
+  }
+
+  /** Starts a call: checks the signal and the solver, and registers the call for `close()`. */
+  #open(userSignal: AbortSignal | undefined): Call {
+    if (userSignal !== undefined) v.signal('options.signal', userSignal);
+    this.#checkOpen();
+    if (userSignal?.aborted) throw new AbortedError(userSignal.reason);
+    const call = new Call(userSignal, this.#closer, this.#clock);
+    this.#calls.add(call);
+    return call;
+  }
+
+  /** The error for a submit refused locally after a fatal-account answer. */
+  #refuse(fatal: SolverError): SolverError {
+    this.#refused++;
+    return new SolverError({
+      kind: fatal.kind,
+      code: fatal.code,
+      providerCode: fatal.providerCode,
+      phase: 'submit',
+      message: `Not submitted: the solver stopped after an earlier fatal answer (${fatal.message})`,
+      cause: fatal,
+    });
   }
 
   async balance(options: SolveOptions = {}): Promise<number> {
@@ -398,7 +400,8 @@ class SolverClient implements Solver {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#closer.abort(new SolverClosedError());
+    for (const call of this.#calls) call.stop(new SolverClosedError());
+    this.#closer.emit('abort');
     if (this.#ownsDispatcher) await this.#dispatcher.close();
   }
 
@@ -417,19 +420,17 @@ class SolverClient implements Solver {
     userSignal: AbortSignal | undefined,
     taskId?: string,
   ): Promise<string> {
-    if (userSignal !== undefined) v.signal('options.signal', userSignal);
-    this.#checkOpen();
-    if (userSignal?.aborted) throw new AbortedError(userSignal.reason);
-    const { signal, dispose } = eitherSignal(userSignal, this.#closer.signal);
+    const call = this.#open(userSignal);
     try {
       const deadline = this.#clock.now() + this.#requestTimeout;
-      const value = await this.#request('res', params, phase, deadline, signal!, taskId);
+      const value = await this.#request('res', params, phase, deadline, call, taskId);
       if (value === undefined) throw this.#unexpectedNotReady(phase, taskId);
       return value;
     } catch (error) {
-      throw this.#abortReason(signal!) ?? error;
+      throw call.stopped ?? error;
     } finally {
-      dispose();
+      this.#calls.delete(call);
+      call.dispose();
     }
   }
 
@@ -442,7 +443,7 @@ class SolverClient implements Solver {
     params: [string, string][],
     phase: SolverPhase,
     deadline: number,
-    signal: AbortSignal,
+    call: Call,
     taskId?: string,
   ): Promise<string | undefined> {
     const remaining = deadline - this.#clock.now();
@@ -456,7 +457,7 @@ class SolverClient implements Solver {
       params,
       phase,
       timeout,
-      signal,
+      call.requestSignal,
       taskId,
       exact,
     );
@@ -541,13 +542,5 @@ class SolverClient implements Solver {
 
   #checkOpen(): void {
     if (this.#closed) throw new SolverClosedError();
-  }
-
-  /** After an abort, the error to throw: the close, or an `AbortError` with the caller's reason. */
-  #abortReason(signal: AbortSignal): Error | undefined {
-    if (!signal.aborted) return undefined;
-    const reason = signal.reason;
-    if (reason instanceof SolverClosedError) return new SolverClosedError();
-    return new AbortedError(reason);
   }
 }

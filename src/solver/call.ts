@@ -1,0 +1,88 @@
+import type { EventEmitter } from 'node:events';
+import { AbortedError } from '../errors.js';
+import { type Clock, systemClock } from '../internal/clock.js';
+import { onAbort } from '../internal/signal.js';
+import { SolverClosedError } from './solver-error.js';
+
+/** Something undici accepts as a `signal`: an `AbortSignal`, or an emitter of `'abort'`. */
+export type RequestSignal = AbortSignal | EventEmitter;
+
+/**
+ * One solver call's cancellation: the caller's signal and `solver.close()` both stop it at
+ * once, in a pending sleep or a pending request. Built to cost little per task in flight: on
+ * the system clock a sleep is one timer and one promise, with no listener on a shared signal;
+ * without a caller's signal, requests share the solver's one `'abort'` emitter; an
+ * `AbortController` is made only for a caller's signal or an injected clock.
+ */
+export class Call {
+  /** What to hand undici as `signal`. */
+  readonly requestSignal: RequestSignal;
+  #controller: AbortController | undefined;
+  #disposeUser: () => void = noop;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #resume: (() => void) | undefined;
+  #stop: Error | undefined;
+
+  constructor(
+    userSignal: AbortSignal | undefined,
+    closer: EventEmitter,
+    private readonly clock: Clock,
+  ) {
+    if (userSignal === undefined) {
+      this.requestSignal = closer;
+    } else {
+      const controller = new AbortController();
+      this.#controller = controller;
+      this.requestSignal = controller.signal;
+      this.#disposeUser = onAbort(userSignal, () => this.stop(new AbortedError(userSignal.reason)));
+    }
+  }
+
+  /** The error to throw once stopped (an `AbortError` or a `SolverClosedError`), else undefined. */
+  get stopped(): Error | undefined {
+    return this.#stop;
+  }
+
+  /** Stops the call: aborts its request and wakes its sleep. The first reason wins. */
+  stop(reason: Error): void {
+    if (this.#stop) return;
+    this.#stop = reason;
+    this.#controller?.abort(reason);
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#resume?.();
+  }
+
+  /** Waits `ms` on the clock; rejects with the stop reason when stopped meanwhile. */
+  async sleep(ms: number): Promise<void> {
+    if (this.#stop) throw this.#stop;
+    if (this.clock === systemClock) {
+      await new Promise<void>((resolve) => {
+        this.#resume = resolve;
+        this.#timer = setTimeout(resolve, ms);
+      });
+      this.#timer = undefined;
+      this.#resume = undefined;
+    } else {
+      this.#controller ??= new AbortController();
+      try {
+        await this.clock.sleep(ms, this.#controller.signal);
+      } catch (error) {
+        throw this.#stop ?? error;
+      }
+    }
+    if (this.#stop) throw this.#stop;
+  }
+
+  /** Detaches from the caller's signal; call when the work ends. */
+  dispose(): void {
+    this.#disposeUser();
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+  }
+}
+
+/** The reason calls stop when the solver closes. */
+export function closedReason(): SolverClosedError {
+  return new SolverClosedError();
+}
+
+function noop(): void {}
