@@ -11,12 +11,13 @@ export type RequestSignal = AbortSignal | EventEmitter;
  * One solver call's cancellation: the caller's signal and `solver.close()` both stop it at
  * once, in a pending sleep or a pending request. Built to cost little per task in flight: on
  * the system clock a sleep is one timer and one promise, with no listener on a shared signal;
- * without a caller's signal, requests share the solver's one `'abort'` emitter; an
- * `AbortController` is made only for a caller's signal or an injected clock.
+ * without a caller's signal, requests get no signal at all when the solver owns its Pool
+ * (`close()` destroys it) and share one `'abort'` emitter otherwise; an `AbortController` is
+ * made only for a caller's signal or an injected clock.
  */
 export class Call {
-  /** What to hand undici as `signal`. */
-  readonly requestSignal: RequestSignal;
+  /** What to hand undici as `signal` (none when closing the solver's own Pool suffices). */
+  readonly requestSignal: RequestSignal | undefined;
   #controller: AbortController | undefined;
   #disposeUser: () => void = noop;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -25,7 +26,7 @@ export class Call {
 
   constructor(
     userSignal: AbortSignal | undefined,
-    closer: EventEmitter,
+    closer: EventEmitter | undefined,
     private readonly clock: Clock,
   ) {
     if (userSignal === undefined) {

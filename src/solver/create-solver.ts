@@ -334,7 +334,8 @@ class SolverClient implements Solver {
     if (userSignal !== undefined) v.signal('options.signal', userSignal);
     this.#checkOpen();
     if (userSignal?.aborted) throw new AbortedError(userSignal.reason);
-    const call = new Call(userSignal, this.#closer, this.#clock);
+    // The solver's own Pool is destroyed on close, which ends its requests: no signal needed.
+    const call = new Call(userSignal, this.#ownsDispatcher ? undefined : this.#closer, this.#clock);
     this.#calls.add(call);
     return call;
   }
@@ -402,7 +403,8 @@ class SolverClient implements Solver {
     this.#closed = true;
     for (const call of this.#calls) call.stop(new SolverClosedError());
     this.#closer.emit('abort');
-    if (this.#ownsDispatcher) await this.#dispatcher.close();
+    // destroy(), not close(): requests still in flight end now instead of being awaited.
+    if (this.#ownsDispatcher) await this.#dispatcher.destroy();
   }
 
   /** Keeps the key (and everything else private) out of `console.log(solver)`. */

@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import { Agent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidOptionTypeError, InvalidOptionValueError } from '../../src/errors.js';
 import {
@@ -457,6 +458,33 @@ describe('timeouts, deadline, abort, close', () => {
     });
     await expect(solver.balance()).rejects.toBeInstanceOf(SolverClosedError);
     expect(solver.stats().inFlight).toBe(0);
+  });
+});
+
+describe('close() with other dispatchers and signals', () => {
+  it('ends a hanging request on a dispatcher the caller owns, and leaves it open', async () => {
+    server = await startScripted({ submits: [() => {}] });
+    const agent = new Agent();
+    solver = createSolver(fast({ dispatcher: agent, requestTimeout: 60_000 }));
+    const pending = solver.solve(tasks.image).catch((e: unknown) => e);
+    while (server.requests.length === 0) await tick(1);
+    await solver.close();
+    expect(await pending).toBeInstanceOf(SolverClosedError);
+    expect(agent.destroyed).toBe(false);
+    await agent.close();
+  });
+
+  it('ends a call that has its own signal, during a request and during a sleep', async () => {
+    server = await startScripted({ submits: [(r) => json(r, 1, 5)], polls: [notReady, () => {}] });
+    const clock = new VirtualClock();
+    solver = createSolver(fast({ clock, requestTimeout: 60_000, firstPollDelay: 50_000 }));
+    const sleeping = solver
+      .solve(tasks.image, { signal: new AbortController().signal })
+      .catch((e: unknown) => e);
+    while (clock.pendingTimers === 0) await tick(1);
+    await solver.close();
+    expect(await sleeping).toBeInstanceOf(SolverClosedError);
+    expect(clock.pendingTimers).toBe(0);
   });
 });
 
