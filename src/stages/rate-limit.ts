@@ -144,9 +144,22 @@ class RateLimitIterator<T> implements AsyncIterableIterator<T> {
   }
 
   next(): Promise<IteratorResult<T>> {
-    if (this.tail !== undefined) return this.track(this.tail.then(this.nextNow, this.nextNow));
+    if (this.tail !== undefined)
+      return this.track(this.tail.then(this.nextChained, this.nextChained));
     return this.nextNow();
   }
+
+  /**
+   * Runs a queued next() once its predecessor settled. Whatever `nextNow` tracks, the newest
+   * queued call stays the tail, so calls made meanwhile keep queueing behind it (and never run
+   * beside this one).
+   */
+  private readonly nextChained = (): Promise<IteratorResult<T>> => {
+    const newest = this.tail;
+    const result = this.nextNow();
+    this.tail = newest;
+    return result;
+  };
 
   private readonly nextNow = (): Promise<IteratorResult<T>> => {
     if (this.finished) return Promise.resolve(DONE);

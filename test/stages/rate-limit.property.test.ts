@@ -95,6 +95,47 @@ describe('rateLimit: properties', () => {
     );
   });
 
+  it('concurrent consumers of one run get every item once, within the bound', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        configArb,
+        fc.integer({ min: 1, max: 30 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.array(fc.integer({ min: 0, max: 300 }), { minLength: 1, maxLength: 10 }),
+        async (cfg, items, workers, work) => {
+          const clock = new VirtualClock();
+          const it = rateLimit<number>({ ...cfg, clock })(
+            Array.from({ length: items }, (_, i) => i),
+          );
+          const got: number[] = [];
+          const times: number[] = [];
+          let finished = 0;
+          let k = 0;
+          const all = Promise.all(
+            Array.from({ length: workers }, async () => {
+              for (;;) {
+                const next = await it.next();
+                if (next.done) break;
+                got.push(next.value);
+                times.push(clock.now());
+                await clock.sleep(work[k++ % work.length]!);
+              }
+              finished++;
+            }),
+          );
+          await drive(clock, () => finished === workers);
+          await all;
+          expect([...got].sort((a, b) => a - b)).toEqual(
+            Array.from({ length: items }, (_, i) => i),
+          );
+          expectWithinBound(times, cfg);
+          expect(clock.pendingTimers).toBe(0);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
   it('rateLimiter: concurrent callers are served first come, first served, within the bound', async () => {
     await fc.assert(
       fc.asyncProperty(
