@@ -36,6 +36,7 @@ describe('recipe: rateLimit + breakerGate + adaptiveMap', () => {
       dropRetries: 50,
       retryDelayMs: 500,
       retryMaxDelayMs: 4_000,
+      random: () => 0.5, // deterministic backoff
       classify: ({ error }) =>
         error === undefined ? 'success' : error instanceof CircuitOpenError ? 'drop' : 'failure',
     });
