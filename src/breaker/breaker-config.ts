@@ -49,7 +49,10 @@ function fraction(option: string, value: unknown, fallback: number): number {
 
 /** Validates every option of {@link circuitBreaker} at once, naming the dotted option on error. */
 export function parseBreakerOptions(options: unknown): BreakerConfig {
-  const opts = validate.object<CircuitBreakerOptions>('options', options ?? {});
+  const opts = validate.object<CircuitBreakerOptions>(
+    'options',
+    options === undefined ? {} : options,
+  );
   const window = validate.optional(opts.window, undefined, (v): Required<BreakerWindow> => {
     const w = validate.object<BreakerWindow>('window', v);
     const kind = validate.oneOf('window.kind', w.kind, ['count', 'time'] as const);

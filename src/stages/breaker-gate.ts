@@ -102,7 +102,7 @@ export function breakerGate<T>(
   breaker?: CircuitBreaker | CircuitBreakerOptions,
   options: BreakerGateOptions = {},
 ): BreakerGateStage<T> {
-  const theBreaker = isBreaker(breaker) ? breaker : circuitBreaker(breaker ?? {});
+  const theBreaker = isBreaker(breaker) ? breaker : circuitBreaker(breaker);
   const opts = validate.object<BreakerGateOptions>('options', options);
   const config: GateConfig = {
     breaker: theBreaker,

@@ -44,6 +44,7 @@ describe('circuitBreaker: options', () => {
     expect(() => circuitBreaker({ resetTimeout: -1 })).toThrow(RangeError);
     expect(() => circuitBreaker({ halfOpen: { deadlineMs: Number.NaN } })).toThrow(RangeError);
     expect(() => circuitBreaker({ clock: {} as never })).toThrow(TypeError);
+    expect(() => circuitBreaker(null as never)).toThrow(TypeError);
     expect(() => circuitBreaker({ isFailure: 1 as never })).toThrow(TypeError);
     expect(() => circuitBreaker({ initialState: { state: 'weird' } as never })).toThrow(
       /initialState.state/,
