@@ -109,6 +109,18 @@ class AdvanceCommand implements Cmd {
   toString = (): string => `advance(${this.ms})`;
 }
 
+/** A slow call: time passes beyond `slowCallMs` (when set), then the call succeeds. */
+class SlowCommand implements Cmd {
+  constructor(readonly pick: number) {}
+  check = (): boolean => true;
+  async run(model: BreakerModel, real: BreakerReal): Promise<void> {
+    const ms = Number.isFinite(model.cfg.slowCallMs) ? model.cfg.slowCallMs + 1 : 60;
+    await new AdvanceCommand(ms).run(model, real);
+    await new SettleCommand(this.pick, 'success', 0).run(model, real);
+  }
+  toString = (): string => `slow(${this.pick})`;
+}
+
 class ReserveCommand implements Cmd {
   check = (): boolean => true;
   async run(model: BreakerModel, real: BreakerReal): Promise<void> {
@@ -220,6 +232,7 @@ const commandArbs: fc.Arbitrary<Cmd>[] = [
     .tuple(fc.nat(20), fc.constantFrom<Outcome>('success', 'failure'), fc.constant(0))
     .map(([pick, outcome, retryAfter]) => new SettleCommand(pick, outcome, retryAfter)),
   fc.nat(20).map((pick) => new AbortCommand(pick)),
+  fc.nat(20).map((pick) => new SlowCommand(pick)),
   fc.integer({ min: 0, max: 350 }).map((ms) => new AdvanceCommand(ms)),
   fc.constant(new ReserveCommand()),
   fc.constant(new CancelCommand()),

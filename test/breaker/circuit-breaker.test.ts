@@ -371,6 +371,30 @@ describe('circuitBreaker: B6 half-open deadline', () => {
   });
 });
 
+describe('circuitBreaker: real clock', () => {
+  it('a half-open trial through execute leaves no deadline timer behind', async () => {
+    const before = process.getActiveResourcesInfo().length;
+    const breaker = circuitBreaker({
+      failureThreshold: 1,
+      resetTimeout: 0,
+      halfOpen: { deadlineMs: 60_000 },
+    });
+    await breaker
+      .wrap(boom)()
+      .catch(() => {});
+    expect(breaker.state).toBe('half-open');
+    let during = 0;
+    await breaker.execute(async () => {
+      during = process.getActiveResourcesInfo().length;
+      return 'ok';
+    });
+    expect(during).toBeGreaterThan(before); // the deadline timer ran while the trial did
+    expect(breaker.state).toBe('closed');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(process.getActiveResourcesInfo().length).toBe(before);
+  });
+});
+
 describe('circuitBreaker: B7 generations', () => {
   it('a success from a call started before the breaker opened never closes it', async () => {
     const clock = new VirtualClock();
