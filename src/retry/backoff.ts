@@ -25,5 +25,7 @@ export interface Backoff {
 
 /** The capped exponential `min(maxDelay, initialDelay × 2^(attempt-1))` most strategies start from. */
 export function exponentialCap(context: BackoffContext): number {
+  // 0 × 2^n would be NaN once 2^n overflows to Infinity (after ~1,000 attempts).
+  if (context.initialDelay === 0) return 0;
   return Math.min(context.maxDelay, context.initialDelay * 2 ** (context.attempt - 1));
 }

@@ -28,6 +28,28 @@ const contextArb = fc
   });
 
 describe('backoff strategies: ranges', () => {
+  it('stay finite after thousands of attempts, also from a 0 ms base', () => {
+    for (const initialDelay of [0, 100]) {
+      const context = {
+        attempt: 5_000,
+        initialDelay,
+        maxDelay: 1_000,
+        previousDelay: initialDelay,
+        random: () => 0.5,
+      };
+      for (const backoff of [
+        fullJitterBackoff,
+        exponentialBackoff,
+        decorrelatedJitterBackoff,
+        constantBackoff,
+      ]) {
+        const delay = backoff.delay(context);
+        expect(Number.isFinite(delay)).toBe(true);
+        expect(delay).toBeLessThanOrEqual(1_000);
+      }
+    }
+  });
+
   it('full jitter: uniform in [0, min(maxDelay, initialDelay·2^(attempt-1)))', () => {
     fc.assert(
       fc.property(contextArb, (c) => {
