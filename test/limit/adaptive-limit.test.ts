@@ -43,6 +43,45 @@ describe('adaptiveLimit', () => {
     expect(changes).toHaveLength(1);
   });
 
+  it('queues in call order, starts waiting calls when the limit rises, and clears its queue', async () => {
+    const limit = adaptiveLimit({ limit: aimdLimit({ increase: 1 }), initial: 2 });
+    const release: (() => void)[] = [];
+    const started: number[] = [];
+    const task = (i: number) =>
+      new Promise<number>((resolve) => {
+        started.push(i);
+        release.push(() => resolve(i));
+      });
+    const results = [0, 1, 2, 3].map((i) => limit(task, i));
+    expect(started).toEqual([0, 1]);
+    expect(limit.activeCount).toBe(2);
+    expect(limit.pendingCount).toBe(2);
+    // A success with the limit in use raises it to 3: two waiting calls may start (2 and 3).
+    release.shift()!();
+    await results[0];
+    await null;
+    expect(limit.concurrency).toBe(3);
+    expect(started).toEqual([0, 1, 2, 3]);
+    const late = limit(task, 4);
+    expect(limit.pendingCount).toBe(1);
+    limit.clearQueue();
+    expect(limit.pendingCount).toBe(0);
+    for (const r of release.splice(0)) r();
+    expect(await Promise.all(results.slice(1))).toEqual([1, 2, 3]);
+    expect(started).not.toContain(4);
+    void late;
+  });
+
+  it('turns a synchronous throw into a rejection', async () => {
+    const limit = adaptiveLimit();
+    await expect(
+      limit(() => {
+        throw new RangeError('sync');
+      }),
+    ).rejects.toThrow(RangeError);
+    expect(limit.activeCount).toBe(0);
+  });
+
   it('passes arguments, rejects with the call error, validates options', async () => {
     const limit = adaptiveLimit();
     expect(await limit((a: number, b: string) => `${a}${b}`, 1, 'x')).toBe('1x');
