@@ -42,8 +42,10 @@ export { fixedLimit } from './limit/fixed-limit.js';
 export type { KneeDecision, KneeLimitOptions } from './limit/knee-limit.js';
 export { kneeLimit } from './limit/knee-limit.js';
 export type {
+  Limit,
   LimitAlgorithm,
   LimitBounds,
+  LimitBoundsOptions,
   LimitController,
   LimitOutcome,
   LimitSample,

@@ -1,13 +1,17 @@
 import * as validate from '../internal/validate.js';
 import {
   clampLimit,
-  type LimitAlgorithm,
+  type Limit,
+  type LimitBounds,
+  type LimitBoundsOptions,
   type LimitController,
   type LimitSample,
+  standaloneLimit,
 } from './limit-algorithm.js';
+import { parseLimitBounds } from './limit-bounds.js';
 
 /** Options of {@link aimdLimit}. */
-export interface AimdLimitOptions {
+export interface AimdLimitOptions extends LimitBoundsOptions {
   /** Factor applied on a drop, from 0.5 to below 1. @default 0.9 */
   backoff?: number;
   /** Added per success while the limit is in use (`2 * inFlight >= limit`). @default 1 */
@@ -34,7 +38,7 @@ export interface AimdLimitOptions {
  * const solve = adaptiveMap(solveOne, { max: 50, limit: aimdLimit({ backoff: 0.8 }) });
  * ```
  */
-export function aimdLimit(options: AimdLimitOptions = {}): LimitAlgorithm {
+export function aimdLimit(options: AimdLimitOptions = {}): Limit {
   validate.object('options', options);
   const backoff = validate.optional(options.backoff, 0.9, (v) =>
     validate.number('backoff', v, { min: 0.5, max: 0.999_999 }),
@@ -48,29 +52,29 @@ export function aimdLimit(options: AimdLimitOptions = {}): LimitAlgorithm {
   const oncePerEpoch = validate.optional(options.oncePerEpoch, true, (v) =>
     validate.boolean('oncePerEpoch', v),
   );
-  return {
-    name: 'aimd',
-    create(bounds): LimitController {
-      let limit = clampLimit(bounds.initial, bounds);
-      let lastCutAt = Number.NEGATIVE_INFINITY;
-      return {
-        get limit() {
-          return limit;
-        },
-        onSample(sample: LimitSample): number {
-          const { outcome } = sample;
-          if (outcome === 'drop' || (outcome === 'success' && sample.latencyMs > timeoutMs)) {
-            const startedAt = sample.now - sample.latencyMs;
-            if (!oncePerEpoch || startedAt > lastCutAt) {
-              limit = clampLimit(limit * backoff, bounds);
-              lastCutAt = sample.now;
-            }
-          } else if (outcome === 'success' && 2 * sample.inFlight >= limit) {
-            limit = clampLimit(limit + increase, bounds);
+  const own = parseLimitBounds(options);
+  return standaloneLimit('aimd', create, own);
+
+  function create(bounds: LimitBounds): LimitController {
+    let limit = clampLimit(bounds.initial, bounds);
+    let lastCutAt = Number.NEGATIVE_INFINITY;
+    return {
+      get limit() {
+        return limit;
+      },
+      onSample(sample: LimitSample): number {
+        const { outcome } = sample;
+        if (outcome === 'drop' || (outcome === 'success' && sample.latencyMs > timeoutMs)) {
+          const startedAt = sample.now - sample.latencyMs;
+          if (!oncePerEpoch || startedAt > lastCutAt) {
+            limit = clampLimit(limit * backoff, bounds);
+            lastCutAt = sample.now;
           }
-          return limit;
-        },
-      };
-    },
-  };
+        } else if (outcome === 'success' && 2 * sample.inFlight >= limit) {
+          limit = clampLimit(limit + increase, bounds);
+        }
+        return limit;
+      },
+    };
+  }
 }

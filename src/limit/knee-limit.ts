@@ -2,14 +2,17 @@ import * as validate from '../internal/validate.js';
 import { type LatencySummary, summarizeLatencies } from './latency-summary.js';
 import {
   clampLimit,
-  type LimitAlgorithm,
+  type Limit,
   type LimitBounds,
+  type LimitBoundsOptions,
   type LimitController,
   type LimitSample,
+  standaloneLimit,
 } from './limit-algorithm.js';
+import { parseLimitBounds } from './limit-bounds.js';
 
 /** Options of {@link kneeLimit}; the defaults suit calls from ~1 ms to minutes. */
-export interface KneeLimitOptions {
+export interface KneeLimitOptions extends LimitBoundsOptions {
   /** Latency inflation over the baseline that is tolerated (0.1 = +10 %). @default 0.1 */
   margin?: number;
   /** How many standard errors an inflation must exceed the margin by to count. @default 0.5 */
@@ -83,11 +86,12 @@ const RING = 128;
  * @throws `TypeError` / `RangeError` at once for a bad option.
  * @example
  * ```ts
- * const controller = kneeLimit().create({ min: 1, max: 50, initial: 4 });
+ * const controller = kneeLimit({ max: 50 }); // or kneeLimit().create({ min: 1, max: 50, initial: 4 })
  * controller.onSample({ latencyMs: 9_800, outcome: 'success', inFlight: 4, now: 10_000 });
+ * controller.limit; // 4 until a window closes
  * ```
  */
-export function kneeLimit(options: KneeLimitOptions = {}): LimitAlgorithm {
+export function kneeLimit(options: KneeLimitOptions = {}): Limit {
   validate.object('options', options);
   const num = (name: keyof KneeLimitOptions, fallback: number, min: number, max?: number) =>
     validate.optional(options[name], fallback, (v) =>
@@ -113,7 +117,11 @@ export function kneeLimit(options: KneeLimitOptions = {}): LimitAlgorithm {
       validate.func<(d: KneeDecision) => void>('onDecision', v),
     ),
   };
-  return { name: 'knee', create: (bounds) => new KneeController(config, bounds) };
+  return standaloneLimit(
+    'knee',
+    (bounds) => new KneeController(config, bounds),
+    parseLimitBounds(options),
+  );
 }
 
 interface KneeConfig {

@@ -64,3 +64,47 @@ export interface LimitAlgorithm {
 export function clampLimit(value: number, bounds: LimitBounds): number {
   return Math.max(bounds.min, Math.min(value, bounds.max));
 }
+
+/**
+ * What the limit factories (`kneeLimit`, `aimdLimit`, `fixedLimit`) return: an algorithm a
+ * stage creates its own controllers from, and at the same time a ready controller with the
+ * factory's own bounds, for use on its own (`kneeLimit({ max: 50 }).onSample(…)`).
+ */
+export type Limit = LimitAlgorithm & LimitController;
+
+/** Bounds a limit factory accepts for its own, stand-alone controller. */
+export interface LimitBoundsOptions {
+  /** Lowest limit of the stand-alone controller. @default 1 */
+  min?: number;
+  /** Highest limit of the stand-alone controller. @default 100 (at least `min`) */
+  max?: number;
+  /** Starting limit of the stand-alone controller. @default min(max, max(min, 4)) */
+  initial?: number;
+}
+
+/**
+ * Makes a {@link Limit}: `create` for stages, plus a stand-alone controller with `bounds`
+ * created on first use (so a factory used only by stages never builds it).
+ */
+export function standaloneLimit(
+  name: string,
+  create: (bounds: LimitBounds) => LimitController,
+  bounds: LimitBounds,
+): Limit {
+  let own: LimitController | undefined;
+  const controller = () => {
+    own ??= create(bounds);
+    return own;
+  };
+  return {
+    name,
+    create,
+    get limit() {
+      return controller().limit;
+    },
+    get baselineMs() {
+      return controller().baselineMs;
+    },
+    onSample: (sample: LimitSample) => controller().onSample(sample),
+  };
+}

@@ -57,3 +57,31 @@ describe('fixedLimit', () => {
     expect(() => fixedLimit(1.5)).toThrow(/`n` to be an integer from 1 and up, got 1.5/);
   });
 });
+
+describe('limit factories used on their own', () => {
+  it('each factory result is also a controller with its own bounds', () => {
+    const aimd = aimdLimit({ initial: 10, backoff: 0.5, min: 2, max: 12 });
+    expect(aimd.limit).toBe(10);
+    aimd.onSample({ latencyMs: 1, outcome: 'drop', inFlight: 10, now: 5 });
+    expect(aimd.limit).toBe(5);
+    for (let i = 0; i < 20; i++)
+      aimd.onSample({ latencyMs: 1, outcome: 'success', inFlight: 12, now: 10 + i });
+    expect(aimd.limit).toBe(12);
+    expect(fixedLimit(8).limit).toBe(8);
+    expect(fixedLimit(8).onSample({ latencyMs: 1, outcome: 'drop', inFlight: 8, now: 1 })).toBe(8);
+  });
+
+  it('stages get fresh controllers: the stand-alone one is not shared', () => {
+    const aimd = aimdLimit({ initial: 10 });
+    const a = aimd.create({ min: 1, max: 100, initial: 40 });
+    a.onSample({ latencyMs: 1, outcome: 'drop', inFlight: 40, now: 5 });
+    expect(a.limit).toBe(36);
+    expect(aimd.limit).toBe(10);
+    expect(aimd.create({ min: 1, max: 100, initial: 40 }).limit).toBe(40);
+  });
+
+  it('validates the stand-alone bounds', () => {
+    expect(() => aimdLimit({ min: 0 })).toThrow(RangeError);
+    expect(() => aimdLimit({ min: 5, max: 2 })).toThrow(/`max` to be an integer from 5/);
+  });
+});

@@ -116,6 +116,15 @@ describe('kneeLimit', () => {
     expect(c.baselineMs).toBeUndefined();
   });
 
+  it('works on its own with its own bounds', () => {
+    const c = kneeLimit({ max: 6, initial: 4 });
+    expect(c.name).toBe('knee');
+    feed(c, 200, 100, 50, 0);
+    expect(c.limit).toBe(6);
+    expect(c.baselineMs).toBe(100);
+    expect(() => kneeLimit({ initial: 200 })).toThrow(/`initial` to be an integer from 1 to 100/);
+  });
+
   it('validates its options at once', () => {
     expect(() => kneeLimit({ margin: -1 })).toThrow(RangeError);
     expect(() => kneeLimit({ margin: -1 })).toThrow(/`margin`/);
