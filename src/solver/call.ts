@@ -2,7 +2,6 @@ import type { EventEmitter } from 'node:events';
 import { AbortedError } from '../errors.js';
 import { type Clock, systemClock } from '../internal/clock.js';
 import { onAbort } from '../internal/signal.js';
-import { SolverClosedError } from './solver-error.js';
 
 /** Something undici accepts as a `signal`: an `AbortSignal`, or an emitter of `'abort'`. */
 export type RequestSignal = AbortSignal | EventEmitter;
@@ -79,11 +78,6 @@ export class Call {
     this.#disposeUser();
     if (this.#timer !== undefined) clearTimeout(this.#timer);
   }
-}
-
-/** The reason calls stop when the solver closes. */
-export function closedReason(): SolverClosedError {
-  return new SolverClosedError();
 }
 
 function noop(): void {}
