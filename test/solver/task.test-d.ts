@@ -3,12 +3,15 @@ import {
   createSolver,
   type ImageTask,
   type Solution,
+  type SolveResult,
   type Solver,
   type SolverError,
   type SolverErrorKind,
+  solveStage,
   type Task,
   type TaskType,
 } from '../../src/solver/index.js';
+import type { Source, Stage } from '../../src/stage.js';
 
 describe('Task', () => {
   it('is a union discriminated on type', () => {
@@ -56,5 +59,34 @@ describe('Solver', () => {
   it('errors carry a kind', () => {
     expectTypeOf<SolverError['kind']>().toEqualTypeOf<SolverErrorKind>();
     expectTypeOf<SolverError['retryAfter']>().toEqualTypeOf<number | undefined>();
+  });
+});
+
+describe('solveStage', () => {
+  it('is a Stage<Task, SolveResult> whose records narrow on status', () => {
+    const solver = createSolver({ apiKey: 'k' });
+    const stage = solveStage(solver, { max: 10 });
+    expectTypeOf(stage).toMatchTypeOf<Stage<Task, SolveResult>>();
+    const use = async () => {
+      for await (const record of stage([])) {
+        if (record.status === 'solved') {
+          expectTypeOf(record.token).toBeString();
+          expectTypeOf(record.task).toEqualTypeOf<Task>();
+        } else {
+          expectTypeOf(record.reason).toEqualTypeOf<SolverError>();
+          expectTypeOf(record.kind).toEqualTypeOf<SolverErrorKind>();
+        }
+      }
+    };
+    expectTypeOf(use).toBeFunction();
+    void solver.close();
+  });
+
+  it('keeps a narrower task type through the stage', () => {
+    const solver = createSolver({ apiKey: 'k' });
+    const stage = solveStage<ImageTask>(solver);
+    expectTypeOf<SolveResult<ImageTask>['task']>().toEqualTypeOf<ImageTask>();
+    expectTypeOf(stage).parameter(0).toEqualTypeOf<Source<ImageTask>>();
+    void solver.close();
   });
 });
