@@ -101,7 +101,14 @@ export function classifyCode(code: string, provider: ProviderName): Classificati
   return c('transient', 'not a protocol answer');
 }
 
-/** Every code the table knows, for docs and tests. */
+/**
+ * Every code the table knows, for docs and tests.
+ *
+ * @example
+ * ```ts
+ * knownCodes().includes('ERROR_NO_SLOT_AVAILABLE'); // true
+ * ```
+ */
 export function knownCodes(): string[] {
   return Object.keys(common);
 }

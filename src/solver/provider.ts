@@ -18,7 +18,14 @@ export interface ProviderProfile {
   readonly baseUrl: string;
 }
 
-/** The profiles, by name. */
+/**
+ * The profiles, by name.
+ *
+ * @example
+ * ```ts
+ * providers.captchaai.baseUrl; // 'https://ocr.captchaai.com'
+ * ```
+ */
 export const providers: Readonly<Record<ProviderName, ProviderProfile>> = {
   captchaai: { name: 'captchaai', label: 'CaptchaAI', baseUrl: 'https://ocr.captchaai.com' },
   '2captcha': { name: '2captcha', label: '2captcha', baseUrl: 'https://2captcha.com' },

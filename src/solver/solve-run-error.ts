@@ -7,6 +7,16 @@ import type { Task } from './task.js';
  * isolated), the solver was closed, or the solver threw something it should not. `cause` is
  * that error; `unfinished` lists every task the stage had accepted that got no record, so no
  * task vanishes without a trace.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   for await (const result of solveStage(solver)(tasks)) use(result);
+ * } catch (error) {
+ *   if (error instanceof SolveRunError) requeue(error.unfinished); // and fix the account
+ *   else throw error;
+ * }
+ * ```
  */
 export class SolveRunError<T extends Task = Task> extends BackpressureError {
   /** Tasks accepted from the source that were not yielded as a record. */

@@ -55,7 +55,14 @@ const codeByKind: Record<SolverErrorKind, SolverErrorCode> = {
   unsolvable: 'ERR_BPK_SOLVER_UNSOLVABLE',
 };
 
-/** The stable code used for errors of a kind (see `docs/errors.md`). */
+/**
+ * The stable code used for errors of a kind (see `docs/errors.md`).
+ *
+ * @example
+ * ```ts
+ * solverErrorCode('overload'); // 'ERR_BPK_SOLVER_OVERLOAD'
+ * ```
+ */
 export function solverErrorCode(kind: SolverErrorKind): SolverErrorCode {
   return codeByKind[kind];
 }
@@ -166,7 +173,14 @@ export class SolverClosedError extends BackpressureError {
   }
 }
 
-/** True when `error` is a {@link SolverError}, optionally of one of the given kinds. */
+/**
+ * True when `error` is a {@link SolverError}, optionally of one of the given kinds.
+ *
+ * @example
+ * ```ts
+ * if (isSolverError(error, 'overload', 'rate-limited')) await sleep(error.retryAfter ?? 5_000);
+ * ```
+ */
 export function isSolverError(error: unknown, ...kinds: SolverErrorKind[]): error is SolverError {
   return error instanceof SolverError && (kinds.length === 0 || kinds.includes(error.kind));
 }
