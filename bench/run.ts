@@ -1,10 +1,9 @@
 /**
  * `npm run bench [-- name …]`: runs the benchmarks in bench/ one after another, each in its own
- * process with `--expose-gc`. With no names, runs every top-level `bench/*.ts` except the
- * harness and this runner.
+ * process with `--expose-gc`. With no names, runs all of them; flags (`--n=…`, `--reps=…`) are
+ * passed on to each.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
