@@ -488,6 +488,68 @@ describe('close() with other dispatchers and signals', () => {
   });
 });
 
+describe('edges', () => {
+  it('a submit that hangs past a short deadline is a SolverTimeoutError of the submit', async () => {
+    server = await startScripted({ submits: [() => {}] });
+    solver = createSolver(fast({ timeout: 150, requestTimeout: 10_000 }));
+    const e = await failure(solver.solve(tasks.image));
+    expect(e).toBeInstanceOf(SolverTimeoutError);
+    expect(e).toMatchObject({ phase: 'submit', taskId: undefined });
+  });
+
+  it('reads Retry-After as an HTTP date too', async () => {
+    server = await startScripted({
+      submits: [
+        (r) => {
+          r.writeHead(429, { 'retry-after': new Date(Date.now() + 60_000).toUTCString() });
+          r.end();
+        },
+      ],
+    });
+    solver = createSolver(fast());
+    const e = await failure(solver.solve(tasks.image));
+    expect(e.kind).toBe('rate-limited');
+    expect(e.retryAfter).toBeGreaterThan(50_000);
+    expect(e.retryAfter).toBeLessThanOrEqual(60_000);
+  });
+
+  it('stops reading an oversized body', async () => {
+    server = await startScripted({ submits: [(r) => text(r, 'x'.repeat(600 * 1024))] });
+    solver = createSolver(fast());
+    const e = await failure(solver.solve(tasks.image));
+    expect(e).toMatchObject({ kind: 'transient' });
+    expect(e.message).toContain('oversized');
+  });
+
+  it('an answer that is not a balance is transient', async () => {
+    server = await startScripted({ other: (r) => json(r, 1, 'lots') });
+    solver = createSolver(fast());
+    expect((await failure(solver.balance())).kind).toBe('transient');
+  });
+
+  it('validates report arguments', async () => {
+    server = await startScripted({});
+    solver = createSolver(fast());
+    await expect(solver.report('1', 'meh' as never)).rejects.toThrow(RangeError);
+    await expect(solver.report('', 'good')).rejects.toThrow(/`id`/);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('a 4xx with a protocol answer is read as that answer', async () => {
+    server = await startScripted({
+      submits: [
+        (r) => text(r, JSON.stringify({ status: 0, request: 'ERROR_BAD_PARAMETERS' }), 400),
+      ],
+    });
+    solver = createSolver(fast());
+    expect(await failure(solver.solve(tasks.image))).toMatchObject({
+      kind: 'fatal-item',
+      status: 400,
+      providerCode: 'ERROR_BAD_PARAMETERS',
+    });
+  });
+});
+
 describe('bad tasks and options', () => {
   it('rejects a bad task before any request, naming the field', async () => {
     server = await startScripted({});
