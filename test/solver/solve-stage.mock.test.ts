@@ -1,6 +1,9 @@
+import { pipeline } from 'node:stream/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { pipe } from 'it-pipe';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { boundedBuffer } from '../../src/index.js';
 import { SAMPLE_IMAGE_BASE64 } from '../../src/mock/index.js';
 import type { MockFaultKind } from '../../src/mock/types.js';
 import {
@@ -74,6 +77,23 @@ describe('solveStage against the mock', () => {
     expectEachOnce(records, tasks);
     expect(records.every((r) => r.status === 'solved')).toBe(true);
     expect(mock.state().keyInUrl).toBe(false);
+  });
+
+  it('runs in node:stream pipeline() behind boundedBuffer, and in it-pipe', async () => {
+    const { solver } = await mockAndSolver();
+    const stage = solveStage(solver, fastStage);
+    const tokens: string[] = [];
+    await pipeline(images(10), boundedBuffer<Task>(4), stage, async (records) => {
+      for await (const r of records as AsyncIterable<SolveResult>)
+        if (r.status === 'solved') tokens.push(r.token);
+    });
+    expect(tokens).toHaveLength(10);
+    const viaPipe = await pipe(images(5), stage, async (records) => {
+      let n = 0;
+      for await (const r of records) if (r.status === 'solved') n++;
+      return n;
+    });
+    expect(viaPipe).toBe(5);
   });
 
   it('thread limit N under a load of 5N: converges at or below N, no storm, no ban', async () => {
