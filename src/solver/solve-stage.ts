@@ -108,6 +108,8 @@ export interface SolveStage<T extends Task = Task> extends Stage<T, SolveResult<
   /** The breaker the stage gates on (reset it after fixing a fatal account problem). */
   readonly breaker: CircuitBreaker;
   stats(): SolveStageStats;
+  /** Calls `listener(limit, previous)` when the concurrency limit changes; returns a disposer. */
+  onLimitChange(listener: (limit: number, previous: number) => void): () => void;
 }
 
 interface Entry<T> {
@@ -396,6 +398,8 @@ export function solveStage<T extends Task = Task>(
 
   return Object.assign(run, {
     breaker,
+    onLimitChange: (listener: (limit: number, previous: number) => void) =>
+      map.onLimitChange(listener),
     stats: (): SolveStageStats => {
       const m = map.stats();
       return {

@@ -122,6 +122,8 @@ describe('solveStage', () => {
       return attempt <= 2 ? fail('overload', 5) : ok(2_000);
     });
     const stage = solveStage(solver, { clock, rateLimit: false, max: 20, initial: 8 });
+    const changes: [number, number][] = [];
+    const dispose = stage.onLimitChange((limit, previous) => changes.push([limit, previous]));
     const limits: number[] = [];
     const { records, error } = await collect(clock, stage(imageTasks(30)), () =>
       limits.push(stage.stats().limit),
@@ -130,8 +132,11 @@ describe('solveStage', () => {
     expect(records.every((r) => r.status === 'solved')).toBe(true);
     expect(idsOf(records)).toEqual(imageTasks(30).map((t) => t.id));
     expect(Math.min(...limits)).toBeLessThan(8);
+    expect(changes.length).toBeGreaterThan(0);
+    expect(changes[0]![1]).toBe(8);
     expect(stage.stats().overloads).toBe(60);
     expect(busy).toBe(90);
+    dispose();
   });
 
   it('rate-limited: every submit pauses for retryAfter', async () => {
