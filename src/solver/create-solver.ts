@@ -4,8 +4,7 @@ import { AbortedError, InvalidOptionValueError } from '../errors.js';
 import { type Clock, systemClock } from '../internal/clock.js';
 import * as v from '../internal/validate.js';
 import { Call } from './call.js';
-import { classifyCode } from './classify-code.js';
-import { parseAnswer } from './parse-answer.js';
+import { interpretReply } from './interpret-reply.js';
 import { type ProviderName, providerNames, providers } from './provider.js';
 import {
   isSolverError,
@@ -16,7 +15,7 @@ import {
 } from './solver-error.js';
 import type { Task, TaskType } from './task.js';
 import { taskParams } from './task-params.js';
-import { type Reply, Transport } from './transport.js';
+import { Transport } from './transport.js';
 import { validateTask } from './validate-task.js';
 
 /** Options of {@link createSolver}. */
@@ -463,60 +462,19 @@ class SolverClient implements Solver {
       taskId,
       exact,
     );
-    return this.#interpret(reply, endpoint, phase, taskId);
-  }
-
-  #interpret(
-    reply: Reply,
-    endpoint: 'in' | 'res',
-    phase: SolverPhase,
-    taskId: string | undefined,
-  ): string | undefined {
-    const where = `${endpoint}.php`;
-    const { status } = reply;
-    if (status === 429) {
-      throw new SolverError({
-        kind: 'rate-limited',
-        message: `${where} answered HTTP 429 (too many requests)`,
-        retryAfter: reply.retryAfter ?? this.#transientDelay,
-        status,
+    try {
+      return interpretReply(reply, {
+        endpoint,
         phase,
         taskId,
+        provider: this.provider,
+        transientDelay: this.#transientDelay,
       });
+    } catch (error) {
+      if (isSolverError(error, 'fatal-account') && this.#stopOnFatal && this.#fatal === undefined)
+        this.#fatal = error;
+      throw error;
     }
-    const answer = status >= 500 ? undefined : parseAnswer(reply.text);
-    if (
-      answer === undefined ||
-      answer.type === 'malformed' ||
-      (answer.type === 'ok' && status >= 300)
-    ) {
-      const what = answer?.type === 'malformed' ? answer.what : 'an error status';
-      throw new SolverError({
-        kind: 'transient',
-        message: `Unreadable answer from ${where}: ${what} (HTTP ${status}, ${reply.contentType ?? 'no content type'}, ${Buffer.byteLength(reply.text)} bytes)`,
-        retryAfter: reply.retryAfter ?? this.#transientDelay,
-        status,
-        phase,
-        taskId,
-      });
-    }
-    if (answer.type === 'ok') return answer.value;
-    const meaning = classifyCode(answer.code, this.provider);
-    if (meaning.kind === 'not-ready' && phase === 'poll') return undefined;
-    const error = new SolverError({
-      kind: meaning.kind === 'not-ready' ? 'transient' : meaning.kind,
-      message: `${providers[this.provider].label} answered ${answer.code} on ${phase}: ${meaning.meaning} (${meaning.kind})`,
-      providerCode: answer.code,
-      retryAfter:
-        reply.retryAfter ??
-        (meaning.kind === 'transient' ? this.#transientDelay : meaning.retryAfter),
-      status,
-      phase,
-      taskId,
-    });
-    if (error.kind === 'fatal-account' && this.#stopOnFatal && this.#fatal === undefined)
-      this.#fatal = error;
-    throw error;
   }
 
   #unexpectedNotReady(phase: SolverPhase, taskId: string | undefined): SolverError {

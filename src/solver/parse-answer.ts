@@ -36,7 +36,11 @@ function fromJson(text: string): Answer {
   if (value === undefined || value.length === 0)
     return { type: 'malformed', what: 'JSON without a request field' };
   if (status === 1 || status === '1') return { type: 'ok', value };
-  if (status === 0 || status === '0') return { type: 'code', code: value };
+  // A code is a short protocol token; anything else (an HTML page in `request`…) is not one.
+  if (status === 0 || status === '0')
+    return codeToken.test(value) && value.length <= 64
+      ? { type: 'code', code: value }
+      : { type: 'malformed', what: 'JSON with an unrecognized error' };
   return { type: 'malformed', what: 'JSON with an unknown status' };
 }
 
@@ -65,6 +69,6 @@ export function parseAnswer(body: string): Answer {
   }
   if (text === 'OK_REPORT_RECORDED') return { type: 'ok', value: text };
   if (numberToken.test(text)) return { type: 'ok', value: text };
-  if (codeToken.test(text)) return { type: 'code', code: text };
+  if (codeToken.test(text) && text.length <= 64) return { type: 'code', code: text };
   return { type: 'malformed', what: 'an unrecognized text body' };
 }
