@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import * as solverEntry from '../../src/solver/index.js';
+
+describe('backpressure-kit/solver entry', () => {
+  it('exports the public API by name', () => {
+    expect(Object.keys(solverEntry).sort()).toEqual(
+      [
+        'InvalidTaskError',
+        'SolveRunError',
+        'SolverClosedError',
+        'SolverError',
+        'SolverTimeoutError',
+        'classifyCode',
+        'createSolver',
+        'isSolverError',
+        'knownCodes',
+        'providerNames',
+        'providers',
+        'solveStage',
+        'solverErrorCode',
+        'solverErrorKinds',
+        'solverFailureClass',
+        'taskParams',
+        'taskTypes',
+        'validateTask',
+      ].sort(),
+    );
+  });
+
+  it('errors carry stable codes and names', () => {
+    const e = new solverEntry.SolverError({ kind: 'overload', message: 'x' });
+    expect(e).toMatchObject({ name: 'SolverError', code: 'ERR_BPK_SOLVER_OVERLOAD' });
+    expect(new solverEntry.SolverClosedError()).toMatchObject({
+      name: 'SolverClosedError',
+      code: 'ERR_BPK_SOLVER_CLOSED',
+    });
+    expect(new solverEntry.SolveRunError(e, [])).toMatchObject({
+      name: 'SolveRunError',
+      code: 'ERR_BPK_SOLVER_RUN_STOPPED',
+      cause: e,
+    });
+    for (const kind of solverEntry.solverErrorKinds)
+      expect(solverEntry.solverErrorCode(kind)).toMatch(/^ERR_BPK_SOLVER_[A-Z_]+$/);
+  });
+});
