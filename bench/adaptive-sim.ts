@@ -164,6 +164,7 @@ const series: [string, number[], string, string][] = [
   ['ours: in flight (stage)', stageTrace!.inFlight, '#2ca02c', '2 2'],
 ];
 const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">
+<title>adaptiveMap (kneeLimit) limit and in-flight over time against the anchors, capacity halving mid-run</title>
 <rect width="100%" height="100%" fill="#fff"/>
 <text x="${pad.l}" y="14">adaptiveMap (kneeLimit) vs anchors — C = 50 → 25 at 900 s, S = 10 s, σ = 0.3, seed 1</text>
 ${[0, 25, 50, 75, 100, 125, 150].map((v) => `<line x1="${pad.l}" x2="${width - pad.r}" y1="${y(v)}" y2="${y(v)}" stroke="#eee"/><text x="${pad.l - 8}" y="${y(v) + 4}" text-anchor="end">${v}</text>`).join('\n')}
