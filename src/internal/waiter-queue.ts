@@ -55,8 +55,13 @@ export class WaiterQueue<T> {
 
   private shift(): void {
     this.count--;
-    const next = this.more.shift();
-    this.resolveFirst = next?.resolve;
-    this.rejectFirst = next?.reject;
+    if (this.more.length === 0) {
+      this.resolveFirst = undefined;
+      this.rejectFirst = undefined;
+      return;
+    }
+    const next = this.more.shift()!;
+    this.resolveFirst = next.resolve;
+    this.rejectFirst = next.reject;
   }
 }

@@ -6,6 +6,7 @@ import {
 } from '../errors.js';
 import { onAnyAbort } from '../internal/signal.js';
 import * as validate from '../internal/validate.js';
+import { WaiterQueue } from '../internal/waiter-queue.js';
 import { yieldToEventLoop } from '../internal/yield.js';
 import { isAsyncSource, type Source, type Stage, type StageContext } from '../stage.js';
 import { PriorityShedQueue } from './shed-queue.js';
@@ -180,16 +181,12 @@ function parseOptions<T>(options: number | ShedOptions<T>): ShedConfig<T> {
   };
 }
 
-type Resolver<T> = {
-  resolve: (result: IteratorResult<T>) => void;
-  reject: (error: unknown) => void;
-};
-
 class ShedIterator<T> implements AsyncIterableIterator<T> {
   private readonly queue: PriorityShedQueue<T>;
   private readonly asyncIterator: AsyncIterator<T> | undefined;
   private readonly syncIterator: Iterator<T> | undefined;
-  private readonly waiters: Resolver<T>[] = [];
+  /** Consumers parked in `next()` while the queue is empty, oldest first. */
+  private readonly waiters = new WaiterQueue<T>();
   private disposeAbort: () => void = noop;
   private started = false;
   private pumping = false;
@@ -234,14 +231,13 @@ class ShedIterator<T> implements AsyncIterableIterator<T> {
       this.disposeAbort();
       return Promise.resolve(DONE);
     }
-    return new Promise<IteratorResult<T>>((resolve, reject) => {
-      this.waiters.push({ resolve, reject });
-      if (!this.started) {
-        this.started = true;
-        this.pumping = true;
-        void this.pump();
-      }
-    });
+    const parked = this.waiters.park();
+    if (!this.started) {
+      this.started = true;
+      this.pumping = true;
+      void this.pump();
+    }
+    return parked;
   }
 
   return(): Promise<IteratorResult<T>> {
@@ -290,7 +286,15 @@ class ShedIterator<T> implements AsyncIterableIterator<T> {
           return;
         }
         this.pulledSinceTake++;
-        this.admit(result.value);
+        this.counters.received++;
+        if (this.waiters.size > 0) {
+          // A consumer waits only when the queue is empty, so a hand-off keeps any serving
+          // order; the source's own result object is handed straight over.
+          this.counters.emitted++;
+          this.waiters.resolveOldest(result);
+        } else {
+          this.admit(result.value);
+        }
       }
     } catch (error) {
       if (!this.stopped) this.fail(error);
@@ -299,15 +303,8 @@ class ShedIterator<T> implements AsyncIterableIterator<T> {
     }
   }
 
+  /** Buffers an item no consumer is waiting for, or drops one by the admission rule. */
   private admit(value: T): void {
-    const waiter = this.waiters.shift();
-    this.counters.received++;
-    if (waiter) {
-      // A consumer waits only when the queue is empty, so a hand-off keeps any serving order.
-      this.counters.emitted++;
-      waiter.resolve({ done: false, value });
-      return;
-    }
     const priority = this.priorityOf(value);
     const outcome = this.queue.offer(value, priority);
     if (!outcome.admitted) {
@@ -357,23 +354,20 @@ class ShedIterator<T> implements AsyncIterableIterator<T> {
 
   /** After the source ended: parked consumers get the pending error or the end. */
   private settleWaiters(): void {
-    const waiters = this.waiters.splice(0);
-    if (waiters.length === 0) return;
+    if (this.waiters.size === 0) return;
     this.disposeAbort();
     const failure = this.takeFailure();
-    for (const waiter of waiters) {
-      if (failure) waiter.reject(failure.error);
-      else waiter.resolve(DONE);
-    }
+    if (failure) this.waiters.rejectAll(failure.error);
+    else this.waiters.resolveAll(DONE);
   }
 
   private abort(reason: unknown): void {
     if (this.stopped) return;
     const error = new AbortedError(reason);
-    const waiters = this.waiters.splice(0);
+    const hadWaiters = this.waiters.size > 0;
+    if (hadWaiters) this.waiters.rejectAll(error);
     this.stop();
-    if (waiters.length > 0) for (const waiter of waiters) waiter.reject(error);
-    else this.failure = { error };
+    if (!hadWaiters) this.failure = { error };
     void this.closeSource().catch(noop);
   }
 
@@ -387,7 +381,7 @@ class ShedIterator<T> implements AsyncIterableIterator<T> {
       this.counters.buffered--;
       this.drop(value, 'discarded');
     }
-    for (const waiter of this.waiters.splice(0)) waiter.resolve(DONE);
+    this.waiters.resolveAll(DONE);
   }
 
   private closeSource(): Promise<unknown> {
