@@ -8,7 +8,8 @@ import { CircuitIsolatedError } from '../breaker/circuit-isolated-error.js';
 import { AbortedError } from '../errors.js';
 import { eitherSignal, onAbort } from '../internal/signal.js';
 import * as validate from '../internal/validate.js';
-import { isAsyncSource, type Source, type Stage, type StageContext } from '../stage.js';
+import type { Source, Stage, StageContext } from '../stage.js';
+import { DONE, PassThroughIterator } from './pass-through-iterator.js';
 
 /** Options of {@link breakerGate} beyond the breaker itself. */
 export interface BreakerGateOptions {
@@ -122,24 +123,16 @@ export function breakerGate<T>(
   return Object.assign(run, { breaker: theBreaker, stats });
 }
 
-const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
-
 /**
  * Protocol-direct iterator: `next()` is hand-written so the closed state costs one state check
  * per item (no async generator, and no promise hop at all over a sync source).
  */
-class GateIterator<T> implements AsyncIterableIterator<T> {
-  private readonly syncIt: Iterator<T> | undefined;
-  private readonly asyncIt: AsyncIterator<T> | undefined;
+class GateIterator<T> extends PassThroughIterator<T> {
   private readonly breaker: CircuitBreaker;
   private readonly signal: AbortSignal | undefined;
   private readonly disposeSignals: () => void;
-  private finished = false;
   /** Mirrors the abort signal as a plain field: read once per item. */
   private aborted = false;
-  private tail: Promise<IteratorResult<T>> | undefined;
-  /** The pending fast-path pull, so its callback can clear `tail` without a promise of its own. */
-  private fastPending: Promise<IteratorResult<T>> | undefined;
   private wake: (() => void) | undefined;
 
   constructor(
@@ -148,9 +141,8 @@ class GateIterator<T> implements AsyncIterableIterator<T> {
     private readonly counters: GateCounters,
     contextSignal: AbortSignal | undefined,
   ) {
+    super(source);
     this.breaker = config.breaker;
-    if (isAsyncSource(source)) this.asyncIt = source[Symbol.asyncIterator]();
-    else this.syncIt = source[Symbol.iterator]();
     const either = eitherSignal(config.signal, contextSignal);
     this.signal = either.signal;
     const disposeAbort = onAbort(either.signal, () => {
@@ -163,95 +155,36 @@ class GateIterator<T> implements AsyncIterableIterator<T> {
     };
   }
 
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-
-  next(): Promise<IteratorResult<T>> {
-    if (this.tail !== undefined) {
-      // A next() while another is pending: run after it, in order.
-      return this.track(this.tail.then(this.nextChained, this.nextChained));
-    }
-    return this.nextNow();
-  }
-
-  /**
-   * Runs a queued next() once its predecessor settled. Whatever `nextNow` tracks, the newest
-   * queued call stays the tail, so calls made meanwhile keep queueing behind it (and never run
-   * beside this one).
-   */
-  private readonly nextChained = (): Promise<IteratorResult<T>> => {
-    const newest = this.tail;
-    const result = this.nextNow();
-    this.tail = newest;
-    return result;
-  };
-
-  private readonly nextNow = (): Promise<IteratorResult<T>> => {
+  protected readonly nextNow = (): Promise<IteratorResult<T>> => {
     if (this.finished) return Promise.resolve(DONE);
     if (this.aborted) return this.track(this.abortNow());
-    if (this.breaker.state === 'closed') {
-      const syncIt = this.syncIt;
-      if (syncIt !== undefined) {
-        // Fast path over a sync source: no await at all.
-        let result: IteratorResult<T>;
-        try {
-          result = syncIt.next();
-        } catch (error) {
-          this.finish();
-          return Promise.reject(error);
-        }
-        if (result.done) {
-          this.finish();
-          return Promise.resolve(DONE);
-        }
-        this.counters.passed++;
-        return Promise.resolve(result);
-      }
-      const pending = this.asyncIt!.next().then(this.onPulled, this.onPullError);
-      this.tail = pending;
-      this.fastPending = pending;
-      return pending;
+    if (this.breaker.state !== 'closed') return this.track(this.step(undefined));
+    const syncIt = this.syncIt;
+    if (syncIt === undefined) return this.pullFast(this.asyncIt!);
+    // Fast path over a sync source: no await at all.
+    let result: IteratorResult<T>;
+    try {
+      result = syncIt.next();
+    } catch (error) {
+      return this.failed(error);
     }
-    return this.track(this.step(undefined));
+    if (result.done) return this.ended();
+    this.counters.passed++;
+    return Promise.resolve(result);
   };
 
-  private readonly onPulled = (
+  protected readonly onPulled = (
     result: IteratorResult<T>,
   ): IteratorResult<T> | Promise<IteratorResult<T>> => {
     const outer = this.fastPending;
-    if (result.done) {
-      if (this.tail === outer) this.tail = undefined;
-      this.finish();
-      return DONE;
-    }
+    if (result.done) return this.endedFast(outer);
     if (this.breaker.state === 'closed' && !this.finished) {
-      if (this.tail === outer) this.tail = undefined;
+      this.releaseTail(outer);
       this.counters.passed++;
       return result;
     }
-    const slow = this.step({ value: result.value });
-    const clear = (): void => {
-      if (this.tail === outer) this.tail = undefined;
-    };
-    slow.then(clear, clear);
-    return slow;
+    return this.releaseTailAfter(this.step({ value: result.value }), outer);
   };
-
-  private readonly onPullError = (error: unknown): never => {
-    if (this.tail === this.fastPending) this.tail = undefined;
-    this.finish();
-    throw error;
-  };
-
-  private track(promise: Promise<IteratorResult<T>>): Promise<IteratorResult<T>> {
-    this.tail = promise;
-    const clear = (): void => {
-      if (this.tail === promise) this.tail = undefined;
-    };
-    promise.then(clear, clear);
-    return promise;
-  }
 
   /** The slow path: wait until the breaker admits, then pull (or pass the held item). */
   private async step(held: { value: T } | undefined): Promise<IteratorResult<T>> {
@@ -372,23 +305,10 @@ class GateIterator<T> implements AsyncIterableIterator<T> {
   }
 
   /** Marks the run finished without touching the source (it ended or failed by itself). */
-  private finish(): void {
+  protected finish(): void {
     if (this.finished) return;
     this.finished = true;
     this.disposeSignals();
     this.wake?.();
-  }
-
-  /** Finishes the run and returns the source. */
-  private async close(): Promise<void> {
-    if (this.finished) return;
-    this.finish();
-    if (this.syncIt !== undefined) this.syncIt.return?.();
-    else await this.asyncIt!.return?.();
-  }
-
-  async return(value?: unknown): Promise<IteratorResult<T>> {
-    await this.close();
-    return { done: true, value: value as T };
   }
 }

@@ -7,7 +7,8 @@ import {
   type RateLimiterStats,
   rateLimiter,
 } from '../rate/rate-limiter.js';
-import { isAsyncSource, type Source, type Stage, type StageContext } from '../stage.js';
+import type { Source, Stage, StageContext } from '../stage.js';
+import { DONE, PassThroughIterator } from './pass-through-iterator.js';
 
 /** Counters of a {@link rateLimit} stage, summed over every run. */
 export interface RateLimitStats {
@@ -102,21 +103,13 @@ rateLimit.wrap = <A extends unknown[], R>(
   options: RateLimiterOptions,
 ): ((...args: A) => Promise<Awaited<R>>) => rateLimiter(options).wrap(fn);
 
-const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
-
 /** Protocol-direct iterator; when a token is free an item costs one bucket check. */
-class RateLimitIterator<T> implements AsyncIterableIterator<T> {
-  private readonly syncIt: Iterator<T> | undefined;
-  private readonly asyncIt: AsyncIterator<T> | undefined;
-  /** Aborted by `return()` and by either abort signal: cancels a pending token wait. */
+class RateLimitIterator<T> extends PassThroughIterator<T> {
+  /** Aborted when the run ends and by either abort signal: cancels a pending token wait. */
   private readonly stop = new AbortController();
   private readonly disposers: (() => void)[] = [];
-  private finished = false;
   /** Mirrors `stop.signal.aborted` as a plain field: read once per item. */
   private stopped = false;
-  private tail: Promise<IteratorResult<T>> | undefined;
-  /** The pending fast-path pull, so its callback can clear `tail` without a promise of its own. */
-  private fastPending: Promise<IteratorResult<T>> | undefined;
 
   constructor(
     source: Source<T>,
@@ -125,8 +118,7 @@ class RateLimitIterator<T> implements AsyncIterableIterator<T> {
     private readonly counters: Counters,
     ...signals: (AbortSignal | undefined)[]
   ) {
-    if (isAsyncSource(source)) this.asyncIt = source[Symbol.asyncIterator]();
-    else this.syncIt = source[Symbol.iterator]();
+    super(source);
     this.stop.signal.addEventListener('abort', () => {
       this.stopped = true;
     });
@@ -139,49 +131,18 @@ class RateLimitIterator<T> implements AsyncIterableIterator<T> {
     }
   }
 
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-
-  next(): Promise<IteratorResult<T>> {
-    if (this.tail !== undefined)
-      return this.track(this.tail.then(this.nextChained, this.nextChained));
-    return this.nextNow();
-  }
-
-  /**
-   * Runs a queued next() once its predecessor settled. Whatever `nextNow` tracks, the newest
-   * queued call stays the tail, so calls made meanwhile keep queueing behind it (and never run
-   * beside this one).
-   */
-  private readonly nextChained = (): Promise<IteratorResult<T>> => {
-    const newest = this.tail;
-    const result = this.nextNow();
-    this.tail = newest;
-    return result;
-  };
-
-  private readonly nextNow = (): Promise<IteratorResult<T>> => {
+  protected readonly nextNow = (): Promise<IteratorResult<T>> => {
     if (this.finished) return Promise.resolve(DONE);
     if (this.stopped) return this.track(this.abortNow());
     const syncIt = this.syncIt;
-    if (syncIt === undefined) {
-      const pending = this.asyncIt!.next().then(this.onPulled, this.onPullError);
-      this.tail = pending;
-      this.fastPending = pending;
-      return pending;
-    }
+    if (syncIt === undefined) return this.pullFast(this.asyncIt!);
     let result: IteratorResult<T>;
     try {
       result = syncIt.next();
     } catch (error) {
-      this.finish();
-      return Promise.reject(error);
+      return this.failed(error);
     }
-    if (result.done) {
-      this.finish();
-      return Promise.resolve(DONE);
-    }
+    if (result.done) return this.ended();
     if (this.limiter.tryAcquire()) {
       this.counters.passed++;
       return Promise.resolve(result);
@@ -189,37 +150,22 @@ class RateLimitIterator<T> implements AsyncIterableIterator<T> {
     return this.track(this.waitAndPass(result));
   };
 
-  private readonly onPulled = (
+  protected readonly onPulled = (
     result: IteratorResult<T>,
   ): IteratorResult<T> | Promise<IteratorResult<T>> => {
     const outer = this.fastPending;
-    if (result.done) {
-      if (this.tail === outer) this.tail = undefined;
-      this.finish();
-      return DONE;
-    }
+    if (result.done) return this.endedFast(outer);
     if (this.finished) {
-      if (this.tail === outer) this.tail = undefined;
+      this.releaseTail(outer);
       this.counters.discarded++;
       return DONE;
     }
     if (this.limiter.tryAcquire()) {
-      if (this.tail === outer) this.tail = undefined;
+      this.releaseTail(outer);
       this.counters.passed++;
       return result;
     }
-    const waiting = this.waitAndPass(result);
-    const clear = (): void => {
-      if (this.tail === outer) this.tail = undefined;
-    };
-    waiting.then(clear, clear);
-    return waiting;
-  };
-
-  private readonly onPullError = (error: unknown): never => {
-    if (this.tail === this.fastPending) this.tail = undefined;
-    this.finish();
-    throw error;
+    return this.releaseTailAfter(this.waitAndPass(result), outer);
   };
 
   private async waitAndPass(result: IteratorResult<T>): Promise<IteratorResult<T>> {
@@ -244,37 +190,17 @@ class RateLimitIterator<T> implements AsyncIterableIterator<T> {
     return result;
   }
 
-  private track(promise: Promise<IteratorResult<T>>): Promise<IteratorResult<T>> {
-    this.tail = promise;
-    const clear = (): void => {
-      if (this.tail === promise) this.tail = undefined;
-    };
-    promise.then(clear, clear);
-    return promise;
-  }
-
   private async abortNow(): Promise<never> {
     const reason = this.stop.signal.reason;
     await this.close();
     throw reason instanceof AbortedError ? reason : new AbortedError(reason);
   }
 
-  private finish(): void {
+  /** Marks the run finished: drops the signal listeners and cancels a pending token wait. */
+  protected finish(): void {
     if (this.finished) return;
     this.finished = true;
     for (const dispose of this.disposers.splice(0)) dispose();
-  }
-
-  private async close(): Promise<void> {
-    if (this.finished) return;
-    this.finish();
     this.stop.abort();
-    if (this.syncIt !== undefined) this.syncIt.return?.();
-    else await this.asyncIt!.return?.();
-  }
-
-  async return(value?: unknown): Promise<IteratorResult<T>> {
-    await this.close();
-    return { done: true, value: value as T };
   }
 }
