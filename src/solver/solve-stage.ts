@@ -1,9 +1,11 @@
 import type { CircuitBreaker, CircuitBreakerOptions } from '../breaker/breaker-types.js';
 import { circuitBreaker } from '../breaker/circuit-breaker.js';
+import { isCircuitBreaker } from '../breaker/is-circuit-breaker.js';
 import { hasErrorCode, isAbortError } from '../errors.js';
 import { type Clock, systemClock } from '../internal/clock.js';
 import * as v from '../internal/validate.js';
 import type { LimitAlgorithm } from '../limit/limit-algorithm.js';
+import { isRateLimiter } from '../rate/is-rate-limiter.js';
 import { type RateLimiter, type RateLimiterOptions, rateLimiter } from '../rate/rate-limiter.js';
 import { retry } from '../retry/retry.js';
 import { RetryExhaustedError } from '../retry/retry-exhausted-error.js';
@@ -117,24 +119,6 @@ interface Entry<T> {
   attempts: number;
 }
 
-function isBreaker(value: unknown): value is CircuitBreaker {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as CircuitBreaker).execute === 'function' &&
-    typeof (value as CircuitBreaker).acquire === 'function'
-  );
-}
-
-function isLimiter(value: unknown): value is RateLimiter {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as RateLimiter).acquire === 'function' &&
-    typeof (value as RateLimiter).tryAcquire === 'function'
-  );
-}
-
 /** The `SolverError` behind what `adaptiveMap` or `retry` wrapped around it. */
 function unwrap(error: unknown): unknown {
   if (error instanceof ItemFailedError || error instanceof RetryExhaustedError) return error.cause;
@@ -201,7 +185,7 @@ export function solveStage<T extends Task = Task>(
   const maxRetryDelay = v.optional(opts.maxRetryDelay, Math.max(30_000, retryDelay), (x) =>
     v.number('maxRetryDelay', x, { min: retryDelay }),
   );
-  const breaker = isBreaker(opts.breaker)
+  const breaker = isCircuitBreaker(opts.breaker)
     ? opts.breaker
     : circuitBreaker({
         failureThreshold: 5,
@@ -213,13 +197,13 @@ export function solveStage<T extends Task = Task>(
         halfOpen: { deadlineMs: 300_000, ...opts.breaker?.halfOpen },
       });
   const limiterOptions =
-    opts.rateLimit === undefined || opts.rateLimit === false || isLimiter(opts.rateLimit)
+    opts.rateLimit === undefined || opts.rateLimit === false || isRateLimiter(opts.rateLimit)
       ? undefined
       : v.object<RateLimiterOptions>('rateLimit', opts.rateLimit);
   const limiter =
     opts.rateLimit === false
       ? undefined
-      : isLimiter(opts.rateLimit)
+      : isRateLimiter(opts.rateLimit)
         ? opts.rateLimit
         : rateLimiter({ rate: 10, interval: 1_000, burst: 5, clock, ...limiterOptions });
 

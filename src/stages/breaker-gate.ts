@@ -5,6 +5,7 @@ import type {
 } from '../breaker/breaker-types.js';
 import { circuitBreaker } from '../breaker/circuit-breaker.js';
 import { CircuitIsolatedError } from '../breaker/circuit-isolated-error.js';
+import { isCircuitBreaker } from '../breaker/is-circuit-breaker.js';
 import { AbortedError } from '../errors.js';
 import { eitherSignal, onAbort } from '../internal/signal.js';
 import * as validate from '../internal/validate.js';
@@ -59,15 +60,6 @@ interface GateConfig {
   readonly signal: AbortSignal | undefined;
 }
 
-function isBreaker(value: unknown): value is CircuitBreaker {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as CircuitBreaker).acquire === 'function' &&
-    typeof (value as CircuitBreaker).reserveTrial === 'function'
-  );
-}
-
 /**
  * A pass-through stage that follows a circuit breaker: while the breaker is closed items flow
  * untouched; while it is open the gate **stops pulling**, so the producer upstream waits and
@@ -103,7 +95,7 @@ export function breakerGate<T>(
   breaker?: CircuitBreaker | CircuitBreakerOptions,
   options: BreakerGateOptions = {},
 ): BreakerGateStage<T> {
-  const theBreaker = isBreaker(breaker) ? breaker : circuitBreaker(breaker);
+  const theBreaker = isCircuitBreaker(breaker) ? breaker : circuitBreaker(breaker);
   const opts = validate.object<BreakerGateOptions>('options', options);
   const config: GateConfig = {
     breaker: theBreaker,

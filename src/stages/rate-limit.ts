@@ -1,6 +1,7 @@
 import { AbortedError } from '../errors.js';
 import type { Clock } from '../internal/clock.js';
 import { onAbort } from '../internal/signal.js';
+import { isRateLimiter } from '../rate/is-rate-limiter.js';
 import {
   type RateLimiter,
   type RateLimiterOptions,
@@ -43,15 +44,6 @@ interface Counters {
   discarded: number;
 }
 
-function isLimiter(value: unknown): value is RateLimiter {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as RateLimiter).acquire === 'function' &&
-    typeof (value as RateLimiter).tryAcquire === 'function'
-  );
-}
-
 /**
  * A lossless rate limit as a pass-through stage: a token bucket of `rate` tokens per
  * `interval` ms holding up to `burst` (default 1). Each item takes one token when it is
@@ -77,9 +69,9 @@ function isLimiter(value: unknown): value is RateLimiter {
  * ```
  */
 export function rateLimit<T>(options: RateLimiterOptions | RateLimiter): RateLimitStage<T> {
-  const limiter = isLimiter(options) ? options : rateLimiter(options);
+  const limiter = isRateLimiter(options) ? options : rateLimiter(options);
   const clock: Clock = limiter.clock;
-  const signal = isLimiter(options) ? undefined : options.signal;
+  const signal = isRateLimiter(options) ? undefined : options.signal;
   const counters: Counters = { passed: 0, delayed: 0, waitMs: 0, discarded: 0 };
   const run = (source: Source<T>, context?: StageContext): AsyncIterableIterator<T> => {
     if (source === null || source === undefined) {
