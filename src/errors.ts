@@ -72,35 +72,44 @@ function optionMessage(details: InvalidOptionDetails): string {
   return `Expected \`${details.option}\` to be ${details.expected}, got ${describeValue(details.received)}`;
 }
 
+/**
+ * Copies `details` onto a new option error. The two option error classes extend different
+ * built-ins (`TypeError`, `RangeError`), so they share this instead of a base class.
+ */
+function setOptionDetails(
+  error: { option: string; expected: string; received: unknown },
+  details: InvalidOptionDetails,
+): void {
+  error.option = details.option;
+  error.expected = details.expected;
+  error.received = details.received;
+}
+
 /** An option of the wrong type, thrown when a factory is called. */
 export class InvalidOptionTypeError extends TypeError implements InvalidOptionDetails {
   readonly code = 'ERR_BPK_INVALID_OPTION_TYPE' as const;
-  readonly option: string;
-  readonly expected: string;
+  readonly option!: string;
+  readonly expected!: string;
   readonly received: unknown;
 
   constructor(details: InvalidOptionDetails) {
     super(optionMessage(details));
     this.name = 'InvalidOptionTypeError';
-    this.option = details.option;
-    this.expected = details.expected;
-    this.received = details.received;
+    setOptionDetails(this, details);
   }
 }
 
 /** An option of the right type but outside its allowed range, thrown when a factory is called. */
 export class InvalidOptionValueError extends RangeError implements InvalidOptionDetails {
   readonly code = 'ERR_BPK_INVALID_OPTION_VALUE' as const;
-  readonly option: string;
-  readonly expected: string;
+  readonly option!: string;
+  readonly expected!: string;
   readonly received: unknown;
 
   constructor(details: InvalidOptionDetails) {
     super(optionMessage(details));
     this.name = 'InvalidOptionValueError';
-    this.option = details.option;
-    this.expected = details.expected;
-    this.received = details.received;
+    setOptionDetails(this, details);
   }
 }
 
