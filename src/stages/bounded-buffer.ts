@@ -133,39 +133,71 @@ function parseOptions(options: number | BoundedBufferOptions): BufferConfig {
 }
 
 /**
+ * What the two buffer iterators share: the ring of read-ahead items, the stage's counters and
+ * the state of the run. Each subclass opens its own kind of source and watches the abort
+ * signals itself, after its own fields exist (an already-aborted signal fires at once).
+ */
+abstract class BufferIterator<T> implements AsyncIterableIterator<T> {
+  protected readonly ring: RingBuffer<T>;
+  protected disposeAbort: () => void = noop;
+  /** The source is exhausted or failed. */
+  protected finished = false;
+  /** The consumer stopped or the stage aborted. */
+  protected stopped = false;
+  /** An error the consumer has yet to see (a source error, or the abort). */
+  protected failure: { error: unknown } | undefined;
+
+  constructor(
+    highWaterMark: number,
+    protected readonly counters: Counters,
+  ) {
+    this.ring = new RingBuffer<T>(highWaterMark);
+  }
+
+  abstract next(): Promise<IteratorResult<T>>;
+
+  abstract return(): Promise<IteratorResult<T>>;
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  /** Empties the ring; the items in it count as discarded. */
+  protected discardBuffered(): void {
+    const released = this.ring.size;
+    if (released > 0) {
+      this.ring.drain();
+      this.counters.buffered -= released;
+      this.counters.discarded += released;
+    }
+  }
+}
+
+/**
  * Buffer over an async source. A pump loop pulls while there is room; `next()` hands an item
  * straight to a parked consumer when one waits (the hot path with a fast consumer) and
  * otherwise from the ring.
  */
-class AsyncBufferIterator<T> implements AsyncIterableIterator<T> {
-  private readonly ring: RingBuffer<T>;
+class AsyncBufferIterator<T> extends BufferIterator<T> {
   private readonly iterator: AsyncIterator<T>;
   /** Consumers parked in `next()` while the ring is empty, oldest first. */
   private readonly waiters = new WaiterQueue<T>();
-  private disposeAbort: () => void = noop;
   private pumping = false;
-  private finished = false; // the source is exhausted or failed
-  private stopped = false; // the consumer stopped or the stage aborted
-  private failure: { error: unknown } | undefined;
   private blockedSince = -1;
   private returned: Promise<unknown> | undefined;
 
   constructor(
     source: AsyncIterable<T>,
     private readonly config: BufferConfig,
-    private readonly counters: Counters,
+    counters: Counters,
     contextSignal: AbortSignal | undefined,
   ) {
-    this.ring = new RingBuffer<T>(config.highWaterMark);
+    super(config.highWaterMark, counters);
     this.iterator = source[Symbol.asyncIterator]();
     this.disposeAbort = onAnyAbort([config.signal, contextSignal], (reason) => this.abort(reason));
   }
 
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-
-  next(): Promise<IteratorResult<T>> {
+  override next(): Promise<IteratorResult<T>> {
     if (this.ring.size > 0) {
       const value = this.ring.shift();
       this.counters.buffered--;
@@ -191,7 +223,7 @@ class AsyncBufferIterator<T> implements AsyncIterableIterator<T> {
     return parked;
   }
 
-  return(): Promise<IteratorResult<T>> {
+  override return(): Promise<IteratorResult<T>> {
     this.stop();
     return this.closeSource().then(() => DONE);
   }
@@ -279,12 +311,7 @@ class AsyncBufferIterator<T> implements AsyncIterableIterator<T> {
     if (this.stopped) return;
     this.stopped = true;
     this.disposeAbort();
-    const released = this.ring.size;
-    if (released > 0) {
-      this.ring.drain();
-      this.counters.buffered -= released;
-      this.counters.discarded += released;
-    }
+    this.discardBuffered();
     if (this.blockedSince >= 0) {
       this.counters.producerWaitMs += this.config.clock.now() - this.blockedSince;
       this.blockedSince = -1;
@@ -308,30 +335,21 @@ class AsyncBufferIterator<T> implements AsyncIterableIterator<T> {
  * Buffer over a sync source: nothing to wait for, so `next()` refills the ring in one
  * synchronous batch when it runs empty and answers from it, one resolved promise per item.
  */
-class SyncBufferIterator<T> implements AsyncIterableIterator<T> {
-  private readonly ring: RingBuffer<T>;
+class SyncBufferIterator<T> extends BufferIterator<T> {
   private readonly iterator: Iterator<T>;
-  private disposeAbort: () => void = noop;
-  private finished = false;
-  private stopped = false;
-  private failure: { error: unknown } | undefined;
 
   constructor(
     source: Iterable<T>,
     config: BufferConfig,
-    private readonly counters: Counters,
+    counters: Counters,
     contextSignal: AbortSignal | undefined,
   ) {
-    this.ring = new RingBuffer<T>(config.highWaterMark);
+    super(config.highWaterMark, counters);
     this.iterator = source[Symbol.iterator]();
     this.disposeAbort = onAnyAbort([config.signal, contextSignal], (reason) => this.abort(reason));
   }
 
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-
-  next(): Promise<IteratorResult<T>> {
+  override next(): Promise<IteratorResult<T>> {
     if (this.ring.size === 0 && !this.finished && !this.stopped) this.fill();
     if (this.ring.size > 0) {
       const value = this.ring.shift();
@@ -349,7 +367,7 @@ class SyncBufferIterator<T> implements AsyncIterableIterator<T> {
     return Promise.resolve(DONE);
   }
 
-  return(): Promise<IteratorResult<T>> {
+  override return(): Promise<IteratorResult<T>> {
     if (!this.stopped) {
       const wasFinished = this.finished;
       this.release();
@@ -409,12 +427,7 @@ class SyncBufferIterator<T> implements AsyncIterableIterator<T> {
     this.stopped = true;
     this.finished = true;
     this.disposeAbort();
-    const released = this.ring.size;
-    if (released > 0) {
-      this.ring.drain();
-      this.counters.buffered -= released;
-      this.counters.discarded += released;
-    }
+    this.discardBuffered();
   }
 }
 
