@@ -87,6 +87,20 @@ class Permit implements BreakerPermit {
   }
 }
 
+/** Reports the outcome of `result` (a call made under `permit`) to the permit, and passes it on. */
+function reportOutcome<R>(permit: BreakerPermit, result: R | PromiseLike<R>): Promise<Awaited<R>> {
+  return Promise.resolve(result).then(
+    (value) => {
+      permit.success();
+      return value as Awaited<R>;
+    },
+    (error: unknown) => {
+      permit.failure(error);
+      throw error;
+    },
+  );
+}
+
 function retryAfterOf(error: unknown): number {
   if (typeof error !== 'object' || error === null) return 0;
   const value = (error as { retryAfter?: unknown }).retryAfter;
@@ -410,16 +424,7 @@ class Breaker implements CircuitBreaker {
         permit.failure(error);
         return Promise.reject(error);
       }
-      return Promise.resolve(result).then(
-        (value) => {
-          permit.success();
-          return value as Awaited<R>;
-        },
-        (error: unknown) => {
-          permit.failure(error);
-          throw error;
-        },
-      );
+      return reportOutcome(permit, result);
     };
   }
 
@@ -490,16 +495,7 @@ class Breaker implements CircuitBreaker {
       permit.failure(error);
       return Promise.reject(error);
     }
-    return Promise.resolve(result).then(
-      (value) => {
-        permit.success();
-        return value as Awaited<R>;
-      },
-      (error: unknown) => {
-        permit.failure(error);
-        throw error;
-      },
-    );
+    return reportOutcome(permit, result);
   }
 
   // ---- control ------------------------------------------------------------------------------
