@@ -128,6 +128,24 @@ export async function* asyncItems(n: number): AsyncGenerator<{ i: number }> {
   for (let i = 0; i < n; i++) yield { i };
 }
 
+/** The checksum `freshConsumer()` returns over `syncItems(n)` or `asyncItems(n)`: 0 + 1 + … + (n − 1). */
+export function itemsSum(n: number): number {
+  return (n * (n - 1)) / 2;
+}
+
+/** The name of {@link rawSyncCase}, the baseline of the pass-through ratio tables. */
+export const RAW_SYNC = 'A1 raw for await (sync generator)';
+
+/** A1: a raw `for await` over a sync generator of `n` items, the floor every stage is measured against. */
+export function rawSyncCase(n: number): BenchCase {
+  return { name: RAW_SYNC, run: () => freshConsumer()(syncItems(n) as never) };
+}
+
+/** A pass-through written as an async generator: what a user would write by hand. */
+export async function* asyncGenPassThrough<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+  for await (const x of source) yield x;
+}
+
 /** Parses `--name=value` numeric flags with defaults. */
 export function numberFlag(name: string, fallback: number): number {
   const flag = process.argv.find((a) => a.startsWith(`--${name}=`));

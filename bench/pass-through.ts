@@ -11,23 +11,23 @@ import { pushable } from 'it-pushable';
 import { buffer as siBuffer } from 'streaming-iterables';
 import { boundedBuffer, shed } from '../src/index.js';
 import {
+  asyncGenPassThrough,
   asyncItems,
   type BenchCase,
   freshConsumer,
+  itemsSum,
   machineLine,
   numberFlag,
+  RAW_SYNC,
   ratioTable,
+  rawSyncCase,
   runSuite,
   syncItems,
 } from './harness.js';
 
 const N = numberFlag('n', 1_000_000);
 const REPS = numberFlag('reps', 7);
-const expected = (N * (N - 1)) / 2;
-
-async function* asyncGenPassThrough<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
-  for await (const x of source) yield x;
-}
+const expected = itemsSum(N);
 
 /** it-pushable used as a bounded buffer: the producer awaits `onEmpty()` when 50 are queued. */
 function itPushableBuffer(
@@ -48,7 +48,7 @@ function itPushableBuffer(
 let shedDrops = 0;
 
 const cases: BenchCase[] = [
-  { name: 'A1 raw for await (sync generator)', run: () => freshConsumer()(syncItems(N) as never) },
+  rawSyncCase(N),
   { name: 'raw for await (async generator)', run: () => freshConsumer()(asyncItems(N)) },
   {
     name: 'async-generator pass-through',
@@ -105,7 +105,7 @@ console.log('');
 console.log(
   ratioTable(results, {
     items: N,
-    baseline: 'A1 raw for await (sync generator)',
+    baseline: RAW_SYNC,
     targets: {
       'boundedBuffer(50), async source': 1.8,
       'boundedBuffer(50), sync source': 1.0,

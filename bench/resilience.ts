@@ -12,12 +12,16 @@ import { ConsecutiveBreaker, circuitBreaker as cockatielBreaker, handleAll } fro
 import CircuitBreaker from 'opossum';
 import { breakerGate, circuitBreaker, rateLimit } from '../src/index.js';
 import {
+  asyncGenPassThrough,
   asyncItems,
   type BenchCase,
   freshConsumer,
+  itemsSum,
   machineLine,
   numberFlag,
+  RAW_SYNC,
   ratioTable,
+  rawSyncCase,
   runSuite,
   syncItems,
 } from './harness.js';
@@ -28,14 +32,10 @@ const REPS = numberFlag('reps', 7);
 /** `--part=a` or `--part=b` runs one half only. */
 const PART = process.argv.find((a) => a.startsWith('--part='))?.slice(7) ?? 'ab';
 
-async function* asyncGenPassThrough<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
-  for await (const x of source) yield x;
-}
-
 const never = { rate: 1e9, interval: 1, burst: 1_000 };
 
 const passThrough: BenchCase[] = [
-  { name: 'A1 raw for await (sync generator)', run: () => freshConsumer()(syncItems(N) as never) },
+  rawSyncCase(N),
   {
     name: 'breakerGate (closed), sync source',
     run: () => freshConsumer()(breakerGate<{ i: number }>(circuitBreaker())(syncItems(N))),
@@ -105,11 +105,11 @@ async function main(): Promise<void> {
 
 async function partA(log: (line: string) => void): Promise<void> {
   console.log(`## A. pass-through, N = ${N.toLocaleString('en')}, ${REPS} reps\n`);
-  const a = await runSuite(passThrough, { reps: REPS, expected: (N * (N - 1)) / 2, log });
+  const a = await runSuite(passThrough, { reps: REPS, expected: itemsSum(N), log });
   console.log(
     ratioTable(a, {
       items: N,
-      baseline: 'A1 raw for await (sync generator)',
+      baseline: RAW_SYNC,
       targets: {
         'breakerGate (closed), sync source': 2,
         'rateLimit (never waits), sync source': 2,
@@ -120,7 +120,7 @@ async function partA(log: (line: string) => void): Promise<void> {
 
 async function partB(log: (line: string) => void): Promise<void> {
   console.log(`\n## B. per call, M = ${M.toLocaleString('en')} sequential calls, ${REPS} reps\n`);
-  const b = await runSuite(perCall, { reps: REPS, expected: (M * (M - 1)) / 2, log });
+  const b = await runSuite(perCall, { reps: REPS, expected: itemsSum(M), log });
   console.log(ratioTable(b, { items: M, baseline: 'raw await fn()' }));
   const ourMs = b.find((r) => r.name.startsWith('backpressure-kit'))!.medianMs;
   for (const r of b) {
