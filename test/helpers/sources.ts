@@ -5,23 +5,6 @@ export async function settle(turns = 3): Promise<void> {
   for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
-/** An async generator over `items` that records pulls and whether its `finally` ran. */
-export function trackedSource<T>(items: Iterable<T>, options: { failWith?: unknown } = {}) {
-  const state = { pulled: 0, closed: false };
-  async function* generate(): AsyncGenerator<T> {
-    try {
-      for (const item of items) {
-        state.pulled++;
-        yield item;
-      }
-      if (options.failWith !== undefined) throw options.failWith;
-    } finally {
-      state.closed = true;
-    }
-  }
-  return { iterable: generate(), state };
-}
-
 /** A sync generator over `items` that records pulls and whether its `finally` ran. */
 export function trackedSyncSource<T>(items: Iterable<T>, options: { failWith?: unknown } = {}) {
   const state = { pulled: 0, closed: false };
@@ -37,6 +20,22 @@ export function trackedSyncSource<T>(items: Iterable<T>, options: { failWith?: u
     }
   }
   return { iterable: generate(), state };
+}
+
+/** An async generator over `items` that records pulls and whether its `finally` ran. */
+export function trackedSource<T>(items: Iterable<T>, options: { failWith?: unknown } = {}) {
+  const tracked = trackedSyncSource(items, options);
+  // The sync generator records; this one makes each pull asynchronous. Returning it returns
+  // the sync one (the for-of closes it), so its `finally` runs at the same moment.
+  async function* generate(): AsyncGenerator<T> {
+    for (const item of tracked.iterable) yield item;
+  }
+  return { iterable: generate(), state: tracked.state };
+}
+
+/** The numbers 0, 1, … `count - 1`. */
+export function range(count: number): number[] {
+  return Array.from({ length: count }, (_, i) => i);
 }
 
 /** An endless async source of 0, 1, 2, … */

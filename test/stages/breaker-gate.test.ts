@@ -10,30 +10,10 @@ import {
   type StateChange,
 } from '../../src/index.js';
 import { VirtualClock } from '../../src/testing/index.js';
+import { range, trackedSource, trackedSyncSource } from '../helpers/sources.js';
 
 function source(count: number, opts: { async?: boolean } = {}) {
-  const state = { pulled: 0, closed: false };
-  async function* asyncGen() {
-    try {
-      for (let i = 0; i < count; i++) {
-        state.pulled++;
-        yield i;
-      }
-    } finally {
-      state.closed = true;
-    }
-  }
-  function* syncGen() {
-    try {
-      for (let i = 0; i < count; i++) {
-        state.pulled++;
-        yield i;
-      }
-    } finally {
-      state.closed = true;
-    }
-  }
-  return { iterable: opts.async === false ? syncGen() : asyncGen(), state };
+  return opts.async === false ? trackedSyncSource(range(count)) : trackedSource(range(count));
 }
 
 /** A solver that fails its first `failures` calls, recording when and in which state it ran. */

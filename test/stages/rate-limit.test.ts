@@ -2,21 +2,9 @@ import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { rateLimit, rateLimiter } from '../../src/index.js';
 import { VirtualClock } from '../../src/testing/index.js';
+import { range, trackedSource } from '../helpers/sources.js';
 
-function source(count: number) {
-  const state = { pulled: 0, closed: false };
-  async function* gen() {
-    try {
-      for (let i = 0; i < count; i++) {
-        state.pulled++;
-        yield i;
-      }
-    } finally {
-      state.closed = true;
-    }
-  }
-  return { iterable: gen(), state };
-}
+const source = (count: number) => trackedSource(range(count));
 
 async function drain<T>(clock: VirtualClock, iterable: AsyncIterable<T>) {
   const out: { value: T; at: number }[] = [];
