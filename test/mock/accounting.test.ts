@@ -1,23 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { type MockSolver, type MockSolverOptions, startMockSolver } from '../../src/mock/index.js';
+import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/testing/virtual-clock.js';
-import { client, KEY, recaptcha } from './helpers.js';
+import { KEY, mockPerTest, recaptcha } from './helpers.js';
 
-let mock: MockSolver | undefined;
-let http: ReturnType<typeof client> | undefined;
-
-async function start(options: MockSolverOptions) {
-  mock = await startMockSolver(options);
-  http = client(mock);
-  return { mock, http };
-}
-
-afterEach(async () => {
-  await http?.close();
-  await mock?.close();
-  http = undefined;
-  mock = undefined;
-});
+const start = mockPerTest();
 
 describe('per-key threads', () => {
   for (const [provider, code] of [
@@ -148,7 +133,7 @@ describe('unsolvable tasks and expiry', () => {
 
   it('a rate of 0.2 makes about a fifth of the tasks unsolvable, the same ones for the same seed', async () => {
     const outcomes = async (seed: number) => {
-      const { http } = await start({
+      const { http, mock } = await start({
         keys: { [KEY]: { threads: 500 } },
         unsolvableRate: 0.2,
         latency: 0,
@@ -160,7 +145,7 @@ describe('unsolvable tasks and expiry', () => {
         out.push((await http.getJson(KEY, request)).status === 0);
       }
       await http.close();
-      await mock!.close();
+      await mock.close();
       return out;
     };
     const a = await outcomes(7);
@@ -224,7 +209,7 @@ describe('determinism', () => {
   it('the same seed and request order give the same ids, tokens and latencies', async () => {
     const run = async (seed: number) => {
       const clock = new VirtualClock();
-      const { http } = await start({
+      const { http, mock } = await start({
         seed,
         clock,
         keys: { [KEY]: { threads: 100 } },
@@ -246,7 +231,7 @@ describe('determinism', () => {
         await clock.advance(50);
       }
       await http.close();
-      await mock!.close();
+      await mock.close();
       return { ids, tokens, readyAt };
     };
     const a = await run(11);

@@ -1,37 +1,23 @@
 import { request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type MockFaultParameters,
-  type MockSolver,
   type MockSolverOptions,
   startMockSolver,
 } from '../../src/mock/index.js';
 import { VirtualClock } from '../../src/testing/virtual-clock.js';
 import {
   activeHandles,
-  client,
   eventually,
   KEY,
   KEY2,
+  mockPerTest,
   noNewHandles,
   recaptcha,
+  twoKeysNoLatency,
 } from './helpers.js';
 
-let mock: MockSolver | undefined;
-let http: ReturnType<typeof client> | undefined;
-
-async function start(options: MockSolverOptions) {
-  mock = await startMockSolver({ keys: { [KEY]: {}, [KEY2]: {} }, latency: 0, ...options });
-  http = client(mock);
-  return { mock, http };
-}
-
-afterEach(async () => {
-  await http?.close();
-  await mock?.close();
-  http = undefined;
-  mock = undefined;
-});
+const start = mockPerTest(twoKeysNoLatency);
 
 const oneFault = (fault: MockFaultParameters): MockSolverOptions => ({
   script: { in: [{ fault }] },

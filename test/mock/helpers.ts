@@ -1,5 +1,6 @@
 import { FormData, Pool, request } from 'undici';
-import type { MockSolver } from '../../src/mock/index.js';
+import { afterEach } from 'vitest';
+import { type MockSolver, type MockSolverOptions, startMockSolver } from '../../src/mock/index.js';
 
 export const KEY = 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6';
 export const KEY2 = 'ffffeeeeddddccccbbbbaaaa99998888';
@@ -62,6 +63,29 @@ export function client(mock: MockSolver) {
       return JSON.parse(r.text) as { status: number; request: unknown };
     },
     close: () => (pool.closed || pool.destroyed ? Promise.resolve() : pool.close()),
+  };
+}
+
+/** The mock a test file starts by default: both test keys, no solve latency. */
+export const twoKeysNoLatency: MockSolverOptions = { keys: { [KEY]: {}, [KEY2]: {} }, latency: 0 };
+
+/**
+ * Returns `start(options)`, which starts a mock (`defaults` overridden by `options`) with a
+ * {@link client} for it; both are closed after each test of the file that calls this.
+ */
+export function mockPerTest(defaults: MockSolverOptions = {}) {
+  let mock: MockSolver | undefined;
+  let http: ReturnType<typeof client> | undefined;
+  afterEach(async () => {
+    await http?.close();
+    await mock?.close();
+    http = undefined;
+    mock = undefined;
+  });
+  return async function start(options: MockSolverOptions = {}) {
+    mock = await startMockSolver({ ...defaults, ...options });
+    http = client(mock);
+    return { mock, http };
   };
 }
 

@@ -1,29 +1,18 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  DEFAULT_MOCK_KEY,
-  type MockSolver,
-  type MockSolverOptions,
-  SAMPLE_IMAGE_BASE64,
-  startMockSolver,
-} from '../../src/mock/index.js';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_MOCK_KEY, SAMPLE_IMAGE_BASE64 } from '../../src/mock/index.js';
 import { VirtualClock } from '../../src/testing/virtual-clock.js';
-import { client, type Encoding, eventually, KEY, KEY2, recaptcha } from './helpers.js';
+import {
+  type Encoding,
+  eventually,
+  KEY,
+  KEY2,
+  mockPerTest,
+  recaptcha,
+  twoKeysNoLatency,
+} from './helpers.js';
 
-let mock: MockSolver | undefined;
-let http: ReturnType<typeof client> | undefined;
-
-async function start(options: MockSolverOptions = {}) {
-  mock = await startMockSolver({ keys: { [KEY]: {}, [KEY2]: {} }, latency: 0, ...options });
-  http = client(mock);
-  return { mock, http };
-}
-
-afterEach(async () => {
-  await http?.close();
-  await mock?.close();
-  http = undefined;
-  mock = undefined;
-});
+const start = mockPerTest(twoKeysNoLatency);
+const startWithoutKeys = mockPerTest();
 
 const taskParams: Record<string, Record<string, string>> = {
   'recaptcha-v2': recaptcha(),
@@ -96,10 +85,10 @@ describe('in.php and res.php happy path', () => {
   });
 
   it('defaults to text on 2captcha and JSON on CaptchaAI when json is absent', async () => {
-    const { http } = await start({ provider: '2captcha' });
+    const { http, mock } = await start({ provider: '2captcha' });
     expect((await http.submit(recaptcha())).text).toMatch(/^OK\|\d+$/);
     await http.close();
-    await mock!.close();
+    await mock.close();
     const second = await start({ provider: 'captchaai' });
     expect((await second.http.submit(recaptcha())).text).toMatch(/^\{"status":1/);
   });
@@ -214,8 +203,7 @@ describe('in.php and res.php happy path', () => {
   });
 
   it('accepts the default key when started without keys, and adds CORS when asked', async () => {
-    mock = await startMockSolver({ latency: 0 });
-    http = client(mock);
+    const { http } = await startWithoutKeys({ latency: 0 });
     const r = await http.submit({ ...recaptcha(DEFAULT_MOCK_KEY), header_acao: '1' });
     expect(r.headers['access-control-allow-origin']).toBe('*');
     expect(r.text).toMatch(/"status":1/);

@@ -1,23 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { type MockSolver, type MockSolverOptions, startMockSolver } from '../../src/mock/index.js';
+import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/testing/virtual-clock.js';
-import { client, KEY, KEY2, recaptcha } from './helpers.js';
+import { KEY, KEY2, mockPerTest, recaptcha, twoKeysNoLatency } from './helpers.js';
 
-let mock: MockSolver | undefined;
-let http: ReturnType<typeof client> | undefined;
-
-async function start(options: MockSolverOptions) {
-  mock = await startMockSolver({ keys: { [KEY]: {}, [KEY2]: {} }, latency: 0, ...options });
-  http = client(mock);
-  return { mock, http };
-}
-
-afterEach(async () => {
-  await http?.close();
-  await mock?.close();
-  http = undefined;
-  mock = undefined;
-});
+const start = mockPerTest(twoKeysNoLatency);
 
 describe('recorder', () => {
   it('records first-poll delays and the gaps between polls, in real clock ms', async () => {
