@@ -28,6 +28,7 @@ export interface SlotWaiter {
 
 const LATENCIES = 64;
 const FAST_CALL_MS = 0.05;
+const FAST_STRIDE = 64;
 
 /**
  * What every run of one stage shares: the limit controller, the in-flight count (so the limit
@@ -41,9 +42,10 @@ export class AdaptiveMapCore {
   dropped = 0;
   retried = 0;
   /**
-   * Time one call in `timeStride`: 1 while calls take 50 µs or more, 16 for faster ones, where
-   * two clock reads would cost more than the call. Untimed successes give the limit no sample;
-   * at such rates the timed ones are plenty.
+   * Time one call in `timeStride`: 1 while calls take 50 µs or more, 64 for faster ones, where
+   * two clock reads would cost more than the call (one in 16 still cost ~7 % of a 400 ns
+   * item). Untimed successes give the limit no sample; at such rates (over 20,000 calls/s)
+   * the timed ones are plenty, and the first timed call of 50 µs or more times every call again.
    */
   timeStride = 1;
   untilTimed = 0;
@@ -64,7 +66,7 @@ export class AdaptiveMapCore {
   sample(latencyMs: number, outcome: LimitOutcome, now: number): void {
     if (outcome === 'success') {
       this.latencies[this.latencyCount++ % LATENCIES] = latencyMs;
-      this.timeStride = latencyMs < FAST_CALL_MS ? 16 : 1;
+      this.timeStride = latencyMs < FAST_CALL_MS ? FAST_STRIDE : 1;
     }
     const limit = Math.floor(
       this.controller.onSample({ latencyMs, outcome, inFlight: this.inFlight, now }),

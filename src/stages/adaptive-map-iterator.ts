@@ -10,43 +10,57 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
 /** Marker returned by `take()` when the consumer must get `this.deliverError`. */
 const ERROR = Symbol('error');
 
-interface Slot<R> {
-  done: boolean;
-  value: R | undefined;
-}
-
 interface Waiter<R> {
   resolve(result: IteratorResult<R>): void;
   reject(error: unknown): void;
 }
 
 /**
- * One item on its way through the stage, and the context its calls receive. The per-call
- * `AbortController` is created only when `fn` reads `signal`, so calls that never look at it
- * cost no controller at all.
+ * The context one call of `fn` receives (a fresh one per call). Its `AbortController` is
+ * created only when `fn` reads `signal`, so calls that never look at it cost no controller.
  */
-class Call<I> implements AdaptiveMapCallContext {
-  attempts = 0;
-  startedAt = 0;
-  /** Whether this attempt read the clock when it started (see `AdaptiveMapCore.timeStride`). */
-  timed = true;
+class CallContext implements AdaptiveMapCallContext {
   controller: AbortController | undefined = undefined;
 
-  constructor(
-    private readonly run: AdaptiveMapIterator<I, unknown, unknown>,
-    readonly item: I,
-    readonly slot: Slot<unknown> | undefined,
-  ) {}
+  /** The run, cleared when the call finished: a signal first read after that is not tracked. */
+  constructor(public run: AdaptiveMapIterator<unknown, unknown, unknown> | undefined) {}
 
   get signal(): AbortSignal {
     let controller = this.controller;
     if (!controller) {
       controller = this.controller = new AbortController();
-      this.run.track(this, controller);
+      this.run?.track(this, controller);
     }
     return controller.signal;
   }
 }
+
+/**
+ * One item on its way through the stage (its attempts, its timing and, when `ordered`, its
+ * place in the output window). Tasks are recycled, together with their two pre-bound promise
+ * callbacks, so a call costs no closures.
+ */
+class Task<I> {
+  item: I = undefined as I;
+  attempts = 0;
+  startedAt = 0;
+  /** Whether this attempt read the clock when it started (see `AdaptiveMapCore.timeStride`). */
+  timed = true;
+  context: CallContext | undefined = undefined;
+  /** With `ordered`: the result is in `value`. */
+  done = false;
+  value: unknown = undefined;
+  readonly onFulfilled: (value: unknown) => void;
+  readonly onRejected: (error: unknown) => void;
+
+  constructor(run: AdaptiveMapIterator<I, unknown, unknown>) {
+    this.onFulfilled = (value) => run.complete(this, true, value);
+    this.onRejected = (error) => run.complete(this, false, error);
+  }
+}
+
+/** Idle tasks kept per run for reuse. */
+const POOL = 64;
 
 /**
  * One run of an `adaptiveMap` stage over one source: a protocol-direct async iterator (no
@@ -73,17 +87,24 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
   private resolveNext: ((result: IteratorResult<R>) => void) | undefined;
   private rejectNext: ((error: unknown) => void) | undefined;
   private readonly waiters: Waiter<R>[] = [];
-  private out: R[] = [];
+  /** Unordered results: a ring of `ready` values from `outHead` (its length a power of 2). */
+  private out: (R | undefined)[] = new Array<R | undefined>(16).fill(undefined);
   private outHead = 0;
-  private readonly window: Slot<R>[] = [];
+  private readonly window: Task<I>[] = [];
   private ready = 0;
   private inFlight = 0;
   private retryWaiting = 0;
-  private readonly retryQueue: Call<I>[] = [];
-  private readonly live = new Set<Call<I>>();
+  private readonly retryQueue: Task<I>[] = [];
+  private readonly live = new Set<CallContext>();
+  private readonly pool: Task<I>[] = [];
   private runController: AbortController | undefined;
   private disposeAbort: () => void = noop;
   private returned: Promise<unknown> | undefined;
+  // Hot options, copied out of `config`.
+  private readonly fn: AdaptiveMapConfig<I, O>['fn'];
+  private readonly classify: AdaptiveMapConfig<I, O>['classify'];
+  private readonly ordered: boolean;
+  private readonly settle: boolean;
 
   constructor(
     source: Source<I>,
@@ -91,6 +112,10 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
     private readonly core: AdaptiveMapCore,
     contextSignal: AbortSignal | undefined,
   ) {
+    this.fn = config.fn;
+    this.classify = config.classify;
+    this.ordered = config.ordered;
+    this.settle = config.settle;
     if (isAsyncSource(source)) this.asyncSource = source[Symbol.asyncIterator]();
     else this.syncSource = source[Symbol.iterator]();
     const disposeOptions = onAbort(config.signal, () => this.abort(config.signal?.reason));
@@ -126,17 +151,26 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
         return Promise.resolve(result);
       }
     }
-    return new Promise<IteratorResult<R>>((resolve, reject) => {
-      if (this.resolveNext === undefined) {
-        this.resolveNext = resolve;
-        this.rejectNext = reject;
-      } else {
-        this.waiters.push({ resolve, reject });
-      }
-      this.pump();
-      this.settleWaiters();
-    });
+    return new Promise<IteratorResult<R>>(this.park);
   }
+
+  /** The executor of a `next()` that has to wait (bound once, not a closure per call). */
+  private readonly park = (
+    resolve: (result: IteratorResult<R>) => void,
+    reject: (error: unknown) => void,
+  ): void => {
+    if (this.resolveNext === undefined) {
+      this.resolveNext = resolve;
+      this.rejectNext = reject;
+      // next() has just found nothing to take; while a pull is pending only a pump of a retry
+      // could change that.
+      if (this.pulling && this.retryQueue.length === 0) return;
+    } else {
+      this.waiters.push({ resolve, reject });
+    }
+    this.pump();
+    this.settleWaiters();
+  };
 
   return(): Promise<IteratorResult<R>> {
     this.pending = undefined;
@@ -150,9 +184,9 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
   }
 
   /** Registers a call's lazily created controller, aborting it at once if the run stopped. */
-  track(call: Call<I>, controller: AbortController): void {
+  track(context: CallContext, controller: AbortController): void {
     if (this.stopped) controller.abort(this.stopReason);
-    else this.live.add(call);
+    else this.live.add(context);
   }
 
   /** Starts calls while there is room: retries first, then new items from the source. */
@@ -175,9 +209,8 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
   private fill(): void {
     const core = this.core;
     while (!this.stopped && core.inFlight < core.admitted) {
-      const retry = this.retryQueue.shift();
-      if (retry) {
-        this.start(retry);
+      if (this.retryQueue.length > 0) {
+        this.start(this.retryQueue.shift()!);
         continue;
       }
       if (this.sourceDone || this.pulling) return;
@@ -197,7 +230,7 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
           this.sourceDone = true;
           return;
         }
-        this.start(this.newCall(result.value));
+        this.start(this.newTask(result.value));
       } else {
         this.pulling = true;
         (this.asyncSource as AsyncIterator<I>).next().then(this.onPulled, this.onPullFailed);
@@ -209,10 +242,15 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
   private readonly onPulled = (result: IteratorResult<I>): void => {
     this.pulling = false;
     if (this.stopped) return; // pulled after an early exit or abort: the stream has ended
-    if (result.done) this.sourceDone = true;
-    else this.start(this.newCall(result.value));
+    if (result.done) {
+      this.sourceDone = true;
+      this.pump();
+      this.settleWaiters();
+      return;
+    }
+    // A call that ends at once (sync value, throw) settles the consumer in complete().
+    this.start(this.newTask(result.value));
     this.pump();
-    this.settleWaiters();
   };
 
   private readonly onPullFailed = (error: unknown): void => {
@@ -227,29 +265,36 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
     this.settleWaiters();
   }
 
-  private newCall(item: I): Call<I> {
-    let slot: Slot<R> | undefined;
-    if (this.config.ordered) {
-      slot = { done: false, value: undefined };
-      this.window.push(slot);
+  private newTask(item: I): Task<I> {
+    const task = this.pool.pop() ?? new Task<I>(this as AdaptiveMapIterator<I, unknown, unknown>);
+    task.item = item;
+    task.attempts = 0;
+    if (this.ordered) {
+      task.done = false;
+      this.window.push(task);
     }
-    return new Call<I>(
-      this as AdaptiveMapIterator<I, unknown, unknown>,
-      item,
-      slot as Slot<unknown> | undefined,
-    );
+    return task;
   }
 
-  private start(call: Call<I>): void {
+  /** Returns a task whose item has left the stage to the pool. */
+  private release(task: Task<I>): void {
+    task.item = undefined as I;
+    task.value = undefined;
+    task.context = undefined;
+    if (this.pool.length < POOL) this.pool.push(task);
+  }
+
+  private start(call: Task<I>): void {
     const core = this.core;
     core.inFlight++;
     core.started++;
     this.inFlight++;
     call.attempts++;
-    call.controller = undefined;
+    const context = new CallContext(this as AdaptiveMapIterator<unknown, unknown, unknown>);
+    call.context = context;
     // Reading the clock costs ~50 ns; for sub-50 µs calls only every `timeStride`-th call is
     // timed, the rest borrow the last reading (an earlier time, so drops stay conservative).
-    if (--core.untilTimed <= 0 || this.config.classify) {
+    if (--core.untilTimed <= 0 || this.classify !== undefined) {
       core.untilTimed = core.timeStride;
       call.timed = true;
       call.startedAt = core.lastReadAt = this.config.clock.now();
@@ -259,7 +304,7 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
     }
     let result: O | Promise<O>;
     try {
-      result = this.config.fn(call.item, call);
+      result = this.fn(call.item, context);
     } catch (error) {
       this.complete(call, false, error);
       return;
@@ -269,18 +314,18 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
       (typeof result === 'object' || typeof result === 'function') &&
       typeof (result as Promise<O>).then === 'function'
     ) {
-      (result as Promise<O>).then(
-        (value) => this.complete(call, true, value),
-        (error: unknown) => this.complete(call, false, error),
-      );
+      (result as Promise<O>).then(call.onFulfilled, call.onRejected);
     } else {
       this.complete(call, true, result);
     }
   }
 
-  private complete(call: Call<I>, ok: boolean, outcomeValue: unknown): void {
+  /** A call finished (called by its task's callbacks). */
+  complete(call: Task<I>, ok: boolean, outcomeValue: unknown): void {
     const core = this.core;
-    if (call.controller) this.live.delete(call);
+    const context = call.context!;
+    context.run = undefined;
+    if (context.controller !== undefined) this.live.delete(context);
     if (this.stopped) {
       // Aborted by us: not a signal about the service, and nobody waits for the result.
       core.inFlight--;
@@ -288,27 +333,32 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
       core.wakeOthers(this);
       return;
     }
-    const { config } = this;
-    if (!call.timed && !config.classify) {
-      // An untimed call of a fast stream: no sample, no clock; the result is all that counts.
-      core.inFlight--;
-      this.inFlight--;
-      if (ok) {
-        core.succeeded++;
-        this.deliver(
-          call,
-          (config.settle
-            ? { status: 'fulfilled', value: outcomeValue, item: call.item }
-            : outcomeValue) as R,
-        );
-      } else {
-        this.failed(call, outcomeValue);
-      }
-      this.pump();
-      core.wakeOthers(this);
-      this.settleWaiters();
+    if (call.timed || this.classify !== undefined) {
+      this.completeSampled(call, ok, outcomeValue);
       return;
     }
+    // An untimed call of a fast stream: no sample, no clock; the result is all that counts.
+    core.inFlight--;
+    this.inFlight--;
+    if (ok) {
+      core.succeeded++;
+      this.deliver(
+        call,
+        (this.settle
+          ? { status: 'fulfilled', value: outcomeValue, item: call.item }
+          : outcomeValue) as R,
+      );
+    } else {
+      this.failed(call, outcomeValue);
+    }
+    if (!this.pulling || this.retryQueue.length !== 0) this.pump();
+    if (core.runs.length > 1) core.wakeOthers(this);
+    if (this.resolveNext !== undefined) this.settleWaiters();
+  }
+
+  /** A call that gives the limit a sample (timed, or sorted by `classify`). */
+  private completeSampled(call: Task<I>, ok: boolean, outcomeValue: unknown): void {
+    const { core, config } = this;
     const now = config.clock.now();
     const latencyMs = now - call.startedAt;
     let outcome: LimitOutcome;
@@ -354,11 +404,11 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
       );
     }
     this.pump();
-    core.wakeOthers(this);
+    if (core.runs.length > 1) core.wakeOthers(this);
     this.settleWaiters();
   }
 
-  private dropped(call: Call<I>, cause: unknown): void {
+  private dropped(call: Task<I>, cause: unknown): void {
     const { core, config } = this;
     core.dropped++;
     if (call.attempts > config.dropRetries) {
@@ -385,9 +435,9 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
   }
 
   /** An item failed: a rejected record with `settle`, otherwise the end of the run. */
-  private failed(call: Call<I>, reason: unknown): void {
+  private failed(call: Task<I>, reason: unknown): void {
     this.core.failed++;
-    if (this.config.settle) {
+    if (this.settle) {
       this.deliver(call, { status: 'rejected', reason, item: call.item } as R);
       return;
     }
@@ -401,15 +451,25 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
     void this.closeSource().catch(noop);
   }
 
-  private deliver(call: Call<I>, result: R): void {
+  private deliver(call: Task<I>, result: R): void {
     this.ready++;
-    const slot = call.slot as Slot<R> | undefined;
-    if (slot) {
-      slot.done = true;
-      slot.value = result;
+    if (this.ordered) {
+      call.done = true;
+      call.value = result;
     } else {
-      this.out.push(result);
+      const out = this.out;
+      if (this.ready > out.length) this.growOut();
+      this.out[(this.outHead + this.ready - 1) & (this.out.length - 1)] = result;
+      this.release(call);
     }
+  }
+
+  private growOut(): void {
+    const old = this.out;
+    const out = new Array<R | undefined>(old.length * 2).fill(undefined);
+    for (let i = 0; i < old.length; i++) out[i] = old[(this.outHead + i) & (old.length - 1)];
+    this.out = out;
+    this.outHead = 0;
   }
 
   /**
@@ -420,22 +480,22 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
     const pending = this.pending;
     if (pending?.immediate) return this.raise(pending.error);
     if (this.ready > 0) {
-      if (this.config.ordered) {
+      if (this.ordered) {
         const head = this.window[0];
         if (head?.done) {
           this.window.shift();
           this.ready--;
-          return { done: false, value: head.value as R };
+          const value = head.value as R;
+          this.release(head);
+          return { done: false, value };
         }
       } else {
-        const value = this.out[this.outHead]!;
-        this.out[this.outHead++] = undefined as R;
+        const out = this.out;
+        const head = this.outHead;
+        const value = out[head] as R;
+        out[head] = undefined;
+        this.outHead = (head + 1) & (out.length - 1);
         this.ready--;
-        // Compact rarely: resetting the array on every drain costs more than it saves.
-        if (this.outHead >= 1024) {
-          this.out = this.out.slice(this.outHead);
-          this.outHead = 0;
-        }
         return { done: false, value };
       }
     }
@@ -471,7 +531,7 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
       if (result === undefined) return;
       const resolve = this.resolveNext;
       const reject = this.rejectNext!;
-      const next = this.waiters.shift();
+      const next = this.waiters.length > 0 ? this.waiters.shift() : undefined;
       this.resolveNext = next?.resolve;
       this.rejectNext = next?.reject;
       if (result === ERROR) reject(this.deliverError);
@@ -494,7 +554,7 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
     this.stopped = true;
     this.stopReason = reason;
     this.retryQueue.length = 0;
-    for (const call of this.live) call.controller?.abort(reason);
+    for (const context of this.live) context.controller?.abort(reason);
     this.live.clear();
     this.runController?.abort(reason);
     const runs = this.core.runs;
