@@ -1,8 +1,8 @@
 import { inspect } from 'node:util';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SAMPLE_IMAGE_BASE64 } from '../../src/mock/index.js';
 import { SolverError, SolverTimeoutError, type Task } from '../../src/solver/index.js';
-import { activeResources, leakedResources } from './fake-server.js';
+import { expectNoLeaksAfterEach } from './fake-server.js';
 import { closeAll, DEFAULT_MOCK_KEY, mockAndSolver } from './with-mock.js';
 
 const tasks: Task[] = [
@@ -33,14 +33,7 @@ const tasks: Task[] = [
   { type: 'image', body: SAMPLE_IMAGE_BASE64 },
 ];
 
-let before: string[];
-beforeEach(() => {
-  before = activeResources();
-});
-afterEach(async () => {
-  await closeAll();
-  expect(await leakedResources(before)).toEqual([]);
-});
+expectNoLeaksAfterEach(closeAll);
 
 async function rejection(promise: Promise<unknown>): Promise<SolverError> {
   const error = await promise.then(

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { Agent } from 'undici';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InvalidOptionTypeError, InvalidOptionValueError } from '../../src/errors.js';
 import {
   createSolver,
@@ -14,11 +14,10 @@ import {
 } from '../../src/solver/index.js';
 import { VirtualClock } from '../../src/testing/virtual-clock.js';
 import {
-  activeResources,
   drive,
+  expectNoLeaksAfterEach,
   type FakeServer,
   json,
-  leakedResources,
   type Step,
   startScripted,
   text,
@@ -80,20 +79,14 @@ const expectedParams: Record<Task['type'], Record<string, string>> = {
 
 let server: FakeServer | undefined;
 let solver: Solver | undefined;
-let before: string[];
 /** Every error a test saw, checked for the key afterwards. */
 const seenErrors: unknown[] = [];
 
-beforeEach(() => {
-  before = activeResources();
-});
-
-afterEach(async () => {
+expectNoLeaksAfterEach(async () => {
   await solver?.close();
   await server?.close();
   solver = undefined;
   server = undefined;
-  expect(await leakedResources(before)).toEqual([]);
 });
 
 function fast(extra: Partial<SolverOptions> = {}): SolverOptions {

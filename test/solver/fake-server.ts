@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { afterEach, beforeEach, expect } from 'vitest';
 
 /** One request as the fake server saw it. */
 export interface SeenRequest {
@@ -165,4 +166,19 @@ export async function leakedResources(before: string[]): Promise<string[]> {
     now = extra(before);
   }
   return now;
+}
+
+/**
+ * Checks every test of the calling file for leaks: after the test, `cleanup` closes what it
+ * opened, then no resource may be alive beyond those alive before it ({@link leakedResources}).
+ */
+export function expectNoLeaksAfterEach(cleanup: () => Promise<void>): void {
+  let before: string[];
+  beforeEach(() => {
+    before = activeResources();
+  });
+  afterEach(async () => {
+    await cleanup();
+    expect(await leakedResources(before)).toEqual([]);
+  });
 }

@@ -2,7 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { pipe } from 'it-pipe';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { boundedBuffer } from '../../src/index.js';
 import { SAMPLE_IMAGE_BASE64 } from '../../src/mock/index.js';
 import type { MockFaultKind } from '../../src/mock/types.js';
@@ -13,7 +13,7 @@ import {
   solveStage,
   type Task,
 } from '../../src/solver/index.js';
-import { activeResources, leakedResources } from './fake-server.js';
+import { expectNoLeaksAfterEach } from './fake-server.js';
 import { closeAll, DEFAULT_MOCK_KEY, mockAndSolver } from './with-mock.js';
 
 // A real collection before each heap reading, so "flat memory" is measured, not GC timing.
@@ -25,14 +25,7 @@ function heapAfterGc(): number {
   return process.memoryUsage().heapUsed;
 }
 
-let before: string[];
-beforeEach(() => {
-  before = activeResources();
-});
-afterEach(async () => {
-  await closeAll();
-  expect(await leakedResources(before)).toEqual([]);
-});
+expectNoLeaksAfterEach(closeAll);
 
 function images(n: number): Task[] {
   return Array.from({ length: n }, (_, id) => ({ type: 'image', body: SAMPLE_IMAGE_BASE64, id }));
