@@ -1,20 +1,8 @@
 import { Agent, request } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { type MockFaultKind, startMockSolver } from '../../src/mock/index.js';
+import { startMockSolver } from '../../src/mock/index.js';
+import { FAULT_KINDS } from '../../src/mock/resolve-options.js';
 import { activeHandles, eventually, KEY, noNewHandles } from './helpers.js';
-
-const KINDS: MockFaultKind[] = [
-  'html-5xx',
-  'http-429',
-  'malformed-json',
-  'empty-body',
-  'api-error',
-  'slow-headers',
-  'slow-body',
-  'hang',
-  'reset',
-  'answer-lost',
-];
 
 describe('soak', () => {
   it('survives 5% of every fault kind (half of all requests faulted) under concurrent load, accounting for every request', async () => {
@@ -24,7 +12,7 @@ describe('soak', () => {
       timeScale: 0.001,
       latency: { distribution: 'uniform', min: 0, max: 20_000 },
       unsolvableRate: 0.2,
-      faults: KINDS.map((kind) => ({ kind, rate: 0.05, delay: 5_000 })),
+      faults: FAULT_KINDS.map((kind) => ({ kind, rate: 0.05, delay: 5_000 })),
       logSize: 0,
     });
     const agent = new Agent({ connections: 50 });
@@ -81,7 +69,7 @@ describe('soak', () => {
     expect(routed).toBeLessThanOrEqual(sent);
     expect(routed).toBeGreaterThanOrEqual(sent - timedOut);
     expect(timedOut).toBeGreaterThan(0);
-    for (const kind of KINDS) expect(state.faults[kind] ?? 0).toBeGreaterThan(0);
+    for (const kind of FAULT_KINDS) expect(state.faults[kind] ?? 0).toBeGreaterThan(0);
     expect(failed).toBeGreaterThan(0);
     expect(state.answers.MOCK_INTERNAL_ERROR).toBeUndefined();
     expect(state.tasks.solved + state.tasks.unsolvable, JSON.stringify(state)).toBeGreaterThan(0);

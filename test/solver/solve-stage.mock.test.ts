@@ -5,6 +5,7 @@ import { pipe } from 'it-pipe';
 import { describe, expect, it } from 'vitest';
 import { boundedBuffer } from '../../src/index.js';
 import { SAMPLE_IMAGE_BASE64 } from '../../src/mock/index.js';
+import { FAULT_KINDS } from '../../src/mock/resolve-options.js';
 import type { MockFaultKind } from '../../src/mock/types.js';
 import {
   type SolveResult,
@@ -218,23 +219,11 @@ describe('solveStage against the mock', () => {
   });
 
   it('fault soak: 5,000 tasks, 1% of each fault kind (10% in all), every task accounted for', async () => {
-    const kinds: MockFaultKind[] = [
-      'html-5xx',
-      'http-429',
-      'malformed-json',
-      'empty-body',
-      'api-error',
-      'slow-headers',
-      'slow-body',
-      'hang',
-      'reset',
-      'answer-lost',
-    ];
     const { mock, solver } = await mockAndSolver(
       {
         latency: 0,
         keys: { [DEFAULT_MOCK_KEY]: { threads: 1_000 } },
-        faults: kinds.map((kind) => ({ kind, rate: 0.01, delay: 20_000, retryAfter: 0 })),
+        faults: FAULT_KINDS.map((kind) => ({ kind, rate: 0.01, delay: 20_000, retryAfter: 0 })),
         logSize: 0,
         seed: 11,
       },
@@ -270,7 +259,7 @@ describe('solveStage against the mock', () => {
     // flat memory: from the 1,000th task on, the heap grows by less than 8 MB in all
     expect(Math.max(...heap) - heap[0]!).toBeLessThan(8 * 1024 * 1024);
     const faults = mock.state().faults;
-    for (const kind of kinds) expect(faults[kind]).toBeGreaterThan(0);
+    for (const kind of FAULT_KINDS) expect(faults[kind]).toBeGreaterThan(0);
     expect(stage.stats().inFlight).toBe(0);
   }, 60_000);
 });
