@@ -45,14 +45,22 @@ async function runWithClock<T>(clock: VirtualClock, work: Promise<T>): Promise<T
   return tracked;
 }
 
+/**
+ * The gate scenario: a breaker that opens after 5 failures for 10 s (its state changes logged)
+ * and a solver, wrapped with it, that fails its first 5 calls.
+ */
+function gateScenario() {
+  const clock = new VirtualClock();
+  const breaker = circuitBreaker({ failureThreshold: 5, resetTimeout: 10_000, clock });
+  const log: StateChange[] = [];
+  breaker.onStateChange((_, c) => log.push(c));
+  const solver = flakySolver(5, clock, () => breaker.state);
+  return { clock, breaker, log, solver, solve: breaker.wrap(solver.fn) };
+}
+
 describe('breakerGate: the gate scenario (fails 5 times, then recovers)', () => {
   it('sequential consumer: every item reaches the sink, 0 calls while open, completes', async () => {
-    const clock = new VirtualClock();
-    const breaker = circuitBreaker({ failureThreshold: 5, resetTimeout: 10_000, clock });
-    const log: StateChange[] = [];
-    breaker.onStateChange((_, c) => log.push(c));
-    const solver = flakySolver(5, clock, () => breaker.state);
-    const solve = breaker.wrap(solver.fn);
+    const { clock, breaker, log, solver, solve } = gateScenario();
     const src = source(20);
     const sink: { item: number; ok: boolean; pulledWhileOpen?: number }[] = [];
     let pullsAtOpen = -1;
@@ -92,12 +100,7 @@ describe('breakerGate: the gate scenario (fails 5 times, then recovers)', () => 
   });
 
   it('with retry: every item is solved, in order, in node pipeline()', async () => {
-    const clock = new VirtualClock();
-    const breaker = circuitBreaker({ failureThreshold: 5, resetTimeout: 10_000, clock });
-    const log: StateChange[] = [];
-    breaker.onStateChange((_, c) => log.push(c));
-    const solver = flakySolver(5, clock, () => breaker.state);
-    const solve = breaker.wrap(solver.fn);
+    const { clock, breaker, log, solver, solve } = gateScenario();
     const tokens: string[] = [];
     const src = source(20);
     const work = pipeline(
