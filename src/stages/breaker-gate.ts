@@ -116,7 +116,7 @@ export function breakerGate<T>(
 }
 
 /**
- * Protocol-direct iterator: `next()` is hand-written so the closed state costs one state check
+ * Protocol-direct iterator: `nextNow` is hand-written so the closed state costs one state check
  * per item (no async generator, and no promise hop at all over a sync source).
  */
 class GateIterator<T> extends PassThroughIterator<T> {
