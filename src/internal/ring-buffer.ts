@@ -38,10 +38,8 @@ export class RingBuffer<T> {
     return item;
   }
 
-  /** Removes every item, returning them oldest first. */
-  drain(): T[] {
-    const items: T[] = [];
-    while (this.count > 0) items.push(this.shift());
-    return items;
+  /** Removes every item, releasing the references. */
+  clear(): void {
+    while (this.count > 0) this.shift();
   }
 }

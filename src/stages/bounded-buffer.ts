@@ -166,7 +166,7 @@ abstract class BufferIterator<T> implements AsyncIterableIterator<T> {
   protected discardBuffered(): void {
     const released = this.ring.size;
     if (released > 0) {
-      this.ring.drain();
+      this.ring.clear();
       this.counters.buffered -= released;
       this.counters.discarded += released;
     }

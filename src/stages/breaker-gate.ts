@@ -7,7 +7,7 @@ import { circuitBreaker } from '../breaker/circuit-breaker.js';
 import { CircuitIsolatedError } from '../breaker/circuit-isolated-error.js';
 import { isCircuitBreaker } from '../breaker/is-circuit-breaker.js';
 import { AbortedError } from '../errors.js';
-import { eitherSignal, onAbort } from '../internal/signal.js';
+import { onAnyAbort } from '../internal/signal.js';
 import * as validate from '../internal/validate.js';
 import type { Source, Stage, StageContext } from '../stage.js';
 import { DONE, PassThroughIterator } from './pass-through-iterator.js';
@@ -121,10 +121,10 @@ export function breakerGate<T>(
  */
 class GateIterator<T> extends PassThroughIterator<T> {
   private readonly breaker: CircuitBreaker;
-  private readonly signal: AbortSignal | undefined;
   private readonly disposeSignals: () => void;
-  /** Mirrors the abort signal as a plain field: read once per item. */
+  /** Set when either abort signal fires: a plain field, read once per item. */
   private aborted = false;
+  private abortReason: unknown;
   private wake: (() => void) | undefined;
 
   constructor(
@@ -135,16 +135,11 @@ class GateIterator<T> extends PassThroughIterator<T> {
   ) {
     super(source);
     this.breaker = config.breaker;
-    const either = eitherSignal(config.signal, contextSignal);
-    this.signal = either.signal;
-    const disposeAbort = onAbort(either.signal, () => {
+    this.disposeSignals = onAnyAbort([config.signal, contextSignal], (reason) => {
+      this.abortReason = reason;
       this.aborted = true;
       this.wake?.();
     });
-    this.disposeSignals = () => {
-      disposeAbort();
-      either.dispose();
-    };
   }
 
   protected readonly nextNow = (): Promise<IteratorResult<T>> => {
@@ -291,7 +286,7 @@ class GateIterator<T> extends PassThroughIterator<T> {
   }
 
   private async abortNow(): Promise<never> {
-    const reason = this.signal?.reason;
+    const reason = this.abortReason;
     await this.close();
     throw new AbortedError(reason);
   }

@@ -1,6 +1,6 @@
 import { AbortedError } from '../errors.js';
 import type { Clock } from '../internal/clock.js';
-import { onAbort } from '../internal/signal.js';
+import { onAnyAbort } from '../internal/signal.js';
 import { isRateLimiter } from '../rate/is-rate-limiter.js';
 import {
   type RateLimiter,
@@ -99,7 +99,7 @@ rateLimit.wrap = <A extends unknown[], R>(
 class RateLimitIterator<T> extends PassThroughIterator<T> {
   /** Aborted when the run ends and by either abort signal: cancels a pending token wait. */
   private readonly stop = new AbortController();
-  private readonly disposers: (() => void)[] = [];
+  private readonly disposeSignals: () => void;
   /** Mirrors `stop.signal.aborted` as a plain field: read once per item. */
   private stopped = false;
 
@@ -114,13 +114,9 @@ class RateLimitIterator<T> extends PassThroughIterator<T> {
     this.stop.signal.addEventListener('abort', () => {
       this.stopped = true;
     });
-    for (const signal of signals) {
-      if (signal) {
-        this.disposers.push(
-          onAbort(signal, () => this.stop.abort(new AbortedError(signal.reason))),
-        );
-      }
-    }
+    this.disposeSignals = onAnyAbort(signals, (reason) =>
+      this.stop.abort(new AbortedError(reason)),
+    );
   }
 
   protected readonly nextNow = (): Promise<IteratorResult<T>> => {
@@ -192,7 +188,7 @@ class RateLimitIterator<T> extends PassThroughIterator<T> {
   protected finish(): void {
     if (this.finished) return;
     this.finished = true;
-    for (const dispose of this.disposers.splice(0)) dispose();
+    this.disposeSignals();
     this.stop.abort();
   }
 }

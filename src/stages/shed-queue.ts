@@ -92,13 +92,6 @@ export class PriorityShedQueue<T> {
     return this.removeFromLevel(this.levels.length - 1).value;
   }
 
-  /** Removes every item, returning them in serving order. */
-  drain(): T[] {
-    const items: T[] = [];
-    while (this.count > 0) items.push(this.take());
-    return items;
-  }
-
   private insert(value: T, priority: number): void {
     const node: Node<T> = { value, priority, older: this.newest, newer: undefined };
     if (this.newest) this.newest.newer = node;
