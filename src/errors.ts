@@ -165,7 +165,11 @@ export function hasErrorCode(error: unknown, code: BackpressureErrorCode): boole
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
 }
 
-/** True when `error` is an abort: ours, the platform's `AbortError`, or a `TimeoutError` from `AbortSignal.timeout`. */
+/**
+ * True when `error` is an abort: ours (code `ERR_BPK_ABORTED`) or any error named
+ * `AbortError`. A `TimeoutError` from `AbortSignal.timeout()` is deliberately not one: a call
+ * that timed out should still count as a failure for a breaker and be retried by `retry`.
+ */
 export function isAbortError(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
   const name = (error as { name?: unknown }).name;
