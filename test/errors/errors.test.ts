@@ -12,8 +12,6 @@ describe('errors', () => {
   it('isAbortError: ours and the platform AbortError, not a timeout', () => {
     expect(isAbortError(new AbortedError('why'))).toBe(true);
     expect(isAbortError(AbortSignal.abort().reason)).toBe(true);
-    expect(
-    ).toBe(false);
     expect(isAbortError(new DOMException('late', 'TimeoutError'))).toBe(false);
     expect(isAbortError(new Error('boom'))).toBe(false);
     expect(isAbortError('AbortError')).toBe(false);
