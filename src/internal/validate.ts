@@ -58,6 +58,30 @@ function checkBounds(option: string, expected: string, value: number, bounds: Nu
   if (bounds.max !== undefined && value > bounds.max) rangeError(option, expected, value);
 }
 
+/**
+ * The longest delay a timer can hold: `setTimeout` fires after 1 ms for anything above
+ * 2^31 - 1 ms (about 24.8 days), so a longer duration would silently become a busy loop.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Validates a duration in milliseconds: a finite number from `min` (default 0) up to
+ * {@link MAX_TIMER_MS}, or `Infinity` when `allowInfinity` is set (meaning "never").
+ */
+export function duration(
+  option: string,
+  value: unknown,
+  bounds: { min?: number; allowInfinity?: boolean } = {},
+): number {
+  const allowInfinity = bounds.allowInfinity === true;
+  const ms = number(option, value, { min: bounds.min ?? 0, allowInfinity });
+  if (ms > MAX_TIMER_MS && !(allowInfinity && ms === Number.POSITIVE_INFINITY)) {
+    const expected = `a duration in ms from ${bounds.min ?? 0} to ${MAX_TIMER_MS}${allowInfinity ? ' or Infinity' : ''}`;
+    rangeError(option, expected, value);
+  }
+  return ms;
+}
+
 /** Validates a function option. */
 export function func<F extends (...args: never[]) => unknown>(option: string, value: unknown): F {
   if (typeof value !== 'function') typeError(option, 'a function', value);
