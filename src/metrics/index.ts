@@ -6,6 +6,13 @@
 
 export type { MetricDefinition, MetricLabel, MetricName } from './metric-catalog.js';
 export { breakerStates, metricCatalog } from './metric-catalog.js';
+export type {
+  OpenTelemetryAttributeValue,
+  OpenTelemetryBatchResult,
+  OpenTelemetryMeter,
+  OpenTelemetryMetricsOptions,
+} from './opentelemetry.js';
+export { openTelemetryName, registerOpenTelemetryMetrics } from './opentelemetry.js';
 export type { PrometheusMetricsOptions, PrometheusRegistry } from './prometheus.js';
 export { registerPrometheusMetrics } from './prometheus.js';
 export type { MetricPoint } from './read-stage-metrics.js';

@@ -1,11 +1,11 @@
-import { InvalidOptionTypeError, InvalidOptionValueError } from '../errors.js';
-import * as validate from '../internal/validate.js';
+import { InvalidOptionValueError } from '../errors.js';
+import { exporterOptions } from './exporter-options.js';
 import { loadPeer } from './load-peer.js';
 import { type MetricDefinition, metricCatalog } from './metric-catalog.js';
-import { metricLabels } from './metric-labels.js';
-import { type StagePoints, statsReader } from './read-all-stages.js';
+import type { StagePoints } from './read-all-stages.js';
 import type { StatsError } from './stats-error.js';
-import { type StatsSources, statsSources } from './stats-source.js';
+import type { StatsSources } from './stats-source.js';
+import { withMethods } from './with-methods.js';
 
 /**
  * The part of a prom-client `Registry` the exporter uses. A prom-client `Registry` (or the
@@ -54,6 +54,7 @@ interface PromClient {
   Counter: new (config: PromMetricConfig) => PromCounter;
 }
 
+const registryMethods = ['registerMetric', 'getSingleMetric', 'removeSingleMetric', 'metrics'];
 const PROMETHEUS_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const PROMETHEUS_LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
@@ -91,18 +92,17 @@ export function registerPrometheusMetrics(
   stages: StatsSources,
   options: PrometheusMetricsOptions = {},
 ): () => void {
-  checkRegistry(registry);
-  statsSources('stages', stages);
-  const opts = validate.object<PrometheusMetricsOptions>('options', options);
-  const prefix = validate.optional(opts.prefix, 'bpk_', (v) => checkPrefix(v));
-  const constantLabels = metricLabels('labels', opts.labels, {
-    name: PROMETHEUS_LABEL,
-    value: (v): v is string => typeof v === 'string',
-    expectedValue: 'a string',
+  withMethods('registry', registry, registryMethods, 'a prom-client Registry');
+  const { prefix, constant, read } = exporterOptions(stages, options, {
+    defaultPrefix: 'bpk_',
+    name: PROMETHEUS_NAME,
+    labelsOption: 'labels',
+    labels: {
+      name: PROMETHEUS_LABEL,
+      value: (v): v is string => typeof v === 'string',
+      expectedValue: 'a string',
+    },
   });
-  const onError = validate.optional(opts.onError, undefined, (v) =>
-    validate.func<(error: StatsError) => void>('onError', v),
-  );
   for (const definition of metricCatalog) {
     if (registry.getSingleMetric(prefix + definition.name) !== undefined) {
       throw new InvalidOptionValueError({
@@ -113,9 +113,9 @@ export function registerPrometheusMetrics(
     }
   }
   const client = loadPeer<PromClient>('prom-client', 'registerPrometheusMetrics');
-  const snapshot = scrapeSnapshot(statsReader(stages, onError));
+  const snapshot = scrapeSnapshot(read);
   const metrics = metricCatalog.map((definition) =>
-    createMetric(client, registry, prefix, definition, constantLabels, snapshot),
+    createMetric(client, registry, prefix, definition, constant, snapshot),
   );
   // Keep the names registered under: prom-client renames counters in OpenMetrics mode.
   const registered = metrics.map((metric) => [metric.name, metric] as const);
@@ -145,8 +145,9 @@ function createMetric(
       for (const { stage, points } of snapshot()) {
         for (const point of points) {
           if (point.metric !== definition.name) continue;
-          const labels: Record<string, string> = { ...constantLabels, stage };
+          const labels: Record<string, string> = { stage };
           if (definition.label && point.label !== undefined) labels[definition.label] = point.label;
+          Object.assign(labels, constantLabels);
           if (definition.type === 'gauge') (metric as PromGauge).set(labels, point.value);
           else (metric as PromCounter).inc(labels, point.value);
         }
@@ -175,31 +176,4 @@ function scrapeSnapshot(read: () => StagePoints[]): () => readonly StagePoints[]
     }
     return current;
   };
-}
-
-function checkRegistry(registry: unknown): void {
-  const methods = ['registerMetric', 'getSingleMetric', 'removeSingleMetric', 'metrics'] as const;
-  const fits =
-    typeof registry === 'object' &&
-    registry !== null &&
-    methods.every((m) => typeof (registry as Record<string, unknown>)[m] === 'function');
-  if (!fits) {
-    throw new InvalidOptionTypeError({
-      option: 'registry',
-      expected: 'a prom-client Registry',
-      received: registry,
-    });
-  }
-}
-
-function checkPrefix(value: unknown): string {
-  const prefix = validate.string('prefix', value);
-  if (prefix !== '' && !PROMETHEUS_NAME.test(prefix)) {
-    throw new InvalidOptionValueError({
-      option: 'prefix',
-      expected: `'' or a Prometheus name start (${PROMETHEUS_NAME.source})`,
-      received: value,
-    });
-  }
-  return prefix;
 }

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { InvalidOptionTypeError } from '../errors.js';
 import * as validate from '../internal/validate.js';
+import { withMethods } from './with-methods.js';
 
 /** What {@link serveMetrics} needs of a registry: a prom-client `Registry` fits. */
 export interface MetricsSource {
@@ -47,13 +47,7 @@ export async function serveMetrics(
   registry: MetricsSource,
   options: ServeMetricsOptions,
 ): Promise<MetricsServer> {
-  if (typeof registry !== 'object' || registry === null || typeof registry.metrics !== 'function') {
-    throw new InvalidOptionTypeError({
-      option: 'registry',
-      expected: 'a prom-client Registry',
-      received: registry,
-    });
-  }
+  withMethods('registry', registry, ['metrics'], 'a prom-client Registry');
   const opts = validate.object<ServeMetricsOptions>('options', options);
   const port = validate.integer('port', opts.port, { min: 0, max: 65_535 });
   const host = validate.optional(opts.host, '127.0.0.1', (v) =>

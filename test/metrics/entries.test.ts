@@ -30,6 +30,8 @@ describe('backpressure-kit/metrics entry', () => {
       [
         'breakerStates',
         'metricCatalog',
+        'openTelemetryName',
+        'registerOpenTelemetryMetrics',
         'readStageMetrics',
         'registerPrometheusMetrics',
         'serveMetrics',

@@ -1,10 +1,11 @@
 import { fc, test } from '@fast-check/vitest';
 import type { BoundedBufferStats, BreakerStats, CircuitState, ShedStats } from 'backpressure-kit';
-import { registerPrometheusMetrics } from 'backpressure-kit/metrics';
+import { registerOpenTelemetryMetrics, registerPrometheusMetrics } from 'backpressure-kit/metrics';
 import type { SolverErrorKind, SolveStageStats } from 'backpressure-kit/solver';
 import { Registry } from 'prom-client';
 import { describe, expect } from 'vitest';
 import { expectExactly, expectedSeries, type StageStats } from './expected-series.js';
+import { otelHarness, otelName } from './otel-reader.js';
 import { parseExposition } from './parse-exposition.js';
 
 /** One step of a run: how much each counter grows, and the gauges' new values. */
@@ -18,7 +19,7 @@ const step = fc.record({
   waitedMs: fc.double({ min: 0, max: 5_000, noNaN: true }),
 });
 
-describe('prometheus export (property)', () => {
+describe('prometheus and OpenTelemetry export (property)', () => {
   test.prop([fc.array(step, { minLength: 1, maxLength: 25 })], { numRuns: 60 })(
     'for any sequence of stats snapshots, every exported value equals stats() and counters never fall',
     async (steps) => {
@@ -61,7 +62,13 @@ describe('prometheus export (property)', () => {
       };
       const registry = new Registry();
       const dispose = registerPrometheusMetrics(registry, stages);
+      const otel = otelHarness();
+      registerOpenTelemetryMetrics(otel.meter, stages);
       const previous = new Map<string, number>();
+      const monotonic = (series: string, value: number) => {
+        expect(value).toBeGreaterThanOrEqual(previous.get(series) ?? 0);
+        previous.set(series, value);
+      };
       for (const s of steps) {
         const [a, b, c, d, e, f, g, h, i, j, k, l] = s.n as [number, ...number[]];
         const evicted = shedStats.droppedByReason.evicted + b!;
@@ -118,12 +125,25 @@ describe('prometheus export (property)', () => {
         for (const family of families.values()) {
           if (family.type !== 'counter') continue;
           for (const sample of family.samples) {
-            const key = sample.name + JSON.stringify(sample.labels);
-            expect(sample.value).toBeGreaterThanOrEqual(previous.get(key) ?? 0);
-            previous.set(key, sample.value);
+            monotonic(sample.name + JSON.stringify(sample.labels), sample.value);
           }
         }
+        // The same values through OpenTelemetry.
+        const observed: Record<string, number> = {};
+        for (const o of await otel.collect()) {
+          if (o.metric === 'bpk.stats_errors') continue;
+          observed[o.metric + JSON.stringify(Object.entries(o.labels).sort())] = o.value;
+          if (o.kind === 'counter')
+            monotonic(`otel ${o.metric}${JSON.stringify(o.labels)}`, o.value);
+        }
+        const want: Record<string, number> = {};
+        for (const e of expected) {
+          want[`bpk.${otelName(e.metric)}${JSON.stringify(Object.entries(e.labels).sort())}`] =
+            e.value;
+        }
+        expect(observed).toEqual(want);
       }
+      await otel.shutdown();
       dispose();
     },
   );
