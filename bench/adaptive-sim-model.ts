@@ -214,12 +214,19 @@ export function simulate(s: Scenario, controller: LimitController): RunTrace {
   };
   const sample = (call: Call, outcome: LimitOutcome) => {
     call.settled = true;
-    controller.onSample({ latencyMs: now - call.startedAt, outcome, inFlight, now });
+    controller.onSample({
+      latencyMs: now - call.startedAt,
+      outcome,
+      inFlight,
+      now,
+      startedAt: call.startedAt,
+    });
     inFlight--;
   };
   const fill = () => {
     while (inFlight < Math.floor(controller.limit)) {
       const call: Call = { n: nextCall++, startedAt: now, settled: false };
+      controller.onStart?.(now);
       inFlight++;
       trace.calls++;
       schedule(now + s.timeoutMs, Kind.Timeout, call);
