@@ -15,11 +15,13 @@ import type { LimitAlgorithm } from '../src/limit/limit-algorithm.js';
 import { gradient2Limit, seedLimit, vegasLimit } from './adaptive-sim-anchors.js';
 import {
   baseScenario,
+  lowestOver30Minutes,
   type Metrics,
   metrics,
   type RunTrace,
   type Scenario,
   simulate,
+  zeroLatencyPhase,
 } from './adaptive-sim-model.js';
 import { simulateStage } from './adaptive-sim-stage.js';
 
@@ -173,6 +175,53 @@ console.log(row('kneeLimit, adaptiveMap stage', staged));
 console.log(
   `\n(the stage reports the admitted limit, floor(L), so its limit means are up to 1 lower)\n`,
 );
+// A zero-latency service (10 µs of client jitter), then the simulated solver: the drift of
+// issue 8 and what the noise floor and the re-learning rule do about it.
+console.log(
+  '## A zero-latency service (10 µs lognormal client jitter, σ = 0.5), then the real one\n',
+);
+console.log('| controller | lowest limit in 30 min from 32 (seeds 1, 2, 3) | decreases |');
+console.log('|---|---|---|');
+for (const [label, options] of [
+  ['kneeLimit()', {}],
+  ['kneeLimit({ minRiseMs: 0 }) (no noise floor)', { minRiseMs: 0 }],
+] as const) {
+  const lows: string[] = [];
+  let decreases = 0;
+  for (const seed of [1, 2, 3]) {
+    const controller = kneeLimit({
+      ...options,
+      onDecision: (d) => {
+        if (d.action === 'decrease') decreases++;
+      },
+    }).create({ min: 1, max: 32, initial: 32 });
+    lows.push(fmt(lowestOver30Minutes(controller, seed), 1));
+  }
+  console.log(`| ${label} | ${lows.join(', ')} | ${decreases} |`);
+}
+console.log(
+  '\n10 minutes of that service (limit 4 → max 64), then the 50-thread solver with a huge queue:\n',
+);
+console.log(
+  '| seed | limit after the fast phase | rebased | P1 thr/max | P2 thr/max | P1 p50/S | P2 p50/S |',
+);
+console.log('|---|---|---|---|---|---|---|');
+for (const seed of [1, 2, 3]) {
+  let rebased = 0;
+  const controller = kneeLimit({
+    onDecision: (d) => {
+      if (d.rebased) rebased++;
+    },
+  }).create({ min: 1, max: 64, initial: 4 });
+  zeroLatencyPhase(controller, seed, -600_000, 0);
+  const limitAfter = controller.limit;
+  const s: Scenario = { ...baseScenario, seed, queueBound: 1e9 };
+  const m = metrics(s, simulate(s, controller));
+  console.log(
+    `| ${seed} | ${fmt(limitAfter, 0)} | ${rebased} | ${fmt(m.p1Throughput)} | ${fmt(m.p2Throughput)} | ${fmt(m.p1P50)} | ${fmt(m.p2P50)} |`,
+  );
+}
+console.log('');
 console.log(`total ${((performance.now() - started) / 1000) | 0} s`);
 
 // --- SVG: limit and in-flight over time, seed 1, σ = 0.3, queue 100 -------------------------

@@ -44,9 +44,11 @@ export interface KneeLimitOptions extends LimitBoundsOptions {
   minRiseMs?: number;
   /**
    * The in-flight age signal (needs a caller that reports starts, as `adaptiveMap` does):
-   * when more of the recent calls than half plus this many standard errors took, or have
-   * been in flight for, longer than the congestion threshold, the limit steps down before
-   * they finish. `Infinity` turns it off. @default 1
+   * when most of the newest calls that had time to finish are still in flight, and their
+   * median latency (a call in flight counted with its age) exceeds the baseline by the
+   * margin plus `z + ageZ` standard errors, the limit steps down before they finish.
+   * `Infinity` turns it off; 3 is the setting measured in `docs/benchmarks.md`.
+   * @default Infinity (off)
    */
   ageZ?: number;
   /** Factor applied on a drop, at most once per loss epoch. @default 0.7 */
@@ -114,11 +116,24 @@ const AGE_STEP = 0.7;
  * standard error, so noise does not drag it down). When a window's median is above the
  * baseline by more than `margin` plus `z` standard errors, the limit drops in one step to
  * where the queue would vanish (deadbeat: limit × (1 + margin) × baseline / median, at most
- * halving); a window whose rise is already clear after 8 samples closes early. Otherwise, if
- * the limit was actually used, it grows: doubling in slow start
- * until the first congestion signal, then by √limit per window. A drop cuts it by `backoff`,
- * at most once per loss epoch. Each window only counts calls started after the last change,
- * so every decision sees the effect of the one before. `[min, max]` always holds.
+ * halving); a window whose rise is already clear after 8 samples closes early. A rise of
+ * less than `minRiseMs` (1 ms) never counts: below that a clock measures the client's own
+ * jitter, not a queue. A rise larger than the calls in flight could queue (the median above
+ * n × (1 + margin) × baseline with at most n calls of ours in flight) is the service's own
+ * slowdown: instead of lowering the limit, the controller forgets its baseline, learns it
+ * again from calls started from then on, and re-enters slow start. Otherwise, if the limit
+ * was actually used, it grows: doubling in slow start until the first congestion signal, then
+ * by √limit per window. A drop cuts it by `backoff`, at most once per loss epoch. Each window
+ * only counts calls started after the last change, so every decision sees the effect of the
+ * one before. `[min, max]` always holds.
+ *
+ * Opt-in (`ageZ`, off by default): with a caller that reports starts (`onStart`, as
+ * `adaptiveMap` does), calls still in flight count too, each with its age as a lower bound
+ * of its latency. When most of the newest calls that had time to finish are still in flight
+ * and the median of these bounds is significantly above the baseline, the limit steps down
+ * before they finish (by at most `AGE_STEP`, to the Little's-law estimate of their wait).
+ * Tried for a faster reaction to a capacity drop; see `docs/benchmarks.md` for why it is
+ * not the default.
  *
  * @throws `TypeError` / `RangeError` at once for a bad option.
  * @example
@@ -208,9 +223,6 @@ class KneeController implements LimitController {
   // Calls reported by `onStart` (none until the first), for the in-flight age signal.
   private calls: CallLog | undefined;
   private samplesSinceAgeCheck = 0;
-  // The median that caused the last decrease, while no other decision followed it: if the
-  // next window is no faster, the decrease did not help and the baseline is wrong.
-  private decreasedAtMedian = Number.NaN;
 
   constructor(
     private readonly config: KneeConfig,
@@ -363,26 +375,30 @@ class KneeController implements LimitController {
     let threshold: number | undefined;
     let inflation: number | undefined;
     let congested = false;
+    let risenMs = 0;
     let target = before;
     const aged = this.calls === undefined ? undefined : this.agedCongestion(now);
     if (base !== undefined) {
       inflation = win.median / base.median - 1;
       threshold =
         config.margin + config.z * Math.sqrt(win.relativeError ** 2 + base.relativeError ** 2);
-      congested = this.risen(win.median, base.median, threshold);
-      const step = congested ? MAX_STEP : AGE_STEP;
-      // Calls still in flight can show a rise the finished ones do not show yet.
-      const median = Math.max(congested ? win.median : 0, aged ?? 0);
-      if (aged !== undefined) congested = true;
-      const g = Math.min(1, Math.max(step, ((1 + config.margin) * base.median) / median));
+      const windowRisen = this.risen(win.median, base.median, threshold);
+      // Calls still in flight can show a rise the finished ones do not show yet; a step on
+      // their lower-bound median alone is capped at AGE_STEP.
+      risenMs = Math.max(windowRisen ? win.median : 0, aged ?? 0);
+      congested = windowRisen || aged !== undefined;
+      const step = windowRisen ? MAX_STEP : AGE_STEP;
+      const g = Math.min(1, Math.max(step, ((1 + config.margin) * base.median) / risenMs));
       target = g * before;
     }
     let action: KneeDecision['action'] = 'hold';
     let rebased = false;
-    const median = congested ? Math.max(win.median, aged ?? 0) : Number.NaN;
     if (this.windowDrops > 0) {
       action = 'hold';
-    } else if (congested && median > this.queueBound(before) * (1 + config.margin) * base!.median) {
+    } else if (
+      congested &&
+      risenMs > this.queueBound(before) * (1 + config.margin) * (base?.median ?? 0)
+    ) {
       // With n calls of ours in flight, each waits behind at most n - 1 of ours: a rise
       // beyond that is the service's own (it got slower), not our queue. Lowering the limit
       // would not bring it back; learn the new latency instead, from slow start.
@@ -399,7 +415,6 @@ class KneeController implements LimitController {
       action = 'grow';
     }
     if (this.limit !== before) this.lastChangeAt = now;
-    this.decreasedAtMedian = action === 'decrease' ? median : Number.NaN;
     this.emit(now, action, before, win, base, { inflation, threshold, aged, rebased });
     this.resetWindow(now);
   }

@@ -1,41 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { baseScenario, metrics, rng, simulate } from '../../bench/adaptive-sim-model.js';
-import { type KneeDecision, kneeLimit, type LimitController } from '../../src/index.js';
-
-/**
- * A zero-latency service, as a client clock sees it: no queue at all, only the client's own
- * jitter (timers, event loop, GC), lognormal around 10 µs. One call finishes every 10 ms
- * with the limit fully used. Deterministic for a seed.
- */
-function zeroLatencyPhase(
-  controller: LimitController,
-  seed: number,
-  fromMs: number,
-  toMs: number,
-): void {
-  const random = rng(seed);
-  for (let now = fromMs + 10; now <= toMs; now += 10) {
-    const u = Math.max(random(), 1e-12);
-    const normal = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
-    const latencyMs = 0.01 * Math.exp(0.5 * normal);
-    controller.onSample({
-      latencyMs,
-      outcome: 'success',
-      inFlight: Math.floor(controller.limit),
-      now,
-    });
-  }
-}
-
-/** The lowest limit over 30 minutes of a zero-latency service, checked every minute. */
-function lowestOver30Minutes(controller: LimitController, seed: number): number {
-  let lowest = controller.limit;
-  for (let minute = 0; minute < 30; minute++) {
-    zeroLatencyPhase(controller, seed * 100 + minute, minute * 60_000, (minute + 1) * 60_000);
-    lowest = Math.min(lowest, controller.limit);
-  }
-  return lowest;
-}
+import {
+  baseScenario,
+  lowestOver30Minutes,
+  metrics,
+  simulate,
+  zeroLatencyPhase,
+} from '../../bench/adaptive-sim-model.js';
+import { type KneeDecision, kneeLimit } from '../../src/index.js';
 
 describe('kneeLimit against a zero-latency service (issue 8 §4)', () => {
   it('does not drift down: jitter of microseconds is not a queue (minRiseMs)', () => {
