@@ -97,8 +97,10 @@ interface Block {
 const RING = 128;
 /** Fewest calls a window or an in-flight age cohort judges by once slow start is over. */
 const MIN_COHORT = 8;
-/** The in-flight age signal is checked every this many successes (it sorts a cohort). */
-const AGE_CHECK_EVERY = 4;
+/** Fewest samples a slow-start window closes on. */
+const SLOW_START_MIN_WINDOW = 4;
+/** Early closing and the in-flight age signal are checked every this many successes (each sorts a sample). */
+const CHECK_EVERY = 4;
 /** The in-flight wait estimate by Little's law may raise the cohort's median at most this much. */
 const WAIT_ESTIMATE_CAP = 2;
 /** The largest one-step decrease: to half the limit. */
@@ -260,13 +262,17 @@ class KneeController implements LimitController {
       if (sample.inFlight > this.windowPeak) this.windowPeak = sample.inFlight;
     }
     const open = now - this.windowOpenedAt;
-    if (this.windowCount >= 8 && this.windowCount % 4 === 0 && this.earlyCongestion(now, open)) {
+    if (
+      this.windowCount >= MIN_COHORT &&
+      this.windowCount % CHECK_EVERY === 0 &&
+      this.earlyCongestion(now, open)
+    ) {
       this.closeWindow(now);
       return this.limit;
     }
     if (
       this.calls !== undefined &&
-      ++this.samplesSinceAgeCheck >= AGE_CHECK_EVERY &&
+      ++this.samplesSinceAgeCheck >= CHECK_EVERY &&
       open >= this.config.windowMinMs
     ) {
       this.samplesSinceAgeCheck = 0;
@@ -292,7 +298,7 @@ class KneeController implements LimitController {
   private windowTarget(): number {
     const { windowSamples } = this.config;
     return this.slowStart
-      ? Math.min(windowSamples, Math.max(4, Math.floor(this.limit / 2)))
+      ? Math.min(windowSamples, Math.max(SLOW_START_MIN_WINDOW, Math.floor(this.limit / 2)))
       : Math.min(windowSamples, Math.max(MIN_COHORT, Math.floor(this.limit)));
   }
 
