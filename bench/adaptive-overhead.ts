@@ -10,6 +10,10 @@
  * C. Timer-bound: concurrency 16, fn sleeps 1 ms, against the floor of 16 plain worker loops
  *    over one shared iterator.
  * All cases of a section run interleaved in one process; medians over `reps`.
+ *
+ * `--base=<dir>` adds to section A the four adaptiveMap cases built from another copy of
+ * `src/` (e.g. `git archive <commit> src | tar -x -C /tmp/base`, then `--base=/tmp/base/src`),
+ * so a change is measured before and after in the same process and conditions.
  */
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -33,6 +37,7 @@ const N = numberFlag('n', 1_000_000);
 const REPS = numberFlag('reps', 5);
 const TIMER_N = numberFlag('timer-n', 10_000);
 const ONLY = process.argv.find((a) => a.startsWith('--only='))?.slice(7) ?? 'ABC';
+const BASE = process.argv.find((a) => a.startsWith('--base='))?.slice(7);
 const expected = (n: number) => (n * (n - 1)) / 2;
 const log = (line: string) => console.error(line);
 
@@ -44,6 +49,28 @@ function stageCase(
 ): BenchCase {
   const consume = freshConsumer();
   return { name, run: () => consume(make()(asyncItems(N))) };
+}
+
+/** The adaptiveMap cases of section A from the `--base` copy of `src/`, if one is given. */
+async function baseCases(): Promise<BenchCase[]> {
+  if (BASE === undefined) return [];
+  const base = (await import(
+    new URL(`file://${BASE}/index.ts`).href
+  )) as typeof import('../src/index.js');
+  return [
+    stageCase('BASE fixedLimit(8), unordered', () =>
+      base.adaptiveMap(fn, { limit: base.fixedLimit(8) }),
+    ),
+    stageCase('BASE fixedLimit(8), ordered', () =>
+      base.adaptiveMap(fn, { limit: base.fixedLimit(8), ordered: true }),
+    ),
+    stageCase('BASE kneeLimit (max 8), unordered', () =>
+      base.adaptiveMap(fn, { limit: base.kneeLimit(), initial: 8, max: 8 }),
+    ),
+    stageCase('BASE kneeLimit (max 8), ordered', () =>
+      base.adaptiveMap(fn, { limit: base.kneeLimit(), initial: 8, max: 8, ordered: true }),
+    ),
+  ];
 }
 
 console.log(`# adaptiveMap overhead\n\n${machineLine()}\n`);
@@ -78,6 +105,7 @@ if (ONLY.includes('A')) {
     stageCase('adaptiveMap kneeLimit (max 8), ordered', () =>
       adaptiveMap(fn, { limit: kneeLimit(), initial: 8, max: 8, ordered: true }),
     ),
+    ...(await baseCases()),
     stageCase('streaming-iterables transform(8) [unordered]', () => (src) => transform(8, fn, src)),
     stageCase(
       'p-map pMapIterable(8) [ordered]',
@@ -107,6 +135,11 @@ if (ONLY.includes('A')) {
     }),
   );
   const by = (name: string) => results.find((r) => r.name === name)!.medianMs;
+  if (BASE !== undefined) {
+    console.log(
+      `\nBASE adaptive vs fixed: unordered ${(by('BASE kneeLimit (max 8), unordered') / by('BASE fixedLimit(8), unordered')).toFixed(3)}x, ordered ${(by('BASE kneeLimit (max 8), ordered') / by('BASE fixedLimit(8), ordered')).toFixed(3)}x; NEW / BASE: fixed unordered ${(by('adaptiveMap fixedLimit(8), unordered') / by('BASE fixedLimit(8), unordered')).toFixed(3)}x, knee unordered ${(by('adaptiveMap kneeLimit (max 8), unordered') / by('BASE kneeLimit (max 8), unordered')).toFixed(3)}x, knee ordered ${(by('adaptiveMap kneeLimit (max 8), ordered') / by('BASE kneeLimit (max 8), ordered')).toFixed(3)}x`,
+    );
+  }
   console.log(
     `\nadaptive vs fixed: unordered ${(by('adaptiveMap kneeLimit (max 8), unordered') / by('adaptiveMap fixedLimit(8), unordered')).toFixed(3)}x, ordered ${(by('adaptiveMap kneeLimit (max 8), ordered') / by('adaptiveMap fixedLimit(8), ordered')).toFixed(3)}x (target <= 1.10x)\n`,
   );

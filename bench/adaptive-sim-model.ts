@@ -214,12 +214,19 @@ export function simulate(s: Scenario, controller: LimitController): RunTrace {
   };
   const sample = (call: Call, outcome: LimitOutcome) => {
     call.settled = true;
-    controller.onSample({ latencyMs: now - call.startedAt, outcome, inFlight, now });
+    controller.onSample({
+      latencyMs: now - call.startedAt,
+      outcome,
+      inFlight,
+      now,
+      startedAt: call.startedAt,
+    });
     inFlight--;
   };
   const fill = () => {
     while (inFlight < Math.floor(controller.limit)) {
       const call: Call = { n: nextCall++, startedAt: now, settled: false };
+      controller.onStart?.(now);
       inFlight++;
       trace.calls++;
       schedule(now + s.timeoutMs, Kind.Timeout, call);
@@ -269,4 +276,39 @@ export function simulate(s: Scenario, controller: LimitController): RunTrace {
     fill();
   }
   return trace;
+}
+
+/**
+ * A zero-latency service as a client clock sees it: no queue at all, only the client's own
+ * jitter (timers, event loop, GC), lognormal around 10 µs whatever the limit. One call
+ * finishes every 10 ms from `fromMs` to `toMs` with the limit fully used; deterministic for
+ * a seed. Used to show why the limit once drifted down against such a service.
+ */
+export function zeroLatencyPhase(
+  controller: LimitController,
+  seed: number,
+  fromMs: number,
+  toMs: number,
+): void {
+  const random = rng(seed);
+  for (let now = fromMs + 10; now <= toMs; now += 10) {
+    const u = Math.max(random(), 1e-12);
+    const normal = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+    controller.onSample({
+      latencyMs: 0.01 * Math.exp(0.5 * normal),
+      outcome: 'success',
+      inFlight: Math.floor(controller.limit),
+      now,
+    });
+  }
+}
+
+/** The lowest limit over 30 minutes of {@link zeroLatencyPhase}, checked every minute. */
+export function lowestOver30Minutes(controller: LimitController, seed: number): number {
+  let lowest = controller.limit;
+  for (let minute = 0; minute < 30; minute++) {
+    zeroLatencyPhase(controller, seed * 100 + minute, minute * 60_000, (minute + 1) * 60_000);
+    lowest = Math.min(lowest, controller.limit);
+  }
+  return lowest;
 }

@@ -1,4 +1,5 @@
 import * as validate from '../internal/validate.js';
+import { CallLog } from './call-log.js';
 import { type LatencySummary, summarizeLatencies } from './latency-summary.js';
 import {
   clampLimit,
@@ -35,6 +36,21 @@ export interface KneeLimitOptions extends LimitBoundsOptions {
   blockSamples?: number;
   /** The baseline is the lowest block median over this horizon. @default 600000 (10 min) */
   horizonMs?: number;
+  /**
+   * A rise of the median over the baseline smaller than this is never congestion: below it,
+   * what a clock measures is the client's own scheduling (timer and event-loop jitter, GC),
+   * not a queue at the service. @default 1
+   */
+  minRiseMs?: number;
+  /**
+   * The in-flight age signal (needs a caller that reports starts, as `adaptiveMap` does):
+   * when most of the newest calls that had time to finish are still in flight, and their
+   * median latency (a call in flight counted with its age) exceeds the baseline by the
+   * margin plus `z + ageZ` standard errors, the limit steps down before they finish.
+   * `Infinity` turns it off; 3 is the setting measured in `docs/benchmarks.md`.
+   * @default Infinity (off)
+   */
+  ageZ?: number;
   /** Factor applied on a drop, at most once per loss epoch. @default 0.7 */
   backoff?: number;
   /** Fraction of the way to the computed target a decrease goes (1 = deadbeat). @default 1 */
@@ -61,6 +77,16 @@ export interface KneeDecision {
   readonly threshold: number | undefined;
   readonly drops: number;
   readonly peakInFlight: number;
+  /**
+   * When the in-flight age signal showed congestion: the median latency of the recent calls,
+   * each call still in flight counted with its age (a lower bound).
+   */
+  readonly agedP50Ms: number | undefined;
+  /**
+   * The window was as slow as the one before, though the limit had been lowered for it: the
+   * rise was not this client's queue, so the window became the new baseline instead.
+   */
+  readonly rebased: boolean;
 }
 
 interface Block {
@@ -69,6 +95,18 @@ interface Block {
 }
 
 const RING = 128;
+/** Fewest calls a window or an in-flight age cohort judges by once slow start is over. */
+const MIN_COHORT = 8;
+/** Fewest samples a slow-start window closes on. */
+const SLOW_START_MIN_WINDOW = 4;
+/** Early closing and the in-flight age signal are checked every this many successes (each sorts a sample). */
+const CHECK_EVERY = 4;
+/** The in-flight wait estimate by Little's law may raise the cohort's median at most this much. */
+const WAIT_ESTIMATE_CAP = 2;
+/** The largest one-step decrease: to half the limit. */
+const MAX_STEP = 0.5;
+/** The largest step the in-flight age signal alone takes (its median is a lower bound). */
+const AGE_STEP = 0.7;
 
 /**
  * The default adaptive limit of `adaptiveMap`: it looks for the knee where latency starts to
@@ -80,11 +118,24 @@ const RING = 128;
  * standard error, so noise does not drag it down). When a window's median is above the
  * baseline by more than `margin` plus `z` standard errors, the limit drops in one step to
  * where the queue would vanish (deadbeat: limit × (1 + margin) × baseline / median, at most
- * halving); a window whose rise is already clear after 8 samples closes early. Otherwise, if
- * the limit was actually used, it grows: doubling in slow start
- * until the first congestion signal, then by √limit per window. A drop cuts it by `backoff`,
- * at most once per loss epoch. Each window only counts calls started after the last change,
- * so every decision sees the effect of the one before. `[min, max]` always holds.
+ * halving); a window whose rise is already clear after 8 samples closes early. A rise of
+ * less than `minRiseMs` (1 ms) never counts: below that a clock measures the client's own
+ * jitter, not a queue. A rise larger than the calls in flight could queue (the median above
+ * n × (1 + margin) × baseline with at most n calls of ours in flight) is the service's own
+ * slowdown: instead of lowering the limit, the controller forgets its baseline, learns it
+ * again from calls started from then on, and re-enters slow start. Otherwise, if the limit
+ * was actually used, it grows: doubling in slow start until the first congestion signal, then
+ * by √limit per window. A drop cuts it by `backoff`, at most once per loss epoch. Each window
+ * only counts calls started after the last change, so every decision sees the effect of the
+ * one before. `[min, max]` always holds.
+ *
+ * Opt-in (`ageZ`, off by default): with a caller that reports starts (`onStart`, as
+ * `adaptiveMap` does), calls still in flight count too, each with its age as a lower bound
+ * of its latency. When most of the newest calls that had time to finish are still in flight
+ * and the median of these bounds is significantly above the baseline, the limit steps down
+ * before they finish (by at most `AGE_STEP`, to the Little's-law estimate of their wait).
+ * Tried for a faster reaction to a capacity drop; see `docs/benchmarks.md` for why it is
+ * not the default.
  *
  * @throws `TypeError` / `RangeError` at once for a bad option.
  * @example
@@ -108,6 +159,10 @@ export function kneeLimit(options: KneeLimitOptions = {}): Limit {
     earlyZ: validate.optional(options.earlyZ, 0.5, (v) =>
       validate.number('earlyZ', v, { min: 0, allowInfinity: true }),
     ),
+    ageZ: validate.optional(options.ageZ, Number.POSITIVE_INFINITY, (v) =>
+      validate.number('ageZ', v, { min: 0, allowInfinity: true }),
+    ),
+    minRiseMs: num('minRiseMs', 1, 0),
     windowSamples: int('windowSamples', 32, 3),
     windowMinMs: num('windowMinMs', 1000, 0),
     windowMaxMs: num('windowMaxMs', 60_000, 0),
@@ -131,6 +186,8 @@ interface KneeConfig {
   readonly margin: number;
   readonly z: number;
   readonly earlyZ: number;
+  readonly ageZ: number;
+  readonly minRiseMs: number;
   readonly windowSamples: number;
   readonly windowMinMs: number;
   readonly windowMaxMs: number;
@@ -154,6 +211,8 @@ class KneeController implements LimitController {
   private windowCount = 0;
   private windowPeak = 0;
   private windowDrops = 0;
+  /** Highest in-flight count of any sample since the window opened (counted or not). */
+  private openPeak = 0;
   // Baseline blocks.
   private readonly block = new Float64Array(RING);
   private blockCount = 0;
@@ -161,6 +220,11 @@ class KneeController implements LimitController {
   private readonly blocks: Block[] = [];
   private base: LatencySummary | undefined;
   private lastNow = 0;
+  /** Only calls started at or after this time go into baseline blocks. */
+  private rebasedAt = Number.NEGATIVE_INFINITY;
+  // Calls reported by `onStart` (none until the first), for the in-flight age signal.
+  private calls: CallLog | undefined;
+  private samplesSinceAgeCheck = 0;
 
   constructor(
     private readonly config: KneeConfig,
@@ -173,9 +237,17 @@ class KneeController implements LimitController {
     return this.currentBaseline(this.lastNow)?.median;
   }
 
+  onStart(now: number): void {
+    if (!Number.isFinite(this.config.ageZ)) return;
+    this.calls ??= new CallLog();
+    this.calls.started(now);
+  }
+
   onSample(sample: LimitSample): number {
     const { now, latencyMs, outcome } = sample;
     this.lastNow = now;
+    this.calls?.finished(sample.startedAt ?? now - latencyMs, latencyMs);
+    if (sample.inFlight > this.openPeak) this.openPeak = sample.inFlight;
     if (Number.isNaN(this.windowOpenedAt)) this.windowOpenedAt = now;
     if (outcome === 'drop') {
       this.windowDrops++;
@@ -183,29 +255,51 @@ class KneeController implements LimitController {
       return this.limit;
     }
     if (outcome !== 'success') return this.limit;
-    this.addToBlock(latencyMs, now);
+    if (now - latencyMs >= this.rebasedAt) this.addToBlock(latencyMs, now);
     if (now - latencyMs >= this.lastChangeAt) {
       this.window[this.windowCount % RING] = latencyMs;
       this.windowCount++;
       if (sample.inFlight > this.windowPeak) this.windowPeak = sample.inFlight;
     }
     const open = now - this.windowOpenedAt;
-    if (this.windowCount >= 8 && this.windowCount % 4 === 0 && this.earlyCongestion(now, open)) {
+    if (
+      this.windowCount >= MIN_COHORT &&
+      this.windowCount % CHECK_EVERY === 0 &&
+      this.earlyCongestion(now, open)
+    ) {
       this.closeWindow(now);
       return this.limit;
     }
-    // One sample per admitted call (at least 8) when the limit is small: 32 samples at a limit
-    // of 8 and 10 s calls would be a 40 s window.
-    const need = this.slowStart
-      ? Math.min(this.config.windowSamples, Math.max(4, Math.floor(this.limit / 2)))
-      : Math.min(this.config.windowSamples, Math.max(8, Math.floor(this.limit)));
     if (
-      (this.windowCount >= need && open >= this.config.windowMinMs) ||
+      this.calls !== undefined &&
+      ++this.samplesSinceAgeCheck >= CHECK_EVERY &&
+      open >= this.config.windowMinMs
+    ) {
+      this.samplesSinceAgeCheck = 0;
+      if (this.agedCongestion(now) !== undefined) {
+        this.closeWindow(now);
+        return this.limit;
+      }
+    }
+    if (
+      (this.windowCount >= this.windowTarget() && open >= this.config.windowMinMs) ||
       (this.windowCount >= 3 && open >= this.config.windowMaxMs)
     ) {
       this.closeWindow(now);
     }
     return this.limit;
+  }
+
+  /**
+   * Samples a window needs: one per admitted call (at least 8; half as many in slow start)
+   * when the limit is small, since 32 samples at a limit of 8 and 10 s calls would be a 40 s
+   * window.
+   */
+  private windowTarget(): number {
+    const { windowSamples } = this.config;
+    return this.slowStart
+      ? Math.min(windowSamples, Math.max(SLOW_START_MIN_WINDOW, Math.floor(this.limit / 2)))
+      : Math.min(windowSamples, Math.max(MIN_COHORT, Math.floor(this.limit)));
   }
 
   /**
@@ -222,7 +316,50 @@ class KneeController implements LimitController {
     const threshold =
       config.margin +
       (config.z + config.earlyZ) * Math.sqrt(win.relativeError ** 2 + base.relativeError ** 2);
-    return win.median / base.median - 1 > threshold;
+    return this.risen(win.median, base.median, threshold);
+  }
+
+  /** Whether `median` is above the baseline by more than `threshold` and by `minRiseMs`. */
+  private risen(median: number, baseMedian: number, threshold: number): boolean {
+    return median / baseMedian - 1 > threshold && median - baseMedian > this.config.minRiseMs;
+  }
+
+  /**
+   * The in-flight age signal: among the newest calls started after the last change that
+   * have had time to finish within the congestion threshold, significantly more than half
+   * took longer or are still in flight. Returns the cohort's median latency (a call in flight
+   * counted with its age, so a lower bound), or `undefined` when there is no such rise.
+   */
+  private agedCongestion(now: number): number | undefined {
+    const calls = this.calls;
+    const base = this.currentBaseline(now);
+    if (calls === undefined || base === undefined) return undefined;
+    const { config } = this;
+    const cohort = calls.cohort(
+      now,
+      this.lastChangeAt,
+      base.median * (1 + config.margin),
+      this.windowTarget(),
+    );
+    if (cohort === undefined || cohort.count < this.windowTarget()) return undefined;
+    // Most of the cohort must still be in flight: the finished part is the early windows' job.
+    if (cohort.inFlight <= cohort.count / 2) return undefined;
+    const summary = summarizeLatencies(cohort.values, cohort.count);
+    const threshold =
+      config.margin +
+      (config.z + config.ageZ) * Math.sqrt(summary.relativeError ** 2 + base.relativeError ** 2);
+    if (!this.risen(summary.median, base.median, threshold)) return undefined;
+    // The cohort's median is a lower bound (calls in flight count with their age so far). By
+    // Little's law, calls in flight now take inFlight / throughput on average (throughput
+    // measured over the last baseline latency), a mean, scaled to a median by the baseline's
+    // median / mean; that estimate may raise the lower bound, up to a cap.
+    const spanMs = Math.max(config.windowMinMs, base.median);
+    const recent = calls.recent(now - spanMs);
+    const waitMs =
+      recent.finished > 0 && base.mean > 0
+        ? ((recent.inFlight * spanMs) / recent.finished) * (base.median / base.mean)
+        : Number.POSITIVE_INFINITY;
+    return Math.max(summary.median, Math.min(waitMs, WAIT_ESTIMATE_CAP * summary.median));
   }
 
   private cut(now: number, inFlight: number): void {
@@ -244,20 +381,37 @@ class KneeController implements LimitController {
     let threshold: number | undefined;
     let inflation: number | undefined;
     let congested = false;
+    let risenMs = 0;
     let target = before;
+    const aged = this.calls === undefined ? undefined : this.agedCongestion(now);
     if (base !== undefined) {
       inflation = win.median / base.median - 1;
       threshold =
         config.margin + config.z * Math.sqrt(win.relativeError ** 2 + base.relativeError ** 2);
-      const g = Math.min(1, Math.max(0.5, ((1 + config.margin) * base.median) / win.median));
+      const windowRisen = this.risen(win.median, base.median, threshold);
+      // Calls still in flight can show a rise the finished ones do not show yet; a step on
+      // their lower-bound median alone is capped at AGE_STEP.
+      risenMs = Math.max(windowRisen ? win.median : 0, aged ?? 0);
+      congested = windowRisen || aged !== undefined;
+      const step = windowRisen ? MAX_STEP : AGE_STEP;
+      const g = Math.min(1, Math.max(step, ((1 + config.margin) * base.median) / risenMs));
       target = g * before;
-      if (inflation > threshold) congested = true;
     }
     let action: KneeDecision['action'] = 'hold';
+    let rebased = false;
     if (this.windowDrops > 0) {
       action = 'hold';
+    } else if (
+      congested &&
+      risenMs > this.queueBound(before) * (1 + config.margin) * (base?.median ?? 0)
+    ) {
+      // With n calls of ours in flight, each waits behind at most n - 1 of ours: a rise
+      // beyond that is the service's own (it got slower), not our queue. Lowering the limit
+      // would not bring it back; learn the new latency instead, from slow start.
+      rebased = true;
+      this.rebase(now);
     } else if (congested) {
-      const floor = Math.max(0.5 * before, target);
+      const floor = Math.max(MAX_STEP * before, target);
       this.limit = clampLimit(before + config.smoothing * (floor - before), this.bounds);
       this.slowStart = false;
       action = 'decrease';
@@ -267,7 +421,7 @@ class KneeController implements LimitController {
       action = 'grow';
     }
     if (this.limit !== before) this.lastChangeAt = now;
-    this.emit(now, action, before, win, base, { inflation, threshold });
+    this.emit(now, action, before, win, base, { inflation, threshold, aged, rebased });
     this.resetWindow(now);
   }
 
@@ -281,6 +435,8 @@ class KneeController implements LimitController {
       | {
           inflation?: number | undefined;
           threshold?: number | undefined;
+          aged?: number | undefined;
+          rebased?: boolean;
         }
       | undefined,
     peak = this.windowPeak,
@@ -300,6 +456,8 @@ class KneeController implements LimitController {
       threshold: extra?.threshold,
       drops: this.windowDrops,
       peakInFlight: peak,
+      agedP50Ms: extra?.aged,
+      rebased: extra?.rebased ?? false,
     });
   }
 
@@ -307,7 +465,27 @@ class KneeController implements LimitController {
     this.windowOpenedAt = now;
     this.windowCount = 0;
     this.windowPeak = 0;
+    this.openPeak = 0;
     this.windowDrops = 0;
+  }
+
+  /** The most calls of ours that can have been in flight during this window. */
+  private queueBound(limit: number): number {
+    return Math.max(1, Math.floor(limit), this.openPeak);
+  }
+
+  /**
+   * Forgets the baseline and re-enters slow start. The next baseline comes from calls started
+   * from now on (a block of the first calls to finish among those already in flight would be
+   * the fastest ones, too low a baseline).
+   */
+  private rebase(now: number): void {
+    this.slowStart = true;
+    this.rebasedAt = now;
+    this.blocks.length = 0;
+    this.blockCount = 0;
+    this.blockOpenedAt = Number.NaN;
+    this.base = undefined;
   }
 
   private addToBlock(latencyMs: number, now: number): void {

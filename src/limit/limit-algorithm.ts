@@ -21,6 +21,11 @@ export interface LimitSample {
   readonly inFlight: number;
   /** Clock time when the call finished, in milliseconds. */
   readonly now: number;
+  /**
+   * Clock time when the call started (`now - latencyMs`, exactly as given to `onStart`).
+   * Needed only by a stage that reports starts; otherwise optional.
+   */
+  readonly startedAt?: number;
 }
 
 /** The hard bounds a controller is created with; it never leaves `[min, max]`. */
@@ -42,6 +47,12 @@ export interface LimitController {
   readonly baselineMs?: number | undefined;
   /** Feeds one finished call; returns the limit after it. */
   onSample(sample: LimitSample): number;
+  /**
+   * A call started at clock time `now` (optional; `kneeLimit` uses it to see calls still in
+   * flight). A caller that reports a start must report that call's end to `onSample`, with
+   * its `startedAt`, whatever the outcome (`ignore` for a call it aborted itself).
+   */
+  onStart?(now: number): void;
 }
 
 /**
@@ -106,5 +117,6 @@ export function standaloneLimit(
       return controller().baselineMs;
     },
     onSample: (sample: LimitSample) => controller().onSample(sample),
+    onStart: (now: number) => controller().onStart?.(now),
   };
 }

@@ -57,19 +57,25 @@ export class AdaptiveMapCore {
   private readonly latencies = new Float64Array(LATENCIES);
   private latencyCount = 0;
   readonly runs: SlotWaiter[] = [];
+  /**
+   * The controller's `onStart`, if it has one: every timed call's start goes to it, and then
+   * every timed call's end goes to `sample` (an aborted one as `ignore`).
+   */
+  readonly onStart: ((now: number) => void) | undefined;
 
   constructor(readonly controller: LimitController) {
     this.admitted = Math.floor(controller.limit);
+    this.onStart = controller.onStart?.bind(controller);
   }
 
   /** Feeds one finished call to the controller (before `inFlight` is decremented). */
-  sample(latencyMs: number, outcome: LimitOutcome, now: number): void {
+  sample(latencyMs: number, outcome: LimitOutcome, now: number, startedAt: number): void {
     if (outcome === 'success') {
       this.latencies[this.latencyCount++ % LATENCIES] = latencyMs;
       this.timeStride = latencyMs < FAST_CALL_MS ? FAST_STRIDE : 1;
     }
     const limit = Math.floor(
-      this.controller.onSample({ latencyMs, outcome, inFlight: this.inFlight, now }),
+      this.controller.onSample({ latencyMs, outcome, inFlight: this.inFlight, now, startedAt }),
     );
     if (limit !== this.admitted) {
       const previous = this.admitted;

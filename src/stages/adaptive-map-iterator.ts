@@ -298,6 +298,7 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
       core.untilTimed = core.timeStride;
       call.timed = true;
       call.startedAt = core.lastReadAt = this.config.clock.now();
+      core.onStart?.(call.startedAt);
     } else {
       call.timed = false;
       call.startedAt = core.lastReadAt;
@@ -327,7 +328,12 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
     context.run = undefined;
     if (context.controller !== undefined) this.live.delete(context);
     if (this.stopped) {
-      // Aborted by us: not a signal about the service, and nobody waits for the result.
+      // Aborted by us: not a signal about the service, and nobody waits for the result (a
+      // controller that saw the start still learns that the call ended).
+      if (call.timed && core.onStart !== undefined) {
+        const now = this.config.clock.now();
+        core.sample(now - call.startedAt, 'ignore', now, call.startedAt);
+      }
       core.inFlight--;
       this.inFlight--;
       core.wakeOthers(this);
@@ -385,7 +391,7 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
     } else {
       outcome = ok ? 'success' : 'failure';
     }
-    core.sample(latencyMs, outcome, now);
+    core.sample(latencyMs, outcome, now, call.startedAt);
     core.inFlight--;
     this.inFlight--;
     if (outcome === 'drop') this.dropped(call, outcomeValue);

@@ -127,10 +127,13 @@ describe('limit controllers: properties', () => {
               now,
             });
           }
-          // Windows that opened after the rise hold only inflated samples.
+          // Windows that opened after the rise hold only inflated samples. Once the limit is
+          // so low that the rise exceeds what its calls in flight could queue, the rise is the
+          // service's own: the controller re-learns its baseline (`rebased`) and may grow again.
           let inflatedWindows = 0;
           for (let i = 1; i < decisions.length; i++) {
             if (decisions[i - 1]!.now < riseAt) continue;
+            if (decisions.slice(0, i + 1).some((d) => d.rebased)) break;
             inflatedWindows++;
             expect(decisions[i]!.limit).toBeLessThanOrEqual(decisions[i]!.limitBefore);
             expect(decisions[i]!.action).not.toBe('grow');
@@ -235,6 +238,88 @@ describe('limit controllers: properties', () => {
         expect(a).toEqual(b);
       }),
       { numRuns: 50 },
+    );
+  });
+});
+
+/** A run of calls with starts reported: each step starts a call or finishes one in flight. */
+const callStepsArb = fc.array(
+  fc.record({
+    dt: fc.integer({ min: 0, max: 3_000 }),
+    start: fc.boolean(),
+    pick: fc.nat(),
+    outcome: outcomeArb,
+  }),
+  { maxLength: 600 },
+);
+
+/** Replays `steps` on `controller`, reporting starts only when `reportStarts`. */
+function replay(
+  controller: ReturnType<LimitAlgorithm['create']>,
+  steps: { dt: number; start: boolean; pick: number; outcome: LimitOutcome }[],
+  reportStarts: boolean,
+): number[] {
+  const limits: number[] = [];
+  const inFlight: number[] = [];
+  let now = 0;
+  for (const step of steps) {
+    now += step.dt;
+    if (step.start || inFlight.length === 0) {
+      inFlight.push(now);
+      if (reportStarts) controller.onStart?.(now);
+      continue;
+    }
+    const startedAt = inFlight.splice(step.pick % inFlight.length, 1)[0]!;
+    limits.push(
+      controller.onSample({
+        latencyMs: now - startedAt,
+        outcome: step.outcome,
+        inFlight: inFlight.length + 1,
+        now,
+        startedAt,
+      }),
+    );
+  }
+  return limits;
+}
+
+describe('kneeLimit: the in-flight age signal', () => {
+  it('P10: a decision made on in-flight ages never raises the limit, and bounds hold', () => {
+    fc.assert(
+      fc.property(
+        boundsArb,
+        callStepsArb,
+        fc.double({ min: 0, max: 5, noNaN: true }),
+        (bounds, steps, ageZ) => {
+          const decisions: KneeDecision[] = [];
+          const controller = kneeLimit({
+            ageZ,
+            windowMinMs: 0,
+            onDecision: (d) => decisions.push(d),
+          }).create(bounds);
+          for (const limit of replay(controller, steps, true)) {
+            expect(limit).toBeGreaterThanOrEqual(bounds.min);
+            expect(limit).toBeLessThanOrEqual(bounds.max);
+          }
+          for (const d of decisions) {
+            if (d.agedP50Ms === undefined) continue;
+            expect(d.action).not.toBe('grow');
+            expect(d.limit).toBeLessThanOrEqual(d.limitBefore);
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('P11: without the age signal (off, or no starts reported) the limits are the same', () => {
+    fc.assert(
+      fc.property(boundsArb, callStepsArb, (bounds, steps) => {
+        const plain = replay(kneeLimit().create(bounds), steps, false);
+        expect(replay(kneeLimit().create(bounds), steps, true)).toEqual(plain);
+        expect(replay(kneeLimit({ ageZ: 2 }).create(bounds), steps, false)).toEqual(plain);
+      }),
+      { numRuns: 100 },
     );
   });
 });
