@@ -418,7 +418,7 @@ class SolverClient implements Solver {
 
   async solve(task: Task, options: SolveOptions = {}): Promise<Solution> {
     const snapshot = ownFields(task);
-    validateTask(snapshot);
+    validateTask(snapshot, this.provider);
     v.object('options', options);
     const resumeId = v.optional(options.resumeId, undefined, checkResumeId);
     const onSubmitted = v.optional(options.onSubmitted, undefined, (x) =>
@@ -427,6 +427,8 @@ class SolverClient implements Solver {
     const submitRetries = v.optional(options.submitRetries, this.#submitRetries, (x) =>
       v.integer('options.submitRetries', x, { min: 0 }),
     );
+    // Asked for before any request, so a bad value is refused before the task is paid for.
+    const firstDelay = this.#firstDelay(snapshot);
     const call = this.#open(options.signal);
     // One frame per task in flight: everything below lives in this function (memory per task).
     const clock = this.#clock;
@@ -470,7 +472,7 @@ class SolverClient implements Solver {
       let polls = 0;
       /** The last transient poll failure, cleared by a "not ready" answer. */
       let lastTransient: SolverError | undefined;
-      let wait = resumed ? 0 : this.#firstDelay(snapshot);
+      let wait = resumed ? 0 : firstDelay;
       for (;;) {
         const remaining = deadline - clock.now();
         if (wait >= remaining) {
@@ -511,7 +513,7 @@ class SolverClient implements Solver {
             resumed = false;
             lastTransient = undefined;
             id = await submit();
-            wait = this.#firstDelay(snapshot);
+            wait = firstDelay;
             continue;
           }
           // A submitted task is paid for: keep polling through network trouble until the deadline.

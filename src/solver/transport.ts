@@ -65,12 +65,11 @@ function safeCause(error: unknown): Error {
   return cause;
 }
 
-/** Replaces every occurrence of `secret` in `text`. */
-function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets)
-    if (out.includes(secret)) out = out.split(secret).join('[redacted]');
-  return out;
+/** Matches the key in any letter case, raw or URL-encoded (hex keys are case-insensitive). */
+function secretPattern(apiKey: string): RegExp {
+  const forms = new Set([apiKey, encodeURIComponent(apiKey)]);
+  const escaped = [...forms].map((f) => f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(escaped.join('|'), 'gi');
 }
 
 /**
@@ -93,7 +92,7 @@ export class Transport {
   readonly #dispatcher: Dispatcher;
   /** `key=…&json=…`, encoded once. */
   readonly #prefix: string;
-  readonly #secrets: readonly string[];
+  readonly #secret: RegExp;
   readonly #transientDelay: number;
 
   constructor(apiKey: string, options: TransportOptions) {
@@ -104,13 +103,14 @@ export class Transport {
     this.#dispatcher = options.dispatcher;
     const encoded = encodeURIComponent(apiKey);
     this.#prefix = `key=${encoded}&json=${options.format === 'json' ? '1' : '0'}`;
-    this.#secrets = encoded === apiKey ? [apiKey] : [apiKey, encoded];
+    this.#secret = secretPattern(apiKey);
     this.#transientDelay = options.transientDelay;
   }
 
-  /** `text` with the API key (raw or encoded) replaced by `[redacted]`. */
+  /** `text` with the API key (raw or encoded, in any letter case) replaced by `[redacted]`. */
   redact(text: string): string {
-    return redact(text, this.#secrets);
+    this.#secret.lastIndex = 0;
+    return this.#secret.test(text) ? text.replace(this.#secret, '[redacted]') : text;
   }
 
   /**
@@ -161,7 +161,7 @@ export class Transport {
       } as Dispatcher.RequestOptions);
       // The request may settle later (when it reaches a socket): never leave it unhandled.
       pending.then((r) => {
-        if (controller.signal.aborted && !r.body.destroyed) r.body.destroy();
+        if (controller.signal.aborted) discard(r.body);
       }, noop);
       response = await Promise.race([pending, stopped]);
       const history = (response.context as { history?: unknown } | undefined)?.history;
@@ -198,7 +198,7 @@ export class Transport {
       };
     } catch (error) {
       // Make sure a half-read body releases its socket.
-      if (response && !response.body.destroyed) response.body.destroy();
+      if (response) discard(response.body);
       const reason = controller.signal.reason;
       // An abort (the caller's, or close()) is mapped by the solver, which knows why.
       if (reason === userAbort) throw abortReason(signal);
@@ -224,6 +224,16 @@ export class Transport {
 }
 
 function noop(): void {}
+
+/**
+ * Destroys a response body we will not read. undici's body emits an `'error'` (`Request
+ * aborted`) when destroyed unread: listen for it so it is not an uncaught exception.
+ */
+function discard(body: Dispatcher.ResponseData['body']): void {
+  if (body.destroyed) return;
+  body.on('error', noop);
+  body.destroy();
+}
 
 const userAbort = Symbol('abort');
 

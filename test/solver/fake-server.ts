@@ -218,3 +218,13 @@ export function fastOptions<O extends object>(
     ...extra,
   };
 }
+
+/** What `promise` rejects with (fails the test if it resolves). */
+export async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (e: unknown) => e,
+  );
+}

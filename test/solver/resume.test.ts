@@ -1,38 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionTypeError, InvalidOptionValueError } from '../../src/errors.js';
-import {
-  createSolver,
-  type Solver,
-  SolverError,
-  type SolverOptions,
-  type Task,
-} from '../../src/solver/index.js';
-import {
-  closeAfterEach,
-  type FakeServer,
-  fastOptions,
-  json,
-  type SeenRequest,
-  startScripted,
-  text,
-} from './fake-server.js';
+import { type Solver, SolverError, type Task } from '../../src/solver/index.js';
+import { type FakeServer, json, type SeenRequest, text } from './fake-server.js';
+import { serverAndSolverPerTest } from './per-test.js';
 
-const KEY = 'feedfacefeedfacefeedfacefeedface';
 const task: Task = { type: 'turnstile', sitekey: '0x4AAA', pageurl: 'https://example.com/r' };
 
+const each = serverAndSolverPerTest({ transientDelay: 1 });
 let server: FakeServer | undefined;
 let solver: Solver | undefined;
-
-closeAfterEach(() => {
-  const open = [solver, server];
-  solver = undefined;
-  server = undefined;
-  return open;
-});
-
-function options(extra: Partial<SolverOptions> = {}): SolverOptions {
-  return fastOptions(KEY, server!.url, { transientDelay: 1, ...extra });
-}
 
 const submits = (): SeenRequest[] => server!.requests.filter((r) => r.path === '/in.php');
 const polledIds = (): (string | null)[] =>
@@ -40,8 +16,8 @@ const polledIds = (): (string | null)[] =>
 
 describe('onSubmitted', () => {
   it('is called once with the accepted id, before the first poll', async () => {
-    server = await startScripted({ submits: [(r) => json(r, 1, 4242)] });
-    solver = createSolver(options());
+    server = await each.scripted({ submits: [(r) => json(r, 1, 4242)] });
+    solver = each.solver();
     const seen: { id: string; pollsBefore: number }[] = [];
     const solution = await solver.solve(task, {
       onSubmitted: (id) => {
@@ -53,8 +29,8 @@ describe('onSubmitted', () => {
   });
 
   it('is awaited before polling when it returns a promise', async () => {
-    server = await startScripted({});
-    solver = createSolver(options());
+    server = await each.scripted({});
+    solver = each.solver();
     let release!: () => void;
     const persisted = new Promise<void>((resolve) => {
       release = resolve;
@@ -79,8 +55,8 @@ describe('onSubmitted', () => {
   });
 
   it('a throwing callback rejects solve() with its error, and no poll is made', async () => {
-    server = await startScripted({});
-    solver = createSolver(options());
+    server = await each.scripted({});
+    solver = each.solver();
     const boom = new Error('could not persist');
     await expect(
       solver.solve(task, {
@@ -96,11 +72,11 @@ describe('onSubmitted', () => {
 
 describe('resumeId', () => {
   it('polls the id at once without submitting, and records that it resumed', async () => {
-    server = await startScripted({
+    server = await each.scripted({
       polls: [(r) => json(r, 0, 'CAPCHA_NOT_READY'), (r) => json(r, 1, 'RESUMED')],
     });
     // A long first-poll delay shows the resumed poll does not wait for it.
-    solver = createSolver(options({ firstPollDelay: 60_000 }));
+    solver = each.solver({ firstPollDelay: 60_000 });
     const onSubmitted: string[] = [];
     const solution = await solver.solve(task, {
       resumeId: '777',
@@ -125,7 +101,7 @@ describe('resumeId', () => {
     for (const format of ['json', 'text'] as const) {
       it(`submits anew when the service answers ${code} (${format})`, async () => {
         let polls = 0;
-        server = await startScripted({
+        server = await each.scripted({
           submits: [(r) => json(r, 1, 9001)],
           polls: [
             (r, req) => {
@@ -137,7 +113,7 @@ describe('resumeId', () => {
             },
           ],
         });
-        solver = createSolver(options());
+        solver = each.solver();
         const ids: string[] = [];
         const solution = await solver.solve(task, {
           resumeId: '555',
@@ -156,8 +132,8 @@ describe('resumeId', () => {
   }
 
   it('an unknown id on a task it submitted itself is still a fatal-item failure', async () => {
-    server = await startScripted({ polls: [(r) => json(r, 0, 'ERROR_WRONG_CAPTCHA_ID')] });
-    solver = createSolver(options());
+    server = await each.scripted({ polls: [(r) => json(r, 0, 'ERROR_WRONG_CAPTCHA_ID')] });
+    solver = each.solver();
     const error = await solver.solve(task).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SolverError);
     expect(error).toMatchObject({ kind: 'fatal-item', providerCode: 'ERROR_WRONG_CAPTCHA_ID' });
@@ -165,8 +141,8 @@ describe('resumeId', () => {
   });
 
   it('other poll failures of a resumed id are handled as usual (no resubmit)', async () => {
-    server = await startScripted({ polls: [(r) => json(r, 0, 'ERROR_CAPTCHA_UNSOLVABLE')] });
-    solver = createSolver(options());
+    server = await each.scripted({ polls: [(r) => json(r, 0, 'ERROR_CAPTCHA_UNSOLVABLE')] });
+    solver = each.solver();
     await expect(solver.solve(task, { resumeId: '12' })).rejects.toMatchObject({
       kind: 'unsolvable',
     });
@@ -174,8 +150,8 @@ describe('resumeId', () => {
   });
 
   it('refuses a resumeId that could not be a task id, before any request', async () => {
-    server = await startScripted({});
-    solver = createSolver(options());
+    server = await each.scripted({});
+    solver = each.solver();
     await expect(solver.solve(task, { resumeId: 12 as never })).rejects.toBeInstanceOf(
       InvalidOptionTypeError,
     );
