@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { Dispatcher } from 'undici';
 import type { RequestSignal } from './call.js';
 import { SolverError, type SolverPhase } from './solver-error.js';
@@ -132,53 +133,55 @@ export class Transport {
     const path = endpoint === 'in' ? this.#inPath : this.#resPath;
     const limit = Math.max(1, Math.ceil(timeoutMs));
     // undici's own timeouts tick about once a second and only see gaps between chunks; this
-    // timer holds the whole request to its limit. Its controller also settles the request at
-    // once on abort: undici settles a request still queued for a socket only when it gets one.
-    const controller = new AbortController();
-    let onStop: ((reason: unknown) => void) | undefined;
-    const stopped = new Promise<never>((_, reject) => {
-      onStop = reject;
-    });
-    stopped.catch(noop);
-    const stop = (reason: unknown): void => {
-      controller.abort(reason);
-      onStop?.(reason);
+    // timer holds the whole request to its limit (an abort destroys a body being read, so the
+    // read below ends too). A plain emitter is undici's cheapest signal.
+    const abort = new EventEmitter();
+    let stopReason: symbol | undefined;
+    let fail: ((reason: unknown) => void) | undefined;
+    const stop = (reason: symbol): void => {
+      if (stopReason !== undefined) return;
+      stopReason = reason;
+      abort.emit('abort');
+      // undici settles a request still queued for a socket only when it gets one: not us.
+      fail?.(reason);
     };
     const dispose = listen(signal, () => stop(userAbort));
     const timer = setTimeout(() => stop(deadlineReached), limit);
     let response: Dispatcher.ResponseData | undefined;
     try {
-      const pending = this.#dispatcher.request({
-        origin: this.#origin,
-        path,
-        method: 'POST',
-        headers: formHeaders,
-        body: form,
-        headersTimeout: limit,
-        bodyTimeout: limit,
-        maxRedirections: 0,
-        signal: controller.signal,
-      } as Dispatcher.RequestOptions);
-      // The request may settle later (when it reaches a socket): never leave it unhandled.
-      pending.then((r) => {
-        if (controller.signal.aborted) discard(r.body);
-      }, noop);
-      response = await Promise.race([pending, stopped]);
+      response = await new Promise<Dispatcher.ResponseData>((resolve, reject) => {
+        if (stopReason !== undefined) return reject(stopReason);
+        fail = reject;
+        this.#dispatcher
+          .request({
+            origin: this.#origin,
+            path,
+            method: 'POST',
+            headers: formHeaders,
+            body: form,
+            headersTimeout: limit,
+            bodyTimeout: limit,
+            maxRedirections: 0,
+            signal: abort,
+          } as Dispatcher.RequestOptions)
+          .then((r) => {
+            // Settled after we gave up on it (it was queued): release its socket.
+            if (stopReason !== undefined) discard(r.body);
+            else resolve(r);
+          }, reject);
+      });
+      fail = undefined;
       const history = (response.context as { history?: unknown } | undefined)?.history;
       if (Array.isArray(history) && history.length > 0)
         throw transportError('an answer reached through a redirect, refused');
       const chunks: Buffer[] = [];
       let size = 0;
-      const body = response.body as AsyncIterable<Buffer>;
-      const read = (async () => {
-        for await (const chunk of body) {
-          size += chunk.length;
-          if (size > maxBodyBytes) throw transportError('an oversized body');
-          chunks.push(chunk);
-        }
-      })();
-      read.catch(noop);
-      await Promise.race([read, stopped]);
+      for await (const chunk of response.body as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > maxBodyBytes) throw transportError('an oversized body');
+        chunks.push(chunk);
+      }
+      // An abort that came after the last chunk (the body already complete) changes nothing.
       const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
       let text: string;
       let validUtf8 = true;
@@ -199,7 +202,7 @@ export class Transport {
     } catch (error) {
       // Make sure a half-read body releases its socket.
       if (response) discard(response.body);
-      const reason = controller.signal.reason;
+      const reason = stopReason;
       // An abort (the caller's, or close()) is mapped by the solver, which knows why.
       if (reason === userAbort) throw abortReason(signal);
       const timedOut = reason === deadlineReached;
