@@ -46,6 +46,7 @@ const common: Readonly<Record<string, Classification>> = {
   ),
   ERROR_DOMAIN_NOT_ALLOWED: c('fatal-item', 'this domain is not allowed'),
   ERROR_WRONG_CAPTCHA_ID: c('fatal-item', 'the task id is wrong or its result expired'),
+  ERROR_NO_SUCH_CAPCHA_ID: c('fatal-item', 'the task id is unknown or its result expired'),
   ERROR_WRONG_ID_FORMAT: c('fatal-item', 'the task id is not numeric'),
   ERROR_EMPTY_ACTION: c('fatal-item', 'the action parameter is missing'),
   ERROR_TOKEN_EXPIRED: c('fatal-item', 'the challenge expired'),

@@ -6,6 +6,7 @@
 export type { Classification } from './classify-code.js';
 export { classifyCode, knownCodes } from './classify-code.js';
 export type {
+  CallOptions,
   Solution,
   SolveOptions,
   Solver,

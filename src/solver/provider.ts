@@ -16,6 +16,11 @@ export interface ProviderProfile {
   readonly label: string;
   /** The https endpoint `in.php` and `res.php` live under. */
   readonly baseUrl: string;
+  /**
+   * The largest image (decoded bytes) the provider documents: CaptchaAI 1024 KB, 2captcha
+   * 600 KB (its API v1 page). A larger image task is refused before any request.
+   */
+  readonly maxImageBytes: number;
 }
 
 /**
@@ -27,6 +32,16 @@ export interface ProviderProfile {
  * ```
  */
 export const providers: Readonly<Record<ProviderName, ProviderProfile>> = {
-  captchaai: { name: 'captchaai', label: 'CaptchaAI', baseUrl: 'https://ocr.captchaai.com' },
-  '2captcha': { name: '2captcha', label: '2captcha', baseUrl: 'https://2captcha.com' },
+  captchaai: {
+    name: 'captchaai',
+    label: 'CaptchaAI',
+    baseUrl: 'https://ocr.captchaai.com',
+    maxImageBytes: 1024 * 1024,
+  },
+  '2captcha': {
+    name: '2captcha',
+    label: '2captcha',
+    baseUrl: 'https://2captcha.com',
+    maxImageBytes: 600 * 1024,
+  },
 };
