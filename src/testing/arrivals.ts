@@ -111,7 +111,7 @@ export interface ArrivalSource<T> extends AsyncIterable<T> {
   readonly times: readonly number[];
   /** Items yielded so far. */
   readonly yielded: number;
-  /** The source's `finally` ran: it was read to the end, or returned early. */
+  /** The source has ended: it was read to the end, or returned early (`return()`). */
   readonly closed: boolean;
   /** Sum over items of (time it was pulled − time it arrived), in ms. */
   readonly blockedMs: number;
@@ -125,16 +125,16 @@ export interface ArrivalSource<T> extends AsyncIterable<T> {
  * arrived items wait at the producer (counted in `blockedMs` and `peakWaiting`), as a
  * scraper waits when its `yield` blocks. Iterable once.
  *
- * Abort and early exit: `return()` (a `break`, or a stage closing its source) ends the source
- * and runs its `finally` (`closed` becomes true). A sleep in progress at that moment cannot be
- * interrupted (a generator is suspended in it), so it fires later as usual and then ends.
+ * Abort and early exit: `return()` (a `break`, or a stage closing its source) ends the source at
+ * once, like a generator's `finally` (`closed` becomes true): a sleep in progress is cancelled,
+ * so no timer is left on the clock, and a pending `next()` resolves as done.
  *
  * @throws TypeError / RangeError from {@link arrivalTimes} at once for a bad pattern.
  * @example
  * ```ts
  * const clock = new VirtualClock();
  * const source = arrivalSource({ kind: 'steady', count: 3, intervalMs: 10 }, { clock });
- * const got = driveClock(clock, Array.fromAsync(source)); // resolves to [0, 1, 2] at t=20
+ * const got = driveClock(clock, collect(source)); // resolves to [0, 1, 2] at t=20
  * ```
  */
 export function arrivalSource<T = number>(
@@ -148,25 +148,45 @@ export function arrivalSource<T = number>(
   );
   const start = clock.now();
   const state = { yielded: 0, closed: false, blockedMs: 0, peakWaiting: 0 };
-  async function* generate(): AsyncGenerator<T> {
-    try {
-      for (let i = 0; i < times.length; i++) {
-        const due = start + times[i]!;
-        const wait = due - clock.now();
-        if (wait > 0) await clock.sleep(wait);
-        const now = clock.now();
-        state.blockedMs += now - due;
-        let waiting = 0;
-        for (let j = i; j < times.length && start + times[j]! <= now; j++) waiting++;
-        state.peakWaiting = Math.max(state.peakWaiting, waiting);
-        state.yielded++;
-        yield make ? make(i) : (i as T);
-      }
-    } finally {
+  // Aborts the sleep in progress when the source is returned early, so no timer is left.
+  const stop = new AbortController();
+  let index = 0;
+  const close = (): IteratorReturnResult<undefined> => {
+    if (!state.closed) {
       state.closed = true;
+      stop.abort();
     }
-  }
-  const iterable = generate();
+    return { done: true, value: undefined };
+  };
+  const iterable: AsyncIterableIterator<T> = {
+    async next(): Promise<IteratorResult<T>> {
+      if (state.closed || index >= times.length) return close();
+      const i = index++;
+      const due = start + times[i]!;
+      const wait = due - clock.now();
+      if (wait > 0) {
+        try {
+          await clock.sleep(wait, stop.signal);
+        } catch (error) {
+          if (state.closed) return close();
+          throw error;
+        }
+      }
+      const now = clock.now();
+      state.blockedMs += now - due;
+      let waiting = 0;
+      for (let j = i; j < times.length && start + times[j]! <= now; j++) waiting++;
+      state.peakWaiting = Math.max(state.peakWaiting, waiting);
+      state.yielded++;
+      return { done: false, value: make ? make(i) : (i as T) };
+    },
+    async return(): Promise<IteratorResult<T>> {
+      return close();
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
   return {
     times,
     get yielded() {

@@ -24,7 +24,7 @@ export interface DriveClockOptions {
  * @example
  * ```ts
  * const clock = new VirtualClock();
- * const results = await driveClock(clock, Array.fromAsync(pipeline(source)));
+ * const results = await driveClock(clock, collect(pipeline(source)));
  * ```
  */
 export async function driveClock<T>(

@@ -20,6 +20,7 @@ export {
 // Arrival patterns, the simulated solver, invariant checkers (none of these load fast-check)
 export type { ArrivalPattern, ArrivalSource, ArrivalSourceOptions } from './arrivals.js';
 export { arrivalSource, arrivalTimes } from './arrivals.js';
+export { collect } from './collect.js';
 export type {
   ConformanceCheck,
   ConformanceHooks,

@@ -81,6 +81,20 @@ describe('arrivalSource', () => {
     );
     expect(source).toMatchObject({ yielded: 6, closed: true });
   });
+
+  it('return() while waiting for an arrival cancels the sleep: no timer is left', async () => {
+    const clock = new VirtualClock();
+    const source = arrivalSource({ kind: 'steady', count: 2, intervalMs: 1_000 }, { clock });
+    const iterator = source[Symbol.asyncIterator]();
+    await iterator.next();
+    const pending = iterator.next();
+    await clock.advance(10);
+    expect(clock.pendingTimers).toBe(1);
+    await iterator.return?.();
+    await expect(pending).resolves.toEqual({ done: true, value: undefined });
+    expect(clock.pendingTimers).toBe(0);
+    expect(source).toMatchObject({ closed: true, yielded: 1 });
+  });
 });
 
 describe('driveClock', () => {
