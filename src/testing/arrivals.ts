@@ -14,19 +14,42 @@ import * as validate from '../internal/validate.js';
  *   `onMs`, then off (an outage of the producer) for `offMs`, and so on.
  */
 export type ArrivalPattern =
-  | { readonly kind: 'steady'; readonly count: number; readonly intervalMs: number }
-  | { readonly kind: 'bursty'; readonly bursts: readonly number[]; readonly gapMs: number }
   | {
-      readonly kind: 'ramp';
+      /** A steady stream. */
+      readonly kind: 'steady';
+      /** How many items arrive. */
       readonly count: number;
+      /** Milliseconds between two arrivals. */
+      readonly intervalMs: number;
+    }
+  | {
+      /** Bursts of items arriving together. */
+      readonly kind: 'bursty';
+      /** The size of each burst, in order. */
+      readonly bursts: readonly number[];
+      /** Milliseconds between two bursts. */
+      readonly gapMs: number;
+    }
+  | {
+      /** A producer speeding up or slowing down. */
+      readonly kind: 'ramp';
+      /** How many items arrive. */
+      readonly count: number;
+      /** Milliseconds between the first two arrivals. */
       readonly startIntervalMs: number;
+      /** Milliseconds between the last two arrivals. */
       readonly endIntervalMs: number;
     }
   | {
+      /** A steady stream with outages of the producer. */
       readonly kind: 'onOff';
+      /** How many items arrive. */
       readonly count: number;
+      /** Milliseconds between two arrivals while on. */
       readonly intervalMs: number;
+      /** How long the producer is on, in ms. */
       readonly onMs: number;
+      /** How long it is then off, in ms. */
       readonly offMs: number;
     };
 

@@ -11,7 +11,9 @@ const show = (value: unknown): string => {
 
 /** One item a pipeline let go on purpose, with the reason it gave (for example a `DropReason`). */
 export interface DroppedItem<T> {
+  /** The input dropped. */
   readonly item: T;
+  /** Why, in the stage's words (`'full'`, `'evicted'`, …). */
   readonly reason: string;
 }
 
@@ -263,7 +265,10 @@ export interface CleanupRecord {
   /** No `'abort'` listener may be left on these signals. */
   readonly listeners?: readonly ListenerProbe[];
   /** Each source's `finally` must have run (`closed`, as an `ArrivalSource` reports it). */
-  readonly sources?: readonly { readonly closed: boolean }[];
+  readonly sources?: readonly {
+    /** The source ended (read to the end, or returned). */
+    readonly closed: boolean;
+  }[];
 }
 
 /**

@@ -9,13 +9,34 @@ import * as validate from '../internal/validate.js';
  *   tasks near the median, a long tail of slow ones).
  */
 export type LatencyDistribution =
-  | { readonly kind: 'constant'; readonly ms: number }
-  | { readonly kind: 'uniform'; readonly minMs: number; readonly maxMs: number }
-  | { readonly kind: 'lognormal'; readonly medianMs: number; readonly sigma: number };
+  | {
+      /** Always the same. */
+      readonly kind: 'constant';
+      /** The service time, in ms. */
+      readonly ms: number;
+    }
+  | {
+      /** Evenly spread. */
+      readonly kind: 'uniform';
+      /** Shortest service time, in ms. */
+      readonly minMs: number;
+      /** Longest service time, in ms. */
+      readonly maxMs: number;
+    }
+  | {
+      /** Mostly near the median, with a long tail of slow ones. */
+      readonly kind: 'lognormal';
+      /** Median service time, in ms. */
+      readonly medianMs: number;
+      /** Spread: the standard deviation of the logarithm. */
+      readonly sigma: number;
+    };
 
 /** A window of virtual time `[startMs, endMs)` (from the solver's creation) when the service is down. */
 export interface OutageWindow {
+  /** First millisecond of the outage. */
   readonly startMs: number;
+  /** First millisecond after it. */
   readonly endMs: number;
 }
 
@@ -52,13 +73,21 @@ export interface SolverBehaviour {
 
 /** A validated {@link SolverBehaviour} with every default filled in. */
 export interface ResolvedSolverBehaviour {
+  /** See {@link SolverBehaviour.threads}. */
   readonly threads: number;
+  /** See {@link SolverBehaviour.queueBound}. */
   readonly queueBound: number;
+  /** See {@link SolverBehaviour.latency}. */
   readonly latency: LatencyDistribution;
+  /** See {@link SolverBehaviour.rejectMs}. */
   readonly rejectMs: number;
+  /** See {@link SolverBehaviour.errorRate}. */
   readonly errorRate: number;
+  /** See {@link SolverBehaviour.errorCodes}. */
   readonly errorCodes: readonly string[];
+  /** See {@link SolverBehaviour.outages}. */
   readonly outages: readonly OutageWindow[];
+  /** See {@link SolverBehaviour.seed}. */
   readonly seed: number;
 }
 
