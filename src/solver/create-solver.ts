@@ -87,10 +87,15 @@ export interface Solution {
 export interface SolverStats {
   /** `solve()` calls not yet settled. */
   readonly inFlight: number;
+  /** HTTP requests sent. */
   readonly requests: number;
+  /** `in.php` submits sent. */
   readonly submits: number;
+  /** `res.php?action=get` polls sent. */
   readonly polls: number;
+  /** `solve()` calls resolved with an answer. */
   readonly solved: number;
+  /** `solve()` calls rejected. */
   readonly failed: number;
   /** Submits refused locally after a fatal-account answer. */
   readonly refused: number;
@@ -98,6 +103,7 @@ export interface SolverStats {
 
 /** A client for the CaptchaAI / 2captcha `in.php` + `res.php` protocol. */
 export interface Solver {
+  /** The provider whose error meanings apply. */
   readonly provider: ProviderName;
   /**
    * Submits `task`, polls until it is solved, and resolves with the answer. Rejects with an
