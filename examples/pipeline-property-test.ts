@@ -61,13 +61,7 @@ export async function main(numRuns = 40): Promise<number> {
         const clock = new VirtualClock();
         const service = simulatedSolver<number>(behaviour, { clock });
         const held = boundsGauge('jobs taken and unfinished', bufferSize + max + 2, clock);
-        const source = arrivalSource(pattern, {
-          clock,
-          item: (job) => {
-            held.enter();
-            return job;
-          },
-        });
+        const source = arrivalSource(pattern, { clock, gauge: held });
         const controller = new AbortController();
         const listeners = probeListeners(controller.signal);
         const records: { item: number }[] = [];

@@ -32,13 +32,7 @@ async function holdsAtMostAndLosesNone(pipeline: typeof myPipeline, pattern: Arr
   );
   // Held: taken from the producer, not yet in the sink.
   const held = boundsGauge('tasks held', HELD_AT_MOST, clock);
-  const source = arrivalSource(pattern, {
-    clock,
-    item: (task) => {
-      held.enter();
-      return task;
-    },
-  });
+  const source = arrivalSource(pattern, { clock, gauge: held });
   const answers: SimulatedAnswer<number>[] = [];
   const sink = async () => {
     for await (const answer of pipeline(solver.solve, clock)(source)) {

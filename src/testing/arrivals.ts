@@ -1,5 +1,6 @@
 import type { Clock } from '../internal/clock.js';
 import * as validate from '../internal/validate.js';
+import type { BoundsGauge } from './invariants.js';
 
 /**
  * When a producer's items arrive, as plain data: fast-check generates and shrinks these
@@ -122,6 +123,11 @@ export interface ArrivalSourceOptions<T> {
   clock: Clock;
   /** Makes the `index`-th item. @default the index itself */
   item?: (index: number) => T;
+  /**
+   * Counts every item the source yields as held (`gauge.enter()`); the test calls
+   * `gauge.leave()` when the item is done (consumed or dropped). See `boundsGauge`.
+   */
+  gauge?: BoundsGauge;
 }
 
 /**
@@ -169,6 +175,9 @@ export function arrivalSource<T = number>(
   const make = validate.optional(options.item, undefined, (v) =>
     validate.func<(index: number) => T>('options.item', v),
   );
+  const gauge = validate.optional(options.gauge, undefined, (v) =>
+    validate.object<BoundsGauge>('options.gauge', v),
+  );
   const start = clock.now();
   const state = { yielded: 0, closed: false, blockedMs: 0, peakWaiting: 0 };
   // Aborts the sleep in progress when the source is returned early, so no timer is left.
@@ -201,6 +210,7 @@ export function arrivalSource<T = number>(
       for (let j = i; j < times.length && start + times[j]! <= now; j++) waiting++;
       state.peakWaiting = Math.max(state.peakWaiting, waiting);
       state.yielded++;
+      gauge?.enter();
       return { done: false, value: make ? make(i) : (i as T) };
     },
     async return(): Promise<IteratorResult<T>> {

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AbortedError, adaptiveMap } from '../../src/index.js';
 import {
+  type ArrivalPattern,
   arrivalPatterns,
   arrivalSource,
   checkCleanup,
@@ -11,6 +12,7 @@ import {
   collect,
   driveClock,
   probeListeners,
+  type SolverBehaviour,
   simulatedSolver,
   solverBehaviours,
   VirtualClock,
@@ -23,6 +25,16 @@ import { seededRandom } from '../../src/testing/seeded-random.js';
  * every item settles exactly once, the service never sees more than `max` calls at once,
  * `ordered` keeps input order, and nothing is left behind.
  */
+/** A fresh virtual world for one run: clock, service, producer, and a watched signal. */
+function world(pattern: ArrivalPattern, behaviour: SolverBehaviour) {
+  const clock = new VirtualClock();
+  const solver = simulatedSolver<number>(behaviour, { clock });
+  const source = arrivalSource(pattern, { clock });
+  const controller = new AbortController();
+  const probe = probeListeners(controller.signal);
+  return { clock, solver, source, controller, probe };
+}
+
 describe('adaptiveMap × simulated solver (testing kit)', () => {
   const options = fc.record({
     max: fc.integer({ min: 1, max: 12 }),
@@ -37,11 +49,7 @@ describe('adaptiveMap × simulated solver (testing kit)', () => {
         solverBehaviours({ maxThreads: 8, maxQueue: 4, maxMs: 5_000, horizonMs: 20_000 }),
         options,
         async (pattern, behaviour, { max, ordered, dropRetries }) => {
-          const clock = new VirtualClock();
-          const solver = simulatedSolver<number>(behaviour, { clock });
-          const source = arrivalSource(pattern, { clock });
-          const controller = new AbortController();
-          const probe = probeListeners(controller.signal);
+          const { clock, solver, source, controller, probe } = world(pattern, behaviour);
           const solve = adaptiveMap(solver.solve, {
             max,
             ordered,
@@ -78,11 +86,7 @@ describe('adaptiveMap × simulated solver (testing kit)', () => {
         solverBehaviours({ maxThreads: 8, maxQueue: 4, maxMs: 5_000, horizonMs: 20_000 }),
         fc.integer({ min: 0, max: 30_000 }),
         async (pattern, behaviour, abortAt) => {
-          const clock = new VirtualClock();
-          const solver = simulatedSolver<number>(behaviour, { clock });
-          const source = arrivalSource(pattern, { clock });
-          const controller = new AbortController();
-          const probe = probeListeners(controller.signal);
+          const { clock, solver, source, controller, probe } = world(pattern, behaviour);
           const solve = adaptiveMap(solver.solve, {
             max: 5,
             settle: true,

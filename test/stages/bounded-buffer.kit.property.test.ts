@@ -31,13 +31,7 @@ describe('boundedBuffer × arrival patterns (testing kit)', () => {
           // Held: taken from the producer, not yet in the consumer's loop body. That is the
           // buffer's read-ahead plus the one item already handed over in a resolved promise.
           const held = boundsGauge('items taken and not consumed', highWaterMark + 1, clock);
-          const source = arrivalSource(pattern, {
-            clock,
-            item: (i) => {
-              held.enter();
-              return i;
-            },
-          });
+          const source = arrivalSource(pattern, { clock, gauge: held });
           const controller = new AbortController();
           const probe = probeListeners(controller.signal);
           const buffer = boundedBuffer<number>({ highWaterMark, clock });

@@ -33,13 +33,7 @@ describe('shed × bursty arrivals (testing kit)', () => {
           // Held: taken from the producer, neither in the consumer's loop body nor dropped. That
           // is shed's buffer plus the one item already handed over in a resolved promise.
           const held = boundsGauge('items taken and not consumed', capacity + 1, clock);
-          const source = arrivalSource(pattern, {
-            clock,
-            item: (i) => {
-              held.enter();
-              return i;
-            },
-          });
+          const source = arrivalSource(pattern, { clock, gauge: held });
           const controller = new AbortController();
           const probe = probeListeners(controller.signal);
           const stage = shed<number>({

@@ -4,6 +4,7 @@ import {
   type ArrivalPattern,
   arrivalSource,
   arrivalTimes,
+  boundsGauge,
   driveClock,
   InvariantViolation,
   VirtualClock,
@@ -68,6 +69,23 @@ describe('arrivalSource', () => {
     expect(got).toEqual(['task-0', 'task-1', 'task-2']);
     expect(source.blockedMs).toBe(0 + 100 + 200);
     expect(source.peakWaiting).toBe(3);
+  });
+
+  it('counts each yielded item as held in the gauge it is given', async () => {
+    const clock = new VirtualClock();
+    const held = boundsGauge('held', 2);
+    const source = arrivalSource({ kind: 'bursty', bursts: [3], gapMs: 0 }, { clock, gauge: held });
+    const iterator = source[Symbol.asyncIterator]();
+    await iterator.next();
+    await iterator.next();
+    expect(held.current).toBe(2);
+    held.leave();
+    await iterator.next();
+    expect(held).toMatchObject({ current: 2, peak: 2 });
+    expect(() => held.check()).not.toThrow();
+    expect(() =>
+      arrivalSource({ kind: 'steady', count: 1, intervalMs: 0 }, { clock, gauge: 5 as never }),
+    ).toThrow(/options\.gauge/);
   });
 
   it('an early exit runs the source finally', async () => {
