@@ -20,10 +20,6 @@ export type BackpressureErrorCode =
   | 'ERR_BPK_TIMEOUT'
   | (string & {});
 
-interface ErrorOptionsWithCause {
-  cause?: unknown;
-}
-
 /**
  * Base class of the toolkit's own errors (except option errors, which extend the built-in
  * `TypeError` and `RangeError` so that `instanceof TypeError` keeps working).
@@ -32,7 +28,7 @@ export class BackpressureError extends Error {
   /** Stable machine-readable code, e.g. `ERR_BPK_ABORTED`. */
   readonly code: BackpressureErrorCode;
 
-  constructor(code: BackpressureErrorCode, message: string, options?: ErrorOptionsWithCause) {
+  constructor(code: BackpressureErrorCode, message: string, options?: ErrorOptions) {
     super(message, options);
     this.code = code;
     this.name = 'BackpressureError';
@@ -87,6 +83,7 @@ function setOptionDetails(
 
 /** An option of the wrong type, thrown when a factory is called. */
 export class InvalidOptionTypeError extends TypeError implements InvalidOptionDetails {
+  /** Always `ERR_BPK_INVALID_OPTION_TYPE`. */
   readonly code = 'ERR_BPK_INVALID_OPTION_TYPE' as const;
   readonly option!: string;
   readonly expected!: string;
@@ -101,6 +98,7 @@ export class InvalidOptionTypeError extends TypeError implements InvalidOptionDe
 
 /** An option of the right type but outside its allowed range, thrown when a factory is called. */
 export class InvalidOptionValueError extends RangeError implements InvalidOptionDetails {
+  /** Always `ERR_BPK_INVALID_OPTION_VALUE`. */
   readonly code = 'ERR_BPK_INVALID_OPTION_VALUE' as const;
   readonly option!: string;
   readonly expected!: string;
@@ -131,6 +129,7 @@ export class AbortedError extends BackpressureError {
  * thrown, `failures` how many calls threw in all.
  */
 export class DropCallbackError extends BackpressureError {
+  /** How many calls of `onDrop` threw in all. */
   readonly failures: number;
 
   constructor(cause: unknown, failures: number) {
@@ -149,6 +148,7 @@ export class DropCallbackError extends BackpressureError {
  * item it was called with is attached, so it is not lost; `cause` is what went wrong.
  */
 export class PriorityError<T = unknown> extends BackpressureError {
+  /** The item the priority function failed for. */
   readonly item: T;
 
   constructor(item: T, cause: unknown) {

@@ -111,7 +111,9 @@ export interface CircuitBreakerOptions {
 
 /** One state transition, as delivered to `onStateChange` listeners. */
 export interface StateChange {
+  /** The state left. */
   from: CircuitState;
+  /** The state entered. */
   to: CircuitState;
   /** Generation of the new state; it grows by one at every transition. */
   generation: number;
@@ -134,13 +136,17 @@ export interface StateChange {
 
 /** A cheap snapshot of a breaker's counters. */
 export interface BreakerStats {
+  /** The state now. */
   state: CircuitState;
+  /** Generation of the current state; it grows by one at every transition. */
   generation: number;
   /** Permits granted (calls admitted). */
   admitted: number;
   /** Calls refused with `CircuitOpenError` or `CircuitIsolatedError`. */
   rejected: number;
+  /** Calls that succeeded. */
   successes: number;
+  /** Calls classified as failures. */
   failures: number;
   /** Counted calls (successes and failures) slower than `slowCallMs`. */
   slowCalls: number;
@@ -155,9 +161,25 @@ export interface BreakerStats {
   /** Consecutive counted failures in the closed state. */
   consecutiveFailures: number;
   /** Calls / failures / slow calls currently in the rate window (all 0 without a window). */
-  window: { calls: number; failures: number; slow: number };
+  window: {
+    /** Counted calls in the window. */
+    calls: number;
+    /** Failures among them. */
+    failures: number;
+    /** Slow calls among them. */
+    slow: number;
+  };
   /** Half-open episode counters (all 0 unless half-open). */
-  halfOpen: { admitted: number; active: number; reserved: number; completed: number };
+  halfOpen: {
+    /** Trials admitted in this episode. */
+    admitted: number;
+    /** Trials running now. */
+    active: number;
+    /** Trials reserved (`reserveTrial`) and not yet claimed. */
+    reserved: number;
+    /** Trials finished. */
+    completed: number;
+  };
   /** Clock time the open state ends, when open. */
   openUntil: number | undefined;
   /** Consecutive opens without a close in between. */

@@ -63,19 +63,29 @@ export interface KneeLimitOptions extends LimitBoundsOptions {
 
 /** The record of one closed window of {@link kneeLimit}. */
 export interface KneeDecision {
+  /** Clock time the window closed (or the cut happened). */
   readonly now: number;
+  /** What the limit did: grew, decreased on inflated latency, held, or was cut on a drop. */
   readonly action: 'grow' | 'decrease' | 'hold' | 'cut';
+  /** The limit before the decision. */
   readonly limitBefore: number;
+  /** The limit after it. */
   readonly limit: number;
+  /** Still in slow start (doubling) after the decision. */
   readonly slowStart: boolean;
+  /** Samples in the window. */
   readonly samples: number;
+  /** The window's median latency, in ms. */
   readonly p50Ms: number | undefined;
+  /** The latency baseline, in ms. */
   readonly baselineMs: number | undefined;
   /** p50 / baseline − 1. */
   readonly inflation: number | undefined;
   /** The inflation the window had to exceed to count as congested. */
   readonly threshold: number | undefined;
+  /** Drops in the window. */
   readonly drops: number;
+  /** The most calls in flight during the window. */
   readonly peakInFlight: number;
   /**
    * When the in-flight age signal showed congestion: the median latency of the recent calls,

@@ -16,6 +16,7 @@ export type LimitOutcome = 'success' | 'ignore' | 'drop' | 'failure';
 export interface LimitSample {
   /** How long the call took, in milliseconds (`now - startedAt`). */
   readonly latencyMs: number;
+  /** How the call was classified. */
   readonly outcome: LimitOutcome;
   /** Calls in flight when this one finished, counting itself. */
   readonly inFlight: number;
@@ -30,7 +31,9 @@ export interface LimitSample {
 
 /** The hard bounds a controller is created with; it never leaves `[min, max]`. */
 export interface LimitBounds {
+  /** Lowest limit. */
   readonly min: number;
+  /** Highest limit. */
   readonly max: number;
   /** Starting limit, inside `[min, max]`. */
   readonly initial: number;
@@ -68,6 +71,7 @@ export interface LimitController {
 export interface LimitAlgorithm {
   /** Short name for stats and logs, e.g. `knee`, `aimd`, `fixed`. */
   readonly name: string;
+  /** Makes a fresh controller within `bounds` (one per stage). */
   create(bounds: LimitBounds): LimitController;
 }
 

@@ -34,12 +34,28 @@ export type MockTaskType = 'recaptcha-v2' | 'recaptcha-v3' | 'hcaptcha' | 'turns
  */
 export type MockLatency =
   | number
-  | { readonly distribution: 'fixed'; readonly ms: number }
-  | { readonly distribution: 'uniform'; readonly min: number; readonly max: number }
   | {
+      /** Always the same. */
+      readonly distribution: 'fixed';
+      /** The latency, in ms. */
+      readonly ms: number;
+    }
+  | {
+      /** Evenly spread. */
+      readonly distribution: 'uniform';
+      /** Shortest, in ms. */
+      readonly min: number;
+      /** Longest, in ms. */
+      readonly max: number;
+    }
+  | {
+      /** Right-skewed like real solve times. */
       readonly distribution: 'lognormal';
+      /** Median, in ms. */
       readonly median: number;
+      /** 95th percentile, in ms. */
       readonly p95: number;
+      /** Cut-off, in ms. @default 4 * p95 */
       readonly max?: number;
     };
 
@@ -117,7 +133,12 @@ export interface MockFault extends MockFaultParameters {
  *   `'CAPCHA_NOT_READY'`, `'MAX_USER_TURN'`. HTTP 200, `{"status":0,"request":code}` in JSON mode.
  * - `{ fault: … }`: inject that fault into this request.
  */
-export type MockStep = string | { readonly fault: MockFaultParameters };
+export type MockStep =
+  | string
+  | {
+      /** The fault to inject into this request. */
+      readonly fault: MockFaultParameters;
+    };
 
 /** What happens to the n-th task a key (or the mock) accepts. Unset fields are drawn as usual. */
 export interface MockTaskScript {
@@ -255,6 +276,7 @@ export interface MockSolverOptions {
  * replace the old lists. Validated as a whole before anything changes.
  */
 export type MockSolverPatch = Omit<MockSolverOptions, 'host' | 'port' | 'clock' | 'keys'> & {
+  /** Keys to add or change; `null` removes a key. */
   readonly keys?: Readonly<Record<string, MockKeyOptions | null>>;
 };
 
@@ -344,6 +366,7 @@ export interface MockSolverState {
   readonly faults: Readonly<Partial<Record<MockFaultKind, number>>>;
   /** Task counts. */
   readonly tasks: {
+    /** Tasks created by submits. */
     readonly created: number;
     /** Tokens delivered (first delivery per task). */
     readonly solved: number;

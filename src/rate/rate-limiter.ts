@@ -30,8 +30,11 @@ export interface RateLimiterStats {
   delayed: number;
   /** Acquires rejected by an abort. */
   aborted: number;
+  /** The configured tokens per `interval`. */
   rate: number;
+  /** The configured interval, in ms. */
   interval: number;
+  /** The configured bucket size. */
   burst: number;
 }
 
@@ -48,6 +51,7 @@ export interface RateLimiter {
   wrap<A extends unknown[], R>(
     fn: (...args: A) => R | PromiseLike<R>,
   ): (...args: A) => Promise<Awaited<R>>;
+  /** Counters and configuration, now. */
   stats(): RateLimiterStats;
   /** The clock the bucket refills by. */
   readonly clock: Clock;

@@ -3,9 +3,11 @@ import type { SolverErrorKind } from './solver-error.js';
 
 /** What a provider code means: its kind, a suggested wait, and a sentence for messages. */
 export interface Classification {
+  /** What to do about the code. */
   readonly kind: SolverErrorKind;
   /** Milliseconds to wait before the same request again, where the protocol implies one. */
   readonly retryAfter?: number;
+  /** What the code means, in words. */
   readonly meaning: string;
 }
 

@@ -133,6 +133,7 @@ export interface Solution {
 export interface SolverStats {
   /** `solve()` calls not yet settled. */
   readonly inFlight: number;
+  /** HTTP requests sent. */
   readonly requests: number;
   /** `in.php` requests, submit retries included. */
   readonly submits: number;
@@ -140,8 +141,11 @@ export interface SolverStats {
   readonly submitRetries: number;
   /** Calls that picked up a `resumeId` and got their answer without a new submit. */
   readonly resumed: number;
+  /** `res.php?action=get` polls sent. */
   readonly polls: number;
+  /** `solve()` calls resolved with an answer. */
   readonly solved: number;
+  /** `solve()` calls rejected. */
   readonly failed: number;
   /** Submits refused locally after a fatal-account answer. */
   readonly refused: number;
@@ -149,6 +153,7 @@ export interface SolverStats {
 
 /** A client for the CaptchaAI / 2captcha `in.php` + `res.php` protocol. */
 export interface Solver {
+  /** The provider whose error meanings apply. */
   readonly provider: ProviderName;
   /**
    * Submits `task` (or picks up `options.resumeId`), polls until it is solved, and resolves

@@ -11,6 +11,7 @@ export const providerNames: readonly ProviderName[] = ['captchaai', '2captcha'];
 
 /** Static facts about a provider. */
 export interface ProviderProfile {
+  /** The provider's name in options (`provider`). */
   readonly name: ProviderName;
   /** Human name for messages. */
   readonly label: string;

@@ -29,7 +29,9 @@ import type { Task } from './task.js';
  * captcha id (your own id is `task.id`).
  */
 export interface SolvedRecord<T extends Task = Task> extends Solution {
+  /** Solved: `token` holds the answer. */
   readonly status: 'solved';
+  /** The task, as it came from the source. */
   readonly task: T;
   /**
    * Calls to `solver.solve` for this task: 1, plus one per transient retry, unsolvable
@@ -47,7 +49,9 @@ export interface SolvedRecord<T extends Task = Task> extends Solution {
 
 /** A task the stage gave up on, with the reason. The run goes on. */
 export interface FailedRecord<T extends Task = Task> {
+  /** Failed: `reason` says why. */
   readonly status: 'failed';
+  /** The task, as it came from the source. */
   readonly task: T;
   /** The last error: a classified `SolverError` (`InvalidTaskError`, `SolverTimeoutError`, …). */
   readonly reason: SolverError;
@@ -118,7 +122,9 @@ export interface SolveStageStats {
   readonly resubmits: number;
   /** Overload / rate-limited answers (each retried, or failed when out of retries). */
   readonly overloads: number;
+  /** Tasks yielded as solved records. */
   readonly solved: number;
+  /** Tasks yielded as failed records. */
   readonly failed: number;
   /** Failed records by kind. */
   readonly failedByKind: Readonly<Partial<Record<SolverErrorKind, number>>>;
@@ -131,6 +137,7 @@ export interface SolveStage<T extends Task = Task> extends Stage<T, SolveResult<
   (source: Source<T>, context?: StageContext): AsyncIterableIterator<SolveResult<T>>;
   /** The breaker the stage gates on (reset it after fixing a fatal account problem). */
   readonly breaker: CircuitBreaker;
+  /** Counters of every run of this stage so far. */
   stats(): SolveStageStats;
   /** Calls `listener(limit, previous)` when the concurrency limit changes; returns a disposer. */
   onLimitChange(listener: (limit: number, previous: number) => void): () => void;

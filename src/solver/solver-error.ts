@@ -72,7 +72,9 @@ export type SolverPhase = 'submit' | 'poll' | 'balance' | 'report';
 
 /** Details of a {@link SolverError}; everything but `kind` and `message` is optional. */
 export interface SolverErrorDetails {
+  /** What to do about it. */
   readonly kind: SolverErrorKind;
+  /** The error message; never the API key or a response body. */
   readonly message: string;
   /** Overrides the kind's default code (e.g. `ERR_BPK_SOLVER_DEADLINE`). */
   readonly code?: SolverErrorCode;
@@ -82,9 +84,11 @@ export interface SolverErrorDetails {
   readonly retryAfter?: number | undefined;
   /** HTTP status of the answer, when there was one. */
   readonly status?: number | undefined;
+  /** The protocol step that failed. */
   readonly phase?: SolverPhase | undefined;
   /** The provider's task id, once the task was accepted. */
   readonly taskId?: string | undefined;
+  /** The underlying error (a network error, a parse error). */
   readonly cause?: unknown;
 }
 
@@ -104,11 +108,17 @@ export interface SolverErrorDetails {
  */
 export class SolverError extends BackpressureError {
   declare readonly code: SolverErrorCode;
+  /** What to do about it (see {@link SolverErrorKind}). */
   readonly kind: SolverErrorKind;
+  /** The provider's own code verbatim, e.g. `ERROR_ZERO_BALANCE`. */
   readonly providerCode: string | undefined;
+  /** Milliseconds to wait before trying again, where the protocol implies one. */
   readonly retryAfter: number | undefined;
+  /** HTTP status of the answer, when there was one. */
   readonly status: number | undefined;
+  /** The protocol step that failed. */
   readonly phase: SolverPhase | undefined;
+  /** The provider's task id, once the task was accepted. */
   readonly taskId: string | undefined;
 
   constructor(details: SolverErrorDetails) {

@@ -13,18 +13,23 @@ export interface TaskBase {
 
 /** reCAPTCHA v2 (checkbox or invisible). */
 export interface RecaptchaV2Task extends TaskBase {
+  /** The kind of task. */
   type: 'recaptcha-v2';
   /** The `data-sitekey` (sent as `googlekey`). */
   sitekey: string;
   /** Full URL of the page showing the captcha. */
   pageurl: string;
+  /** An invisible reCAPTCHA (sent as `invisible=1`). */
   invisible?: boolean;
 }
 
 /** reCAPTCHA v3 (score based). */
 export interface RecaptchaV3Task extends TaskBase {
+  /** The kind of task. */
   type: 'recaptcha-v3';
+  /** The site key (sent as `googlekey`). */
   sitekey: string;
+  /** Full URL of the page showing the captcha. */
   pageurl: string;
   /** The page's `action` value. */
   action?: string;
@@ -34,16 +39,23 @@ export interface RecaptchaV3Task extends TaskBase {
 
 /** hCaptcha. */
 export interface HCaptchaTask extends TaskBase {
+  /** The kind of task. */
   type: 'hcaptcha';
+  /** The `data-sitekey`. */
   sitekey: string;
+  /** Full URL of the page showing the captcha. */
   pageurl: string;
 }
 
 /** Cloudflare Turnstile. */
 export interface TurnstileTask extends TaskBase {
+  /** The kind of task. */
   type: 'turnstile';
+  /** The widget's site key. */
   sitekey: string;
+  /** Full URL of the page showing the captcha. */
   pageurl: string;
+  /** The widget's `action` value. */
   action?: string;
   /** The `cData` value. */
   data?: string;
@@ -51,6 +63,7 @@ export interface TurnstileTask extends TaskBase {
 
 /** A normal image captcha. */
 export interface ImageTask extends TaskBase {
+  /** The kind of task. */
   type: 'image';
   /** The image, base64 encoded (no `data:` prefix). */
   body: string;

@@ -8,6 +8,7 @@ import type { Source, Stage, StageContext } from '../stage.js';
 
 /** The per-call context `fn` receives: its own signal, aborted when the stage stops. */
 export interface AdaptiveMapCallContext {
+  /** Aborted when the stage stops (early exit, abort, a failure with `settle: false`). */
   readonly signal: AbortSignal;
 }
 
@@ -16,15 +17,32 @@ export type AdaptiveMapFn<I, O> = (item: I, context: AdaptiveMapCallContext) => 
 
 /** What `classify` sees of one finished call: the error it threw, or the value it returned. */
 export interface AdaptiveMapOutcome<O> {
+  /** What the call threw, when it threw. */
   error?: unknown;
+  /** What the call returned, when it returned. */
   value?: O;
+  /** How long the call took, in ms. */
   latencyMs: number;
 }
 
 /** A record yielded with `settle: true`. */
 export type SettledResult<I, O> =
-  | { status: 'fulfilled'; value: O; item: I }
-  | { status: 'rejected'; reason: unknown; item: I };
+  | {
+      /** The call returned. */
+      status: 'fulfilled';
+      /** What it returned. */
+      value: O;
+      /** The item it was called with. */
+      item: I;
+    }
+  | {
+      /** The item failed. */
+      status: 'rejected';
+      /** Why it failed. */
+      reason: unknown;
+      /** The item. */
+      item: I;
+    };
 
 /** Options of `adaptiveMap`. */
 export interface AdaptiveMapOptions<O> {

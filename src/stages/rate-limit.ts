@@ -34,6 +34,7 @@ export interface RateLimitStage<T> extends Stage<T, T> {
   wrap<A extends unknown[], R>(
     fn: (...args: A) => R | PromiseLike<R>,
   ): (...args: A) => Promise<Awaited<R>>;
+  /** Counters of every run of this stage so far, with its limiter's. */
   stats(): RateLimitStats;
 }
 

@@ -59,7 +59,14 @@ export interface ShedStats {
    * Dropped items by reason. `discarded` appears only once an early exit or abort has
    * discarded something, so a stage that ran to its end reports exactly `{ full, evicted }`.
    */
-  droppedByReason: { full: number; evicted: number; discarded?: number };
+  droppedByReason: {
+    /** Arrived while the buffer was full of items at least as important. */
+    full: number;
+    /** Pushed out of the buffer by a more important item. */
+    evicted: number;
+    /** Still buffered when the consumer stopped early or the stage aborted. */
+    discarded?: number;
+  };
   /** How many calls of `onDrop` threw. */
   dropCallbackErrors: number;
 }

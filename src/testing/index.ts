@@ -2,10 +2,66 @@
  * `backpressure-kit/testing`: tools for testing pipelines and stages, ours or your own.
  */
 
+// fast-check arbitraries (this module imports fast-check, an optional peer dependency)
+export type {
+  ArrivalArbitraryOptions,
+  LatencyArbitraryOptions,
+  SolverBehaviourArbitraryOptions,
+} from './arbitraries.js';
+export {
+  arrivalPatterns,
+  burstyArrivals,
+  latencyDistributions,
+  onOffArrivals,
+  rampArrivals,
+  solverBehaviours,
+  steadyArrivals,
+} from './arbitraries.js';
+// Arrival patterns, the simulated solver, invariant checkers (none of these load fast-check)
+export type { ArrivalPattern, ArrivalSource, ArrivalSourceOptions } from './arrivals.js';
+export { arrivalSource, arrivalTimes } from './arrivals.js';
+export { collect } from './collect.js';
 export type {
   ConformanceCheck,
   ConformanceHooks,
   ConformanceSubject,
 } from './conformance.js';
 export { conformanceChecks } from './conformance.js';
+export type { DriveClockOptions } from './drive-clock.js';
+export { driveClock } from './drive-clock.js';
+export { InvariantViolation } from './invariant-violation.js';
+export type {
+  BoundsGauge,
+  CleanupRecord,
+  ConservationRecord,
+  ConservationSummary,
+  DroppedItem,
+  ListenerProbe,
+} from './invariants.js';
+export {
+  boundsGauge,
+  checkCleanup,
+  checkConservation,
+  checkOrder,
+  probeListeners,
+} from './invariants.js';
+export type {
+  SimulatedAnswer,
+  SimulatedFailureReason,
+  SimulatedSolver,
+  SimulatedSolverOptions,
+  SimulatedSolverStats,
+} from './simulated-solver.js';
+export {
+  classifySimulatedOutcome,
+  SimulatedSolverError,
+  simulatedSolver,
+} from './simulated-solver.js';
+export type {
+  LatencyDistribution,
+  OutageWindow,
+  ResolvedSolverBehaviour,
+  SolverBehaviour,
+} from './solver-behaviour.js';
+export { drawLatency, resolveSolverBehaviour } from './solver-behaviour.js';
 export { VirtualClock } from './virtual-clock.js';

@@ -1,0 +1,242 @@
+import { AbortedError } from '../errors.js';
+import type { Clock } from '../internal/clock.js';
+import * as validate from '../internal/validate.js';
+import type { LimitOutcome } from '../limit/limit-algorithm.js';
+import type { AdaptiveMapOutcome } from '../stages/adaptive-map-types.js';
+import { seededRandom } from './seeded-random.js';
+import {
+  drawLatency,
+  type ResolvedSolverBehaviour,
+  resolveSolverBehaviour,
+  type SolverBehaviour,
+} from './solver-behaviour.js';
+
+/** The token a {@link SimulatedSolver} returns for a solved task, with its timeline. */
+export interface SimulatedAnswer<I> {
+  /** The task as it was passed to `solve`. */
+  readonly item: I;
+  /** `token-<n>`, `n` counting accepted tasks from 1. */
+  readonly token: string;
+  /** Virtual time the service accepted the task. */
+  readonly acceptedAt: number;
+  /** Virtual time a thread started on it (later than `acceptedAt` when it queued). */
+  readonly startedAt: number;
+  /** Virtual time the answer arrived. */
+  readonly finishedAt: number;
+}
+
+/**
+ * Why a simulated call failed:
+ * - `'no-slot'`: every thread was busy and the queue full (the real service answers
+ *   `ERROR_NO_SLOT_AVAILABLE`); nothing was accepted, retrying later is right;
+ * - `'outage'`: the service was down (inside an {@link OutageWindow}); nothing was accepted;
+ * - `'error'`: the service worked on the task and failed it (`providerCode` says how).
+ */
+export type SimulatedFailureReason = 'no-slot' | 'outage' | 'error';
+
+/** The error a {@link SimulatedSolver} call rejects with (an abort rejects with `AbortedError`). */
+export class SimulatedSolverError<I = unknown> extends Error {
+  /** Why the call failed. */
+  readonly reason: SimulatedFailureReason;
+  /** The provider's code: `ERROR_NO_SLOT_AVAILABLE`, one of `errorCodes`, or `undefined` for an outage. */
+  readonly providerCode: string | undefined;
+  /** The task the call was for. */
+  readonly item: I;
+
+  constructor(reason: SimulatedFailureReason, item: I, providerCode: string | undefined) {
+    super(`simulated solver: ${reason}${providerCode ? ` (${providerCode})` : ''}`);
+    this.name = 'SimulatedSolverError';
+    this.reason = reason;
+    this.item = item;
+    this.providerCode = providerCode;
+  }
+}
+
+/** Counters of a {@link SimulatedSolver}, at the current virtual time. */
+export interface SimulatedSolverStats {
+  /** Calls of `solve` so far. */
+  calls: number;
+  /** Calls not yet settled: the concurrency the client is using right now. */
+  inFlight: number;
+  /** The most calls ever unsettled at once: compare with the client's concurrency limit. */
+  peakInFlight: number;
+  /** Tasks the service accepted (worked on, or is working on, even if the caller aborted). */
+  accepted: number;
+  /** Calls answered with a token. */
+  solved: number;
+  /** Calls failed by the service after working on them (`reason: 'error'`). */
+  failed: number;
+  /** Calls refused with no slot. */
+  noSlot: number;
+  /** Calls refused because of an outage. */
+  outage: number;
+  /** Calls whose caller aborted before the answer arrived. */
+  aborted: number;
+  /** Threads working right now. Never above `threads`. */
+  busyThreads: number;
+  /** Accepted tasks waiting for a thread right now. Never above `queueBound`. */
+  queued: number;
+}
+
+/** Options of {@link simulatedSolver}. */
+export interface SimulatedSolverOptions {
+  /** The clock the service works on; a `VirtualClock` so a test runs in virtual time. */
+  clock: Clock;
+}
+
+/** A simulated solver service; see {@link simulatedSolver}. */
+export interface SimulatedSolver<I> {
+  /**
+   * Submits `item` and waits for its answer. A plain function (no `this`), so it can be
+   * passed as is as the `fn` of `adaptiveMap`.
+   */
+  readonly solve: (item: I, context?: { signal?: AbortSignal }) => Promise<SimulatedAnswer<I>>;
+  /** Counters at the current virtual time. */
+  stats(): SimulatedSolverStats;
+  /** The behaviour with defaults filled in. */
+  readonly behaviour: ResolvedSolverBehaviour;
+}
+
+/**
+ * A CAPTCHA-solving service in virtual time, for property tests of pipelines that call one:
+ * `threads` workers, a FIFO queue of `queueBound` accepted tasks beyond which a task is refused
+ * with no slot, service times drawn from `latency`, a share of tasks failed with the provider
+ * codes of `errorCodes`, and outage windows when every task is refused. Latencies and errors
+ * come from a seeded generator, so a run replays exactly.
+ *
+ * As on the real service, an accepted task is worked on to its end: a caller that aborts
+ * (its `signal`) gets an `AbortedError` at once and leaves no timer on the clock, but the
+ * thread stays busy until the task would have finished. Outages refuse new tasks; tasks already
+ * accepted finish.
+ *
+ * @throws TypeError / RangeError at once for a bad behaviour or a missing clock.
+ * @example
+ * ```ts
+ * const clock = new VirtualClock();
+ * const solver = simulatedSolver<number>(
+ *   { threads: 5, queueBound: 0, latency: { kind: 'constant', ms: 10_000 } },
+ *   { clock },
+ * );
+ * const solve = adaptiveMap(solver.solve, { max: 5, clock });
+ * ```
+ */
+export function simulatedSolver<I>(
+  behaviour: SolverBehaviour,
+  options: SimulatedSolverOptions,
+): SimulatedSolver<I> {
+  const config = resolveSolverBehaviour(behaviour);
+  const clock = validate.clock<Clock>(
+    'options.clock',
+    validate.object<SimulatedSolverOptions>('options', options).clock,
+  );
+  const random = seededRandom(config.seed);
+  const origin = clock.now();
+  // When each thread next becomes free, and when each accepted-but-queued task will start.
+  const freeAt: number[] = new Array(config.threads).fill(Number.NEGATIVE_INFINITY);
+  let pendingStarts: number[] = [];
+  const counters = {
+    calls: 0,
+    inFlight: 0,
+    peakInFlight: 0,
+    accepted: 0,
+    solved: 0,
+    failed: 0,
+    noSlot: 0,
+    outage: 0,
+    aborted: 0,
+  };
+
+  const inOutage = (now: number): boolean =>
+    config.outages.some((w) => now - origin >= w.startMs && now - origin < w.endMs);
+
+  const queuedAt = (now: number): number => {
+    pendingStarts = pendingStarts.filter((start) => start > now);
+    return pendingStarts.length;
+  };
+
+  const wait = async (ms: number, signal: AbortSignal | undefined): Promise<void> => {
+    try {
+      await clock.sleep(ms, signal);
+    } catch (error) {
+      counters.aborted++;
+      throw error;
+    }
+  };
+
+  const attempt = async (item: I, signal: AbortSignal | undefined): Promise<SimulatedAnswer<I>> => {
+    if (signal?.aborted) {
+      counters.aborted++;
+      throw new AbortedError(signal.reason);
+    }
+    const acceptedAt = clock.now();
+    if (inOutage(acceptedAt)) {
+      await wait(config.rejectMs, signal);
+      counters.outage++;
+      throw new SimulatedSolverError('outage', item, undefined);
+    }
+    // FIFO: a task takes the thread that frees first; it queues when that is in the future.
+    let thread = 0;
+    for (let t = 1; t < freeAt.length; t++) if (freeAt[t]! < freeAt[thread]!) thread = t;
+    const startedAt = Math.max(acceptedAt, freeAt[thread]!);
+    if (startedAt > acceptedAt && queuedAt(acceptedAt) >= config.queueBound) {
+      await wait(config.rejectMs, signal);
+      counters.noSlot++;
+      throw new SimulatedSolverError('no-slot', item, 'ERROR_NO_SLOT_AVAILABLE');
+    }
+    const finishedAt = startedAt + drawLatency(config.latency, random);
+    const fails = random() < config.errorRate;
+    const code = config.errorCodes[Math.floor(random() * config.errorCodes.length)]!;
+    freeAt[thread] = finishedAt;
+    if (startedAt > acceptedAt) pendingStarts.push(startedAt);
+    const n = ++counters.accepted;
+    await wait(finishedAt - acceptedAt, signal);
+    if (fails) {
+      counters.failed++;
+      throw new SimulatedSolverError('error', item, code);
+    }
+    counters.solved++;
+    return { item, token: `token-${n}`, acceptedAt, startedAt, finishedAt };
+  };
+
+  const solve = async (
+    item: I,
+    context?: { signal?: AbortSignal },
+  ): Promise<SimulatedAnswer<I>> => {
+    counters.calls++;
+    counters.inFlight++;
+    counters.peakInFlight = Math.max(counters.peakInFlight, counters.inFlight);
+    try {
+      return await attempt(item, context?.signal);
+    } finally {
+      counters.inFlight--;
+    }
+  };
+
+  const stats = (): SimulatedSolverStats => {
+    const now = clock.now();
+    return {
+      ...counters,
+      busyThreads: freeAt.filter((free) => free > now).length,
+      queued: queuedAt(now),
+    };
+  };
+
+  return { solve, stats, behaviour: config };
+}
+
+/**
+ * A `classify` for `adaptiveMap` over a {@link SimulatedSolver}: a token is `'success'`, a
+ * no-slot or outage refusal is `'drop'` (the service is overloaded: the limit should shrink),
+ * any other error is `'failure'`.
+ *
+ * @example
+ * ```ts
+ * adaptiveMap(solver.solve, { max: 50, clock, settle: true, classify: classifySimulatedOutcome });
+ * ```
+ */
+export function classifySimulatedOutcome(outcome: AdaptiveMapOutcome<unknown>): LimitOutcome {
+  if (!('error' in outcome) || outcome.error === undefined) return 'success';
+  const error = outcome.error;
+  if (error instanceof SimulatedSolverError && error.reason !== 'error') return 'drop';
+  return 'failure';
+}
