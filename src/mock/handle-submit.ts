@@ -110,6 +110,7 @@ export function handleSubmit(
   };
   account.balance -= price;
   engine.store.add(task);
+  engine.tick(now);
   account.occupy(task, config.releaseThreadOn === 'solve' ? solveAt : task.expiresAt);
   account.accepted++;
   account.budgetSubmits++;
