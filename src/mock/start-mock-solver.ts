@@ -41,15 +41,21 @@ function isSleepAbort(error: unknown): boolean {
  * Starts a local CaptchaAI / 2captcha-compatible solver service on a real `node:http` server:
  * `in.php`, `res.php` (`get`, `getbalance`, `reportgood`, `reportbad`, 2captcha's `get2`) and
  * CaptchaAI's `solve.php` (a submit that answers with the token once solved),
- * over GET or POST (query, urlencoded, multipart or JSON body), in JSON (`json=1`) or text mode,
+ * over GET or POST (query, urlencoded, multipart or JSON body, JSON recognised by content),
+ * in text mode unless `json=1` (then JSON, with `error_text` on errors), batch polls
+ * (`action=get&ids=1,2,3`),
  * with per-key thread limits, latency distributions, unsolvable tasks, result expiry, bans,
  * scripted answers and injected faults, and a recorder of what the client did.
  *
  * Options are validated before anything listens (`TypeError` for a wrong type, `RangeError` for
  * a bad value, naming the option). Listening errors (e.g. `EADDRINUSE`) reject the promise.
  *
- * A control plane for out-of-process use answers loopback clients only: `GET /__mock/state`,
- * `POST /__mock/config` (a JSON patch) and `POST /__mock/reset`.
+ * A control plane for out-of-process use answers loopback clients only, and never a web page
+ * (loopback `Host`, no foreign `Origin`, POST bodies declared `application/json`):
+ * `GET /__mock/state`, `POST /__mock/config` (a JSON patch) and `POST /__mock/reset`.
+ *
+ * Memory is bounded: at most `maxTasks` tasks and a request log of `logSize` records within
+ * `logBytes`. `close()` resolves once every connection has closed (`connections` is then 0).
  *
  * @example
  * ```ts
