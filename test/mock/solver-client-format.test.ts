@@ -29,6 +29,7 @@ describe('our solver client against the mock, in both profiles and both formats'
           keys: { [DEFAULT_MOCK_KEY]: { balance: 5 } },
           timeScale: 0.001,
           latency: 10_000,
+          resultTtl: 1e9, // answers never expire mid-test, however slow a loaded machine is
           onRequest: (record) => records.push(record),
         });
         solver = createSolver({
