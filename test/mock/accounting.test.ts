@@ -139,11 +139,15 @@ describe('unsolvable tasks and expiry', () => {
         latency: 0,
         seed,
       });
-      const out: boolean[] = [];
-      for (let i = 0; i < 200; i++) {
-        const { request } = await http.submitJson(recaptcha());
-        out.push((await http.getJson(KEY, request)).status === 0);
-      }
+      // Outcomes are drawn in id order (both when a submit is handled), so concurrent
+      // requests give the same outcome per id: sorted by id, the list depends on the seed only.
+      const submits = await Promise.all(
+        Array.from({ length: 200 }, () => http.submitJson(recaptcha())),
+      );
+      const ids = submits.map((s) => Number(s.request)).sort((x, y) => x - y);
+      const out = await Promise.all(
+        ids.map(async (id) => (await http.getJson(KEY, id)).status === 0),
+      );
       await http.close();
       await mock.close();
       return out;
