@@ -76,8 +76,8 @@ function report(engine: MockEngine, task: Task, now: number): Answer {
 }
 
 /**
- * `res.php`: `get` (one `id`, or a batch of `ids`; and 2captcha's `get2`), `getbalance`, `reportgood`, `reportbad`, after the
- * IP ban, key and poll-budget checks.
+ * `res.php`: `get` (one `id`, or a batch of `ids`; and 2captcha's `get2`), `getbalance`,
+ * `reportgood`, `reportbad`, after the IP ban, key and poll-budget checks.
  */
 export function handleResult(
   engine: MockEngine,

@@ -110,10 +110,11 @@ export function handleSubmit(
   };
   account.balance -= price;
   engine.store.add(task);
-  engine.tick(now);
   account.occupy(task, config.releaseThreadOn === 'solve' ? solveAt : task.expiresAt);
   account.accepted++;
   account.budgetSubmits++;
   engine.recorder.created++;
+  // Last, once the task is fully accounted: the store may now drop it (a zero TTL) or older ones.
+  engine.tick(now);
   return okAnswer(json && config.idAsNumber ? id : String(id), id);
 }

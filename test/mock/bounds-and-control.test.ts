@@ -215,6 +215,20 @@ describe('finished tasks are bounded by maxTasks; resultTtl still holds below it
     expect(mock.state().tasks).toMatchObject({ evicted: 0, held: 0 });
   });
 
+  it('a task dropped as soon as it is created (zero TTL, or beyond maxTasks) leaves nothing open', async () => {
+    const clock = new VirtualClock();
+    const { http, mock } = await start({ clock, latency: 0, resultTtl: 0 });
+    const id = (await http.submitJson(recaptcha())).request;
+    expect(mock.state().tasks).toMatchObject({ created: 1, expired: 1, held: 0 });
+    expect(mock.state().keys[KEY]).toMatchObject({ open: 0, inFlight: 0 });
+    expect((await http.getJson(KEY, id)).request).toBe('ERROR_WRONG_CAPTCHA_ID');
+    mock.configure({ resultTtl: 300_000, maxTasks: 1, script: { tasks: [{ latency: 60_000 }] } });
+    await http.submitJson(recaptcha()); // unfinished: kept
+    await http.submitJson(recaptcha()); // finished at once, beyond the bound: dropped
+    expect(mock.state().tasks).toMatchObject({ created: 3, evicted: 1, held: 1 });
+    expect(mock.state().keys[KEY]).toMatchObject({ open: 1, inFlight: 1 });
+  });
+
   it('maxTasks below 1 is refused, naming the option', async () => {
     const { mock } = await start();
     expect(() => mock.configure({ maxTasks: 0 })).toThrow(/`maxTasks`/);

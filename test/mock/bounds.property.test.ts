@@ -60,6 +60,8 @@ describe('TaskStore maxTasks bound', () => {
         const task = { id: store.nextId(), solveAt, expiresAt: solveAt + ttl } as Task;
         tasks.push(task);
         store.add(task);
+        // What the engine's tick does after each submit.
+        store.sweep(now, (t) => forgotten.set(t.id, 'expired'));
         store.evictFinished(now, max, (t) => forgotten.set(t.id, 'evicted'));
         for (const t of tasks) {
           const held = store.get(t.id) !== undefined;
