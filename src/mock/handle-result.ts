@@ -43,6 +43,22 @@ export function deliver(engine: MockEngine, task: Task): Answer {
   return okAnswer(task.scriptedToken ?? engine.token(task.type, task.id), task.id);
 }
 
+/**
+ * `action=get&ids=1,2,3`: one poll of each task, answered in order and joined by `|`, each as
+ * its own `get` would answer without the `OK|` prefix (`token|CAPCHA_NOT_READY|ERROR_…`), the
+ * form 2captcha's batch clients split. JSON mode wraps the same text in `request` (status 1).
+ */
+function pollBatch(engine: MockEngine, account: KeyAccount, ids: string, now: number): Answer {
+  const parts: string[] = [];
+  for (const id of ids.split(',')) {
+    const task = findTask(engine, account, id.trim());
+    const answer = isTask(task) ? poll(engine, task, now) : task;
+    parts.push(answer.status === 1 ? String(answer.request) : answer.code);
+  }
+  const text = parts.join('|');
+  return { status: 1, request: text, text, code: 'OK' };
+}
+
 function report(engine: MockEngine, task: Task, now: number): Answer {
   if (task.reported) return errorAnswer('ERROR_DUPLICATE_REPORT', task.id);
   const tooLate = now - task.createdAt > engine.scaled(engine.config.reportWindow);
@@ -60,8 +76,8 @@ function report(engine: MockEngine, task: Task, now: number): Answer {
 }
 
 /**
- * `res.php`: `get` (and 2captcha's `get2`), `getbalance`, `reportgood`, `reportbad`, after the
- * IP ban, key and poll-budget checks.
+ * `res.php`: `get` (one `id`, or a batch of `ids`; and 2captcha's `get2`), `getbalance`,
+ * `reportgood`, `reportbad`, after the IP ban, key and poll-budget checks.
  */
 export function handleResult(
   engine: MockEngine,
@@ -93,6 +109,7 @@ export function handleResult(
       if (action === 'get2' && !engine.config.profile.get2)
         return errorAnswer('ERROR_BAD_PARAMETERS');
       account.polls++;
+      if (action === 'get' && fields.ids) return pollBatch(engine, account, fields.ids, now);
       const task = findTask(engine, account, fields.id);
       if (!isTask(task)) return task;
       const answer = poll(engine, task, now);

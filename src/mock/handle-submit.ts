@@ -114,5 +114,7 @@ export function handleSubmit(
   account.accepted++;
   account.budgetSubmits++;
   engine.recorder.created++;
+  // Last, once the task is fully accounted: the store may now drop it (a zero TTL) or older ones.
+  engine.tick(now);
   return okAnswer(json && config.idAsNumber ? id : String(id), id);
 }

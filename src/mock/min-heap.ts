@@ -29,6 +29,11 @@ export class MinHeap<T> {
     priorities[i] = priority;
   }
 
+  /** The entry with the smallest priority, or `undefined` when empty. */
+  peek(): T | undefined {
+    return this.items[0];
+  }
+
   /** Priority of the smallest entry, or `Infinity` when empty. */
   peekPriority(): number {
     return this.priorities.length === 0 ? Number.POSITIVE_INFINITY : this.priorities[0]!;

@@ -57,7 +57,7 @@ export class MockEngine {
     this.filler = filler;
     // Ids look like the services' (ten digits) and depend on the seed only.
     this.store = new TaskStore(7_000_000_000 + Math.floor(createRandom(seed, 'id')() * 1e9));
-    this.recorder = new Recorder(config.logSize);
+    this.recorder = new Recorder(config.logSize, config.logBytes);
     this.startedAt = now();
     this.apply(config, true);
   }
@@ -90,7 +90,7 @@ export class MockEngine {
     if (previous && previous.submitBurst?.limit !== config.submitBurst?.limit) {
       for (const account of this.accounts.values()) account.resetBurst();
     }
-    this.recorder.resize(config.logSize);
+    this.recorder.resize(config.logSize, config.logBytes);
   }
 
   /** Converts a configured duration to clock ms. */
@@ -98,13 +98,22 @@ export class MockEngine {
     return ms * this.config.timeScale;
   }
 
-  /** Forgets the tasks whose results expired by `now`. Call before handling a request. */
+  /**
+   * Forgets the tasks whose results expired by `now`, then the oldest finished ones beyond
+   * `maxTasks`. Call before handling a request and after creating a task.
+   */
   tick(now: number): void {
     this.store.sweep(now, this.onExpire);
+    this.store.evictFinished(now, this.config.maxTasks, this.onEvict);
   }
 
   private readonly onExpire = (task: Task): void => {
     if (task.open) this.recorder.expired++;
+    task.account.close(task);
+  };
+
+  private readonly onEvict = (task: Task): void => {
+    this.recorder.evicted++;
     task.account.close(task);
   };
 
@@ -186,7 +195,7 @@ export class MockEngine {
     this.ipGuard.clear();
     this.unknownFatal.clear();
     this.accounts.clear();
-    this.recorder = new Recorder(this.config.logSize);
+    this.recorder = new Recorder(this.config.logSize, this.config.logBytes);
     this.startedAt = this.now();
     const config = this.config;
     (this as { config: MockConfig | undefined }).config = undefined;
@@ -220,13 +229,15 @@ export class MockEngine {
         unsolvable: r.unsolvable,
         lost: r.lost,
         expired: r.expired,
+        evicted: r.evicted,
+        held: this.store.size,
       },
       polls: r.pollTimings(),
       keyInUrl: r.keyInUrl,
       submitsAfterFatal: r.submitsAfterFatal,
       bans: r.bans,
       keys,
-      log: r.recentRequests(),
+      log: r.recentRequests().map((record) => ({ ...record, params: { ...record.params } })),
     };
   }
 }

@@ -8,8 +8,6 @@ export interface ProviderProfile {
   readonly costPerSolve: number;
   /** JSON submit answers carry the id as a number. */
   readonly idAsNumber: boolean;
-  /** JSON answers when the request has no `json` parameter. */
-  readonly jsonByDefault: boolean;
   readonly submitBurst: MockSubmitBurstBan | false;
   readonly pollBudget: MockPollBudget | false;
   readonly maxImageBytes: number;
@@ -30,7 +28,6 @@ export const PROVIDER_PROFILES: Readonly<Record<MockProvider, ProviderProfile>> 
     noSlotCode: 'ERROR_ZERO_BALANCE',
     costPerSolve: 0,
     idAsNumber: true,
-    jsonByDefault: true,
     submitBurst: false,
     pollBudget: false,
     maxImageBytes: 1024 * 1024,
@@ -41,7 +38,6 @@ export const PROVIDER_PROFILES: Readonly<Record<MockProvider, ProviderProfile>> 
     noSlotCode: 'ERROR_NO_SLOT_AVAILABLE',
     costPerSolve: 0.001,
     idAsNumber: false,
-    jsonByDefault: false,
     submitBurst: { limit: 60 },
     pollBudget: {},
     maxImageBytes: 600 * 1024,

@@ -1,3 +1,7 @@
+import { errorText } from './error-texts.js';
+
+const NOT_READY: ReadonlySet<string> = new Set(['CAPCHA_NOT_READY', 'CAPTCHA_NOT_READY']);
+
 /**
  * One protocol answer, in the two shapes the services send: plain text (`OK|123`,
  * `ERROR_…`) or JSON (`{"status":1,"request":"123"}`).
@@ -27,10 +31,16 @@ export function okAnswer(request: string | number, taskId?: number): Answer {
   return { status: 1, request, text: `OK|${request}`, code: 'OK', taskId };
 }
 
-/** Serialises an answer as the service would. */
+/**
+ * Serialises an answer as the service would. JSON errors carry `error_text` (a description of
+ * the code, as 2captcha sends); "not ready" is a status, not an error, and carries none.
+ */
 export function formatAnswer(answer: Answer, json: boolean): string {
   if (!json) return answer.text;
   let body = `{"status":${answer.status},"request":${JSON.stringify(answer.request)}`;
+  if (answer.status === 0 && !NOT_READY.has(answer.code)) {
+    body += `,"error_text":${JSON.stringify(errorText(answer.code))}`;
+  }
   if (answer.extra) {
     for (const [name, value] of Object.entries(answer.extra)) {
       body += `,${JSON.stringify(name)}:${JSON.stringify(value)}`;

@@ -17,20 +17,44 @@ export function addUrlEncoded(fields: Record<string, string>, text: string): voi
   for (const [name, value] of new URLSearchParams(text)) fields[name] = value;
 }
 
-function headerParameter(header: string, name: string): string | undefined {
-  const match = new RegExp(`(?:^|;)\\s*${name}=(?:"([^"]*)"|([^;]*))`, 'i').exec(header);
+// One compiled pattern per header parameter the parser reads (built once, not per part).
+const PARAMETER_PATTERNS: Readonly<Record<'boundary' | 'name' | 'filename', RegExp>> = {
+  boundary: /(?:^|;)\s*boundary=(?:"([^"]*)"|([^;]*))/i,
+  name: /(?:^|;)\s*name=(?:"([^"]*)"|([^;]*))/i,
+  filename: /(?:^|;)\s*filename=(?:"([^"]*)"|([^;]*))/i,
+};
+
+function headerParameter(
+  header: string,
+  name: keyof typeof PARAMETER_PATTERNS,
+): string | undefined {
+  const match = PARAMETER_PATTERNS[name].exec(header);
   if (!match) return undefined;
   return (match[1] ?? match[2] ?? '').trim();
 }
 
-/** Adds the fields of a multipart body; returns the first file part's content. */
+// RFC 2046 caps a boundary at 70 characters; a longer one could make each search cost more.
+const MAX_BOUNDARY = 70;
+// A part's headers end within this many bytes (Node caps a request's headers at 16 KiB too).
+const MAX_PART_HEADERS = 16 * 1024;
+const CRLF = Buffer.from('\r\n');
+const HEADER_END = Buffer.from('\r\n\r\n');
+
+/**
+ * Adds the fields of a multipart body; returns the first file part's content.
+ *
+ * Linear in the body size: the body is walked once, from delimiter to delimiter, and each
+ * search is confined to the part it belongs to (a part's header search never runs past its
+ * next delimiter nor past {@link MAX_PART_HEADERS}), so no byte is scanned more than a constant
+ * number of times whatever the parts hold.
+ */
 export function addMultipart(
   fields: Record<string, string>,
   body: Buffer,
   contentType: string,
 ): Buffer | undefined {
   const boundary = headerParameter(contentType, 'boundary');
-  if (!boundary) return undefined;
+  if (!boundary || boundary.length > MAX_BOUNDARY) return undefined;
   const delimiter = Buffer.from(`--${boundary}`);
   let file: Buffer | undefined;
   let at = body.indexOf(delimiter);
@@ -38,18 +62,19 @@ export function addMultipart(
     let start = at + delimiter.length;
     // `--` after a delimiter ends the body.
     if (body[start] === 0x2d && body[start + 1] === 0x2d) break;
-    if (body[start] === 0x0d && body[start + 1] === 0x0a) start += 2;
+    if (body[start] === 0x0d && body[start + 1] === 0x0a) start += CRLF.length;
     const next = body.indexOf(delimiter, start);
     if (next === -1) break;
     // The part's content ends before the CRLF that precedes the next delimiter.
     const end = body[next - 2] === 0x0d && body[next - 1] === 0x0a ? next - 2 : next;
-    const headerEnd = body.indexOf('\r\n\r\n', start);
-    if (headerEnd !== -1 && headerEnd < end) {
-      const headers = body.subarray(start, headerEnd).toString('latin1');
+    const part = body.subarray(start, Math.max(start, end));
+    const headerEnd = part.subarray(0, MAX_PART_HEADERS + HEADER_END.length).indexOf(HEADER_END);
+    if (headerEnd !== -1) {
+      const headers = part.subarray(0, headerEnd).toString('latin1');
       const disposition = /content-disposition:([^\r\n]*)/i.exec(headers)?.[1] ?? '';
       const name = headerParameter(disposition, 'name');
       const filename = headerParameter(disposition, 'filename');
-      const content = body.subarray(headerEnd + 4, end);
+      const content = part.subarray(headerEnd + HEADER_END.length);
       if (filename !== undefined) {
         file ??= Buffer.from(content);
         if (name !== undefined && fields[name] === undefined) fields[name] = filename;
@@ -62,15 +87,29 @@ export function addMultipart(
   return file;
 }
 
-/** Adds the fields of a JSON object body (non-strings are stringified); ignores other JSON. */
-export function addJson(fields: Record<string, string>, body: Buffer): void {
+/** The body as a JSON object, or `undefined` when it is not one. */
+export function jsonObject(body: Buffer): Record<string, unknown> | undefined {
   let value: unknown;
   try {
     value = JSON.parse(body.toString('utf8'));
   } catch {
-    return;
+    return undefined;
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  return value as Record<string, unknown>;
+}
+
+/** Whether the first byte that is not JSON whitespace is `{`. */
+function looksLikeJsonObject(body: Buffer): boolean {
+  for (const byte of body) {
+    if (byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d) continue;
+    return byte === 0x7b;
+  }
+  return false;
+}
+
+/** Adds the fields of a JSON object (non-strings are stringified). */
+export function addJson(fields: Record<string, string>, value: Record<string, unknown>): void {
   for (const [name, v] of Object.entries(value)) {
     if (v === undefined || v === null) continue;
     fields[name] =
@@ -78,17 +117,25 @@ export function addJson(fields: Record<string, string>, body: Buffer): void {
   }
 }
 
-/** Parses the query string and the body according to its content type. */
+/**
+ * Parses the query string and the body. A multipart body is recognised by its declared type
+ * (it needs the boundary); any other body is decided by its content, as the services do: a
+ * JSON object is read as JSON whatever the declared type (clients send JSON as `text/plain`,
+ * or with no type at all), anything else as a form (curl -d, or a form declared as JSON).
+ */
 export function parseParams(query: string, contentType: string, body: Buffer): RequestParams {
   const fields = Object.create(null) as Record<string, string>;
   addUrlEncoded(fields, query);
   let file: Buffer | undefined;
   if (body.length > 0) {
-    const type = contentType.toLowerCase();
-    if (type.startsWith('multipart/form-data')) file = addMultipart(fields, body, contentType);
-    else if (type.startsWith('application/json')) addJson(fields, body);
-    // Like the services, anything else is read as a form (curl -d sends no content type).
-    else addUrlEncoded(fields, body.toString('utf8'));
+    const object =
+      contentType.toLowerCase().startsWith('multipart/form-data') || !looksLikeJsonObject(body)
+        ? undefined
+        : jsonObject(body);
+    if (object) addJson(fields, object);
+    else if (contentType.toLowerCase().startsWith('multipart/form-data')) {
+      file = addMultipart(fields, body, contentType);
+    } else addUrlEncoded(fields, body.toString('utf8'));
   }
   return { fields, file };
 }

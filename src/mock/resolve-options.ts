@@ -3,6 +3,7 @@ import type { Clock } from '../internal/clock.js';
 import {
   boolean,
   clock as clockOption,
+  func,
   integer,
   number,
   object,
@@ -24,6 +25,7 @@ import type {
   MockFaultParameters,
   MockKeyOptions,
   MockProvider,
+  MockRequestRecord,
   MockRoute,
   MockSolverOptions,
   MockSolverPatch,
@@ -122,6 +124,8 @@ export interface MockConfig {
   readonly faults: readonly ResolvedFault[];
   readonly script: ResolvedScript | undefined;
   readonly logSize: number;
+  readonly logBytes: number;
+  readonly maxTasks: number;
 }
 
 const OPTION_NAMES = new Set([
@@ -149,6 +153,9 @@ const OPTION_NAMES = new Set([
   'faults',
   'script',
   'logSize',
+  'logBytes',
+  'maxTasks',
+  'onRequest',
 ]);
 
 function rejectUnknown(option: string, value: object, known: ReadonlySet<string>): void {
@@ -351,6 +358,7 @@ export interface ListenOptions {
   readonly host: string;
   readonly port: number;
   readonly clock: Clock | undefined;
+  readonly onRequest: ((record: MockRequestRecord) => void) | undefined;
 }
 
 /** Validates the options only `startMockSolver` takes. */
@@ -359,6 +367,11 @@ export function resolveListenOptions(options: MockSolverOptions): ListenOptions 
     host: optional(options.host, '127.0.0.1', (v) => string('host', v, { nonEmpty: true })),
     port: optional(options.port, 0, (v) => integer('port', v, { min: 0, max: 65_535 })),
     clock: optional<Clock | undefined>(options.clock, undefined, (v) => clockOption('clock', v)),
+    onRequest: optional<((record: MockRequestRecord) => void) | undefined>(
+      options.onRequest,
+      undefined,
+      (v) => func<(record: MockRequestRecord) => void>('onRequest', v),
+    ),
   };
 }
 
@@ -448,6 +461,8 @@ export function resolveOptions(options: unknown): MockConfig {
       resolveScript('script', v),
     ),
     logSize: optional(o.logSize, 1_000, (v) => integer('logSize', v, { min: 0 })),
+    logBytes: optional(o.logBytes, 1024 * 1024, (v) => integer('logBytes', v, { min: 0 })),
+    maxTasks: optional(o.maxTasks, 100_000, (v) => integer('maxTasks', v, { min: 1 })),
   };
 }
 
@@ -457,7 +472,7 @@ export function resolveOptions(options: unknown): MockConfig {
  */
 export function mergeOptions(base: MockSolverOptions, patch: unknown): MockSolverOptions {
   const p = object<MockSolverPatch & Record<string, unknown>>('patch', patch);
-  for (const name of ['host', 'port', 'clock'] as const) {
+  for (const name of ['host', 'port', 'clock', 'onRequest'] as const) {
     if (p[name] !== undefined) {
       throw new InvalidOptionValueError({
         option: `patch.${name}`,

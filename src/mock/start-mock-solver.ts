@@ -41,15 +41,21 @@ function isSleepAbort(error: unknown): boolean {
  * Starts a local CaptchaAI / 2captcha-compatible solver service on a real `node:http` server:
  * `in.php`, `res.php` (`get`, `getbalance`, `reportgood`, `reportbad`, 2captcha's `get2`) and
  * CaptchaAI's `solve.php` (a submit that answers with the token once solved),
- * over GET or POST (query, urlencoded, multipart or JSON body), in JSON (`json=1`) or text mode,
+ * over GET or POST (query, urlencoded, multipart or JSON body, JSON recognised by content),
+ * in text mode unless `json=1` (then JSON, with `error_text` on errors), batch polls
+ * (`action=get&ids=1,2,3`),
  * with per-key thread limits, latency distributions, unsolvable tasks, result expiry, bans,
  * scripted answers and injected faults, and a recorder of what the client did.
  *
  * Options are validated before anything listens (`TypeError` for a wrong type, `RangeError` for
  * a bad value, naming the option). Listening errors (e.g. `EADDRINUSE`) reject the promise.
  *
- * A control plane for out-of-process use answers loopback clients only: `GET /__mock/state`,
- * `POST /__mock/config` (a JSON patch) and `POST /__mock/reset`.
+ * A control plane for out-of-process use answers loopback clients only, and never a web page
+ * (loopback `Host`, no foreign `Origin`, POST bodies declared `application/json`):
+ * `GET /__mock/state`, `POST /__mock/config` (a JSON patch) and `POST /__mock/reset`.
+ *
+ * Memory is bounded: at most `maxTasks` tasks and a request log of `logSize` records within
+ * `logBytes`. `close()` resolves once every connection has closed (`connections` is then 0).
  *
  * @example
  * ```ts
@@ -70,6 +76,7 @@ export async function startMockSolver(options: MockSolverOptions = {}): Promise<
   const config = resolveOptions(options);
   const listen = resolveListenOptions(options);
   const clock: Clock = listen.clock ?? systemClock;
+  const onRequest = listen.onRequest;
   const now = (): number => clock.now();
   let current: MockSolverOptions = { ...options };
   const engine = new MockEngine(config, now);
@@ -137,7 +144,9 @@ export async function startMockSolver(options: MockSolverOptions = {}): Promise<
     // solve.php is a submit that waits for the answer: it shares in.php's faults and scripts.
     const kind = endpoint === 'res' ? 'res' : 'in';
     if (endpoint === undefined) {
-      if (path.startsWith('/__mock/')) return handleControl(req, res, path, engine, mock.configure);
+      if (path.startsWith('/__mock/')) {
+        return handleControl(req, res, path, engine, mock.configure, mock.url);
+      }
       engine.recorder.route('other');
       engine.noteKeyInUrl(url, q !== -1 && KEY_IN_QUERY.test(url.slice(q + 1)));
       res.writeHead(404, { 'content-type': 'text/html; charset=UTF-8' });
@@ -184,10 +193,9 @@ export async function startMockSolver(options: MockSolverOptions = {}): Promise<
     const recorder = engine.recorder;
     recorder.route(route);
     const keyInUrl = query.length > 0 && engine.noteKeyInUrl(url, KEY_IN_QUERY.test(query));
-    const json =
-      fields.json === undefined
-        ? engine.config.profile.jsonByDefault
-        : fields.json === '1' || fields.json === 'true';
+    // Text unless asked for JSON, in both profiles: CaptchaAI's own SDK never sends `json` and
+    // reads `OK|…`, whatever its OpenAPI page says about the default.
+    const json = fields.json === '1' || fields.json === 'true';
     const acao = fields.header_acao === '1';
     const arrivedAt = now();
     engine.tick(arrivedAt);
@@ -206,8 +214,8 @@ export async function startMockSolver(options: MockSolverOptions = {}): Promise<
     if (fault) recorder.fault(fault.kind);
 
     const log = (answered: Answer | undefined): void => {
-      if (!recorder.logging) return;
-      recorder.request({
+      if (!recorder.logging && !onRequest) return;
+      const record = recorder.request({
         at: arrivedAt - engine.startedAt,
         route,
         method,
@@ -216,9 +224,10 @@ export async function startMockSolver(options: MockSolverOptions = {}): Promise<
         taskId: answered?.taskId,
         answer: answered?.code,
         fault: fault?.kind,
-        // Copied without the key only when read (state()), to keep the hot path lean.
+        // Copied without the key and bounded: the log never holds a request's full body.
         params: fields,
       });
+      onRequest?.(record);
     };
 
     if (!answer && fault) {
@@ -305,6 +314,9 @@ export async function startMockSolver(options: MockSolverOptions = {}): Promise<
   const mock: MockSolver = {
     url: `http://${host}:${address.port}`,
     port: address.port,
+    get connections(): number {
+      return sockets.size;
+    },
     state(): MockSolverState {
       return engine.snapshot();
     },
@@ -323,12 +335,17 @@ export async function startMockSolver(options: MockSolverOptions = {}): Promise<
       engine.reset();
     },
     close(): Promise<void> {
-      closing ??= new Promise<void>((resolve) => {
+      closing ??= (async () => {
         lifetime.abort();
-        server.close(() => resolve());
+        // Resolves only once every connection has emitted 'close' (so `connections` is 0).
+        const ended = [...sockets].map(
+          (socket) => new Promise<void>((resolve) => socket.once('close', () => resolve())),
+        );
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeAllConnections();
         for (const socket of sockets) socket.destroy();
-      });
+        await Promise.all([stopped, ...ended]);
+      })();
       return closing;
     },
   };

@@ -3,7 +3,8 @@ import type { Task } from './task.js';
 
 /**
  * The tasks the mock knows, by id, with lazy expiry: `sweep(now)` forgets every task whose
- * result TTL has passed, so lookups after a sweep are exact and no timer is needed.
+ * result TTL has passed, so lookups after a sweep are exact and no timer is needed;
+ * `evictFinished` keeps the count bounded.
  */
 export class TaskStore {
   private readonly tasks = new Map<number, Task>();
@@ -40,6 +41,19 @@ export class TaskStore {
       const task = expiries.pop()!;
       this.tasks.delete(task.id);
       onExpire(task);
+    }
+  }
+
+  /**
+   * Forgets the oldest finished tasks (by expiry, which follows the finish time) while more
+   * than `max` are held, calling `onEvict` for each. Unfinished tasks are never forgotten.
+   */
+  evictFinished(now: number, max: number, onEvict: (task: Task) => void): void {
+    const expiries = this.expiries;
+    while (this.tasks.size > max && expiries.size > 0 && expiries.peek()!.solveAt <= now) {
+      const task = expiries.pop()!;
+      this.tasks.delete(task.id);
+      onEvict(task);
     }
   }
 

@@ -268,6 +268,27 @@ export interface MockSolverOptions {
   readonly script?: MockScript;
   /** How many recent requests `state().log` keeps (0 keeps none). @default 1000 */
   readonly logSize?: number;
+  /**
+   * Most bytes the request log holds (estimated as 2 bytes per character of each record plus
+   * 128): the oldest records go first when a new one would pass it. Each record keeps at most
+   * 32 parameters, names and values cut at 100 characters, so a log never holds a request's
+   * full body. @default 1048576 (1 MiB)
+   */
+  readonly logBytes?: number;
+  /**
+   * Most tasks kept at once. Finished tasks are kept `resultTtl` for their answer; beyond this
+   * count the oldest finished ones are forgotten early (`ERROR_WRONG_CAPTCHA_ID` from then on,
+   * counted in `state().tasks.evicted`). Tasks still being solved are never dropped, so the
+   * store can only pass the bound while more than `maxTasks` tasks are unfinished. @default 100000
+   */
+  readonly maxTasks?: number;
+  /**
+   * Called with each request's record (as `state().log` shows it) when the mock has decided
+   * what to do with it: a fault injected, an answer sent. Lets a test wait on an event (e.g. a
+   * `hang`) instead of polling `state()`. Throwing from it answers that request with a 500
+   * (`MOCK_INTERNAL_ERROR`). Start only; not part of a patch. @default none
+   */
+  readonly onRequest?: (record: MockRequestRecord) => void;
 }
 
 /**
@@ -275,7 +296,10 @@ export interface MockSolverOptions {
  * a key's fields replace the old ones, `null` removes the key. Lists (`faults`, `script`)
  * replace the old lists. Validated as a whole before anything changes.
  */
-export type MockSolverPatch = Omit<MockSolverOptions, 'host' | 'port' | 'clock' | 'keys'> & {
+export type MockSolverPatch = Omit<
+  MockSolverOptions,
+  'host' | 'port' | 'clock' | 'onRequest' | 'keys'
+> & {
   /** Keys to add or change; `null` removes a key. */
   readonly keys?: Readonly<Record<string, MockKeyOptions | null>>;
 };
@@ -376,6 +400,10 @@ export interface MockSolverState {
     readonly lost: number;
     /** Tasks that expired before their answer was fetched. */
     readonly expired: number;
+    /** Finished tasks forgotten before their `resultTtl` because more than `maxTasks` were kept. */
+    readonly evicted: number;
+    /** Tasks kept now (unfinished, and finished within their `resultTtl`). At most `maxTasks` while any of them is finished. */
+    readonly held: number;
   };
   /** Polling timings. */
   readonly polls: MockPollTimings;
@@ -387,7 +415,7 @@ export interface MockSolverState {
   readonly bans: number;
   /** Per configured key. */
   readonly keys: Readonly<Record<string, MockKeyState>>;
-  /** The most recent requests, oldest first (at most `logSize`). */
+  /** The most recent requests, oldest first (at most `logSize`, within `logBytes`). */
   readonly log: readonly MockRequestRecord[];
 }
 
@@ -405,4 +433,6 @@ export interface MockSolver {
   reset(): void;
   /** Stops listening, ends every connection (hanging ones included) and pending delay. Idempotent. */
   close(): Promise<void>;
+  /** TCP connections open now (0 once `close()` has resolved): a leak check for this mock alone. */
+  readonly connections: number;
 }

@@ -1,6 +1,12 @@
 import { FormData, Pool, request } from 'undici';
 import { afterEach } from 'vitest';
-import { type MockSolver, type MockSolverOptions, startMockSolver } from '../../src/mock/index.js';
+import {
+  type MockRequestRecord,
+  type MockSolver,
+  type MockSolverOptions,
+  startMockSolver,
+} from '../../src/mock/index.js';
+import type { VirtualClock } from '../../src/testing/virtual-clock.js';
 
 export const KEY = 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6';
 export const KEY2 = 'ffffeeeeddddccccbbbbaaaa99998888';
@@ -96,31 +102,56 @@ export const recaptcha = (key: string = KEY) => ({
   pageurl: 'https://example.com/login',
 });
 
-/** Active handles other than the terminal's, for leak checks. */
-export function activeHandles(): string[] {
-  return process
-    .getActiveResourcesInfo()
-    .filter((r) => r !== 'TTYWrap')
-    .sort();
+/**
+ * Wraps a `VirtualClock` so a test can wait until the mock has started `n` sleeps on it (a
+ * slow fault's delay, a solve.php wait): an event to wait on instead of polling `state()`.
+ */
+export function signallingClock(clock: VirtualClock) {
+  let started = 0;
+  const waiters: { n: number; resolve: () => void }[] = [];
+  return {
+    clock: {
+      now: (): number => clock.now(),
+      sleep(ms: number, signal?: AbortSignal): Promise<void> {
+        started++;
+        for (const waiter of waiters.filter((w) => w.n <= started)) {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          waiter.resolve();
+        }
+        return clock.sleep(ms, signal);
+      },
+    },
+    /** Resolves once `n` sleeps have started in all. */
+    sleepsStarted(n = 1): Promise<void> {
+      if (started >= n) return Promise.resolve();
+      return new Promise((resolve) => waiters.push({ n, resolve }));
+    },
+  };
 }
 
-/** Whether no resource type is more numerous now than in `before` (nothing leaked). */
-export function noNewHandles(before: readonly string[]): boolean {
-  const counts = new Map<string, number>();
-  for (const r of before) counts.set(r, (counts.get(r) ?? 0) + 1);
-  for (const r of activeHandles()) {
-    const left = (counts.get(r) ?? 0) - 1;
-    if (left < 0) return false;
-    counts.set(r, left);
-  }
-  return true;
-}
-
-/** Waits until `check` holds (handles close asynchronously), at most ~5 s on a loaded machine. */
-export async function eventually(check: () => boolean): Promise<boolean> {
-  for (let i = 0; i < 500; i++) {
-    if (check()) return true;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return check();
+/**
+ * An `onRequest` option and a way to wait for the first record that matches: the mock's own
+ * account of a request, as an event.
+ */
+export function recordEvents() {
+  const waiters: {
+    match: (r: MockRequestRecord) => boolean;
+    resolve: (r: MockRequestRecord) => void;
+  }[] = [];
+  const seen: MockRequestRecord[] = [];
+  return {
+    onRequest(record: MockRequestRecord): void {
+      seen.push(record);
+      for (const waiter of waiters.filter((w) => w.match(record))) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(record);
+      }
+    },
+    /** Resolves with the first record (already seen or to come) that `match`es. */
+    next(match: (r: MockRequestRecord) => boolean): Promise<MockRequestRecord> {
+      const found = seen.find(match);
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve) => waiters.push({ match, resolve }));
+    },
+  };
 }

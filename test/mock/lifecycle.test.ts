@@ -1,7 +1,8 @@
+import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionTypeError, InvalidOptionValueError } from '../../src/errors.js';
 import { type MockSolverOptions, startMockSolver } from '../../src/mock/index.js';
-import { activeHandles, client, eventually, KEY, noNewHandles, recaptcha } from './helpers.js';
+import { client, KEY, recaptcha } from './helpers.js';
 
 describe('options', () => {
   const bad: [string, unknown, typeof TypeError | typeof RangeError, RegExp][] = [
@@ -59,17 +60,34 @@ describe('options', () => {
     ['clock', { clock: {} }, TypeError, /`clock`/],
   ];
   for (const [name, options, type, message] of bad) {
-    it(`rejects ${name} before listening`, async () => {
-      const before = activeHandles();
+    it(`rejects ${name}`, async () => {
       const error = await startMockSolver(options as MockSolverOptions).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(type);
       expect(error).toBeInstanceOf(
         type === TypeError ? InvalidOptionTypeError : InvalidOptionValueError,
       );
       expect((error as Error).message).toMatch(message);
-      expect(noNewHandles(before)).toBe(true);
     });
   }
+
+  it('validates every option before it listens: a bad option on a taken port is the option error', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as { port: number };
+    try {
+      for (const [, options, type] of bad) {
+        if ((options as { port?: unknown }).port !== undefined) continue;
+        const error = await startMockSolver({ ...(options as MockSolverOptions), port }).catch(
+          (e: unknown) => e,
+        );
+        // Not EADDRINUSE: it never tried to listen.
+        expect(error).toBeInstanceOf(type);
+      }
+      await expect(startMockSolver({ port })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
 
   it('never puts a key in an error message', async () => {
     const secret = 'Zz'.repeat(16);
@@ -97,18 +115,20 @@ describe('options', () => {
 });
 
 describe('lifecycle', () => {
-  it('listens on 127.0.0.1 and a free port by default; close() is idempotent and leaves no handle', async () => {
-    const before = activeHandles();
+  it('listens on 127.0.0.1 and a free port by default; close() is idempotent and leaves no connection', async () => {
     const mock = await startMockSolver({ keys: { [KEY]: {} }, latency: 0 });
     expect(mock.url).toBe(`http://127.0.0.1:${mock.port}`);
     expect(mock.port).toBeGreaterThan(0);
     const http = client(mock);
     // Keep-alive connections stay open in the pool until close() ends them.
     await Promise.all(Array.from({ length: 5 }, () => http.submit(recaptcha())));
+    expect(mock.connections).toBeGreaterThan(0);
     await Promise.all([mock.close(), mock.close()]);
+    expect(mock.connections).toBe(0);
     await mock.close();
     await http.close();
-    expect(await eventually(() => noNewHandles(before))).toBe(true);
+    // Nothing listens any more.
+    await expect(fetch(`${mock.url}/in.php`)).rejects.toThrow();
     // Still readable after close.
     expect(mock.state().routes.in).toBe(5);
   });
@@ -134,14 +154,14 @@ describe('lifecycle', () => {
       const config = await fetch(`${mock.url}/__mock/config`, {
         method: 'POST',
         body: JSON.stringify({ faults: [{ kind: 'http-429' }] }),
-        headers: { connection: 'close' },
+        headers: { connection: 'close', 'content-type': 'application/json' },
       });
       expect(config.status).toBe(204);
       expect((await http.submit(recaptcha())).status).toBe(429);
       const invalid = await fetch(`${mock.url}/__mock/config`, {
         method: 'POST',
         body: JSON.stringify({ timeScale: -1 }),
-        headers: { connection: 'close' },
+        headers: { connection: 'close', 'content-type': 'application/json' },
       });
       expect(invalid.status).toBe(400);
       expect(((await invalid.json()) as { error: string }).error).toMatch(/timeScale/);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MOCK_USAGE, parseMockArgs, runMockCommand } from '../../src/cli/mock-command.js';
 import { DEFAULT_MOCK_KEY } from '../../src/mock/index.js';
-import { activeHandles, eventually, KEY, noNewHandles } from './helpers.js';
+import { KEY } from './helpers.js';
 
 describe('parseMockArgs', () => {
   it('parses every flag, in both spellings', () => {
@@ -50,18 +50,18 @@ describe('parseMockArgs', () => {
 
 describe('runMockCommand', () => {
   it('prints the URL, serves requests, and stops on the signal leaving no handle', async () => {
-    const before = activeHandles();
     const lines: string[] = [];
     const controller = new AbortController();
-    let url = '';
+    let listening!: (url: string) => void;
+    const listened = new Promise<string>((resolve) => {
+      listening = resolve;
+    });
     const running = runMockCommand(['--time-scale', '0.001', '--latency', '0'], {
       out: (line) => lines.push(line),
       signal: controller.signal,
-      onListening: (u) => {
-        url = u;
-      },
+      onListening: listening,
     });
-    expect(await eventually(() => url !== '')).toBe(true);
+    const url = await listened;
     expect(lines[0]).toBe(`Mock solver (captchaai) listening on ${url}`);
     expect(lines.join('\n')).toContain(DEFAULT_MOCK_KEY);
     const res = await fetch(`${url}/res.php`, {
@@ -74,18 +74,17 @@ describe('runMockCommand', () => {
     await running;
     expect(lines.at(-1)).toBe('Mock solver stopped.');
     expect(process.listenerCount('SIGINT')).toBe(0);
-    expect(await eventually(() => noNewHandles(before))).toBe(true);
+    // Stopped means closed: nothing listens on its port any more.
+    await expect(fetch(`${url}/in.php`)).rejects.toThrow();
   });
 
   it('stops on SIGTERM', async () => {
-    let url = '';
-    const running = runMockCommand([`--keys=${KEY}:2`], {
-      out: () => {},
-      onListening: (u) => {
-        url = u;
-      },
+    let listening!: (url: string) => void;
+    const listened = new Promise<string>((resolve) => {
+      listening = resolve;
     });
-    expect(await eventually(() => url !== '')).toBe(true);
+    const running = runMockCommand([`--keys=${KEY}:2`], { out: () => {}, onListening: listening });
+    const url = await listened;
     process.emit('SIGTERM');
     await running;
     await expect(fetch(`${url}/in.php`)).rejects.toThrow();
