@@ -1,4 +1,5 @@
 import { type Clock, systemClock } from '../internal/clock.js';
+import { checkSource } from '../internal/source.js';
 import * as validate from '../internal/validate.js';
 import { fixedLimit } from '../limit/fixed-limit.js';
 import { kneeLimit } from '../limit/knee-limit.js';
@@ -66,10 +67,12 @@ export function adaptiveMap<I, O>(
   const { config, algorithm, bounds } = parseOptions(fn, options);
   const core = new AdaptiveMapCore(algorithm.create(bounds));
   const run = (source: Source<I>, context?: StageContext): AsyncIterableIterator<unknown> => {
-    if (source === null || source === undefined) {
-      throw new TypeError('adaptiveMap: expected the source to be an iterable or async iterable');
-    }
-    return new AdaptiveMapIterator<I, Awaited<O>, unknown>(source, config, core, context?.signal);
+    return new AdaptiveMapIterator<I, Awaited<O>, unknown>(
+      checkSource<I>('adaptiveMap', source),
+      config,
+      core,
+      context?.signal,
+    );
   };
   return Object.assign(run, {
     stats: () => core.stats(),

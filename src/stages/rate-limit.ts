@@ -1,6 +1,7 @@
 import { AbortedError } from '../errors.js';
 import type { Clock } from '../internal/clock.js';
 import { onAnyAbort } from '../internal/signal.js';
+import { checkSource, isIteratorResult } from '../internal/source.js';
 import { isRateLimiter } from '../rate/is-rate-limiter.js';
 import {
   type RateLimiter,
@@ -74,10 +75,14 @@ export function rateLimit<T>(options: RateLimiterOptions | RateLimiter): RateLim
   const signal = isRateLimiter(options) ? undefined : options.signal;
   const counters: Counters = { passed: 0, delayed: 0, waitMs: 0, discarded: 0 };
   const run = (source: Source<T>, context?: StageContext): AsyncIterableIterator<T> => {
-    if (source === null || source === undefined) {
-      throw new TypeError('rateLimit: expected the source to be an iterable or async iterable');
-    }
-    return new RateLimitIterator(source, limiter, clock, counters, signal, context?.signal);
+    return new RateLimitIterator(
+      checkSource<T>('rateLimit', source),
+      limiter,
+      clock,
+      counters,
+      signal,
+      context?.signal,
+    );
   };
   return Object.assign(run, {
     limiter,
@@ -110,13 +115,19 @@ class RateLimitIterator<T> extends PassThroughIterator<T> {
     private readonly counters: Counters,
     ...signals: (AbortSignal | undefined)[]
   ) {
-    super(source);
+    super('rateLimit', source);
     this.stop.signal.addEventListener('abort', () => {
       this.stopped = true;
     });
-    this.disposeSignals = onAnyAbort(signals, (reason) =>
-      this.stop.abort(new AbortedError(reason)),
-    );
+    this.racePulls = signals.some((signal) => signal !== undefined);
+    this.disposeSignals = onAnyAbort(signals, (reason) => {
+      this.stop.abort(new AbortedError(reason));
+      this.cutPendingPull(this.stop.signal.reason);
+    });
+  }
+
+  protected countDiscarded(): void {
+    this.counters.discarded++;
   }
 
   protected readonly nextNow = (): Promise<IteratorResult<T>> => {
@@ -130,6 +141,7 @@ class RateLimitIterator<T> extends PassThroughIterator<T> {
     } catch (error) {
       return this.failed(error);
     }
+    if (!isIteratorResult(result)) return this.invalid(result);
     if (result.done) return this.ended();
     if (this.limiter.tryAcquire()) {
       this.counters.passed++;

@@ -4,12 +4,13 @@ import {
   InvalidOptionTypeError,
   PriorityError,
 } from '../errors.js';
+import { PriorityShedQueue } from '../internal/shed-queue.js';
 import { onAnyAbort } from '../internal/signal.js';
+import { checkSource, invalidResult, isIteratorResult, openSource } from '../internal/source.js';
 import * as validate from '../internal/validate.js';
 import { WaiterQueue } from '../internal/waiter-queue.js';
 import { yieldToEventLoop } from '../internal/yield.js';
-import { isAsyncSource, type Source, type Stage, type StageContext } from '../stage.js';
-import { PriorityShedQueue } from './shed-queue.js';
+import type { Source, Stage, StageContext } from '../stage.js';
 
 /**
  * Why an item was dropped:
@@ -95,6 +96,7 @@ interface ShedCounters {
 const FAIRNESS_BATCH = 1024;
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+const STAGE = 'shed';
 
 /**
  * Load shedding: never makes its source wait. It pulls as fast as the source yields and holds
@@ -142,10 +144,7 @@ export function shed<T>(options: number | ShedOptions<T>): ShedStage<T> {
     dropCallbackErrors: 0,
   };
   const run = (source: Source<T>, context?: StageContext): AsyncIterableIterator<T> => {
-    if (source === null || source === undefined) {
-      throw new TypeError('shed: expected the source to be an iterable or async iterable');
-    }
-    return new ShedIterator(source, config, counters, context?.signal);
+    return new ShedIterator(checkSource<T>(STAGE, source), config, counters, context?.signal);
   };
   const stats = (): ShedStats => ({
     ...counters,
@@ -204,8 +203,9 @@ class ShedIterator<T> implements AsyncIterableIterator<T> {
     contextSignal: AbortSignal | undefined,
   ) {
     this.queue = new PriorityShedQueue<T>(config.capacity, config.order === 'priority');
-    if (isAsyncSource(source)) this.asyncIterator = source[Symbol.asyncIterator]();
-    else this.syncIterator = source[Symbol.iterator]();
+    const { asyncIt, syncIt } = openSource(STAGE, source);
+    this.asyncIterator = asyncIt;
+    this.syncIterator = syncIt;
     this.disposeAbort = onAnyAbort([config.signal, contextSignal], (reason) => this.abort(reason));
   }
 
@@ -277,6 +277,13 @@ class ShedIterator<T> implements AsyncIterableIterator<T> {
           if (this.stopped) return;
         }
         const result = asyncIterator ? await asyncIterator.next() : syncIterator!.next();
+        if (!isIteratorResult(result)) {
+          if (this.stopped) return;
+          // Not a result: the source is broken; return it and end the run with the error.
+          this.fail(invalidResult(STAGE, result));
+          void this.closeSource().catch(noop);
+          return;
+        }
         if (this.stopped) {
           if (!result.done) this.drop(result.value, 'discarded');
           return;

@@ -133,6 +133,19 @@ describe('boundedBuffer: flow', () => {
   });
 });
 
+describe('boundedBuffer: memory follows what it holds, not the bound', () => {
+  it('takes bounds above 2^31 and reads ahead as usual (sync and async sources)', async () => {
+    for (const highWaterMark of [2 ** 31 + 1, 2 ** 32, 2 ** 53 - 1]) {
+      const buffer = boundedBuffer<number>(highWaterMark);
+      const out: number[] = [];
+      for await (const x of buffer([0, 1, 2])) out.push(x);
+      for await (const x of buffer(trackedSource([3, 4]).iterable)) out.push(x);
+      expect(out).toEqual([0, 1, 2, 3, 4]);
+      expect(buffer.stats()).toMatchObject({ highWaterMark, peakBuffered: 3 });
+    }
+  });
+});
+
 describe('boundedBuffer: cleanup', () => {
   it('returns its source on break and leaves no handle', async () => {
     const before = activeHandles();
