@@ -16,6 +16,8 @@ const all = [
   'adaptive-overhead.ts',
   'resilience.ts',
   'solver.ts',
+  'shed-priorities.ts',
+  'ordered-window.ts',
 ];
 const requested = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const flags = process.argv.slice(2).filter((a) => a.startsWith('--'));

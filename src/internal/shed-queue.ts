@@ -23,14 +23,11 @@ interface Node<T> {
 class Level<T> implements HeapEntry {
   first: Node<T> | undefined;
   last: Node<T> | undefined;
-  /** Positions in the lowest-first heap (0) and the highest-first heap (1). */
-  readonly at = [-1, -1];
+  lowAt = -1;
+  highAt = -1;
 
   constructor(readonly priority: number) {}
 }
-
-const LOWEST = 0;
-const HIGHEST = 1;
 
 /** What {@link PriorityShedQueue.offer} did with an item. */
 export type OfferResult<T> =
@@ -46,7 +43,7 @@ export class PriorityShedQueue<T> {
   private oldest: Node<T> | undefined;
   private newest: Node<T> | undefined;
   private readonly levels = new Map<number, Level<T>>();
-  private readonly lowest = new LevelHeap<Level<T>>(false, LOWEST);
+  private readonly lowest = new LevelHeap<Level<T>>(false);
   /** Kept only when serving by priority. */
   private readonly highest: LevelHeap<Level<T>> | undefined;
   /** The level used last: a stream of one priority skips the map. */
@@ -57,7 +54,7 @@ export class PriorityShedQueue<T> {
     readonly capacity: number,
     serveByPriority: boolean,
   ) {
-    this.highest = serveByPriority ? new LevelHeap<Level<T>>(true, HIGHEST) : undefined;
+    this.highest = serveByPriority ? new LevelHeap<Level<T>>(true) : undefined;
   }
 
   get size(): number {
@@ -129,7 +126,7 @@ export class PriorityShedQueue<T> {
 
   private levelFor(priority: number): Level<T> {
     const recent = this.recent;
-    if (recent !== undefined && recent.priority === priority && recent.at[LOWEST] !== -1) {
+    if (recent !== undefined && recent.priority === priority && recent.lowAt !== -1) {
       return recent;
     }
     let level = this.levels.get(priority);

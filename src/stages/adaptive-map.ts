@@ -103,7 +103,7 @@ function parseOptions<I, O>(fn: AdaptiveMapFn<I, O>, options: AdaptiveMapOptions
     },
   );
   const retryDelayMs = validate.optional(opts.retryDelayMs, 1000, (v) =>
-    validate.number('retryDelayMs', v, { min: 0 }),
+    validate.duration('retryDelayMs', v),
   );
   const config: AdaptiveMapConfig<I, Awaited<O>> = {
     fn: fn as AdaptiveMapFn<I, Awaited<O>>,
@@ -117,7 +117,7 @@ function parseOptions<I, O>(fn: AdaptiveMapFn<I, O>, options: AdaptiveMapOptions
     ),
     retryDelayMs,
     retryMaxDelayMs: validate.optional(opts.retryMaxDelayMs, Math.max(30_000, retryDelayMs), (v) =>
-      validate.number('retryMaxDelayMs', v, { min: retryDelayMs }),
+      validate.duration('retryMaxDelayMs', v, { min: retryDelayMs }),
     ),
     random: validate.optional(opts.random, Math.random, (v) =>
       validate.func<() => number>('random', v),

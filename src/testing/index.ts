@@ -8,4 +8,6 @@ export type {
   ConformanceSubject,
 } from './conformance.js';
 export { conformanceChecks } from './conformance.js';
+export type { CountingClock, TrackedAbortController } from './leak-tracking.js';
+export { countingClock, trackedAbortController } from './leak-tracking.js';
 export { VirtualClock } from './virtual-clock.js';
