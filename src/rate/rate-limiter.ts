@@ -1,5 +1,6 @@
 import { AbortedError } from '../errors.js';
 import { type Clock, systemClock } from '../internal/clock.js';
+import { noop } from '../internal/noop.js';
 import { RingBuffer } from '../internal/ring-buffer.js';
 import { onAbort } from '../internal/signal.js';
 import * as validate from '../internal/validate.js';
@@ -231,5 +232,3 @@ class Limiter implements RateLimiter {
     };
   }
 }
-
-function noop(): void {}

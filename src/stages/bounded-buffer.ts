@@ -1,5 +1,7 @@
 import { AbortedError } from '../errors.js';
 import { type Clock, systemClock } from '../internal/clock.js';
+import { DONE } from '../internal/done.js';
+import { noop } from '../internal/noop.js';
 import { RingBuffer } from '../internal/ring-buffer.js';
 import { onAnyAbort } from '../internal/signal.js';
 import { checkSource, invalidResult, isIteratorResult, openSource } from '../internal/source.js';
@@ -55,7 +57,6 @@ interface Counters {
   producerWaitMs: number;
 }
 
-const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 const STAGE = 'boundedBuffer';
 
 /**
@@ -443,8 +444,6 @@ class SyncBufferIterator<T> extends BufferIterator<T> {
     this.discardBuffered();
   }
 }
-
-function noop(): void {}
 
 /** Returns a broken source; the consumer gets the error that made us stop, not its return()'s. */
 function returnQuietly(iterator: Iterator<unknown>): void {

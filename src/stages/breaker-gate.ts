@@ -7,11 +7,12 @@ import { circuitBreaker } from '../breaker/circuit-breaker.js';
 import { CircuitIsolatedError } from '../breaker/circuit-isolated-error.js';
 import { isCircuitBreaker } from '../breaker/is-circuit-breaker.js';
 import { AbortedError } from '../errors.js';
+import { DONE } from '../internal/done.js';
 import { onAnyAbort } from '../internal/signal.js';
 import { checkSource, isIteratorResult } from '../internal/source.js';
 import * as validate from '../internal/validate.js';
 import type { Source, Stage, StageContext } from '../stage.js';
-import { DONE, PassThroughIterator } from './pass-through-iterator.js';
+import { PassThroughIterator } from './pass-through-iterator.js';
 
 /** Options of {@link breakerGate} beyond the breaker itself. */
 export interface BreakerGateOptions {

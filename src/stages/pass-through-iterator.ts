@@ -1,11 +1,7 @@
+import { DONE } from '../internal/done.js';
+import { noop } from '../internal/noop.js';
 import { invalidResult, isIteratorResult, openSource } from '../internal/source.js';
 import type { Source } from '../stage.js';
-
-/** The end of a run; frozen and shared, so a `next()` after the end allocates nothing. */
-export const DONE: IteratorReturnResult<undefined> = Object.freeze({
-  done: true,
-  value: undefined,
-});
 
 /**
  * The bookkeeping shared by the protocol-direct pass-through iterators (`breakerGate`,
@@ -140,8 +136,8 @@ export abstract class PassThroughIterator<T> implements AsyncIterableIterator<T>
     if (!this.racePulls) return pulled.then(checked, this.onPullError);
     const pending = new Promise(this.parkPull);
     pulled.then(
-      (result) => this.settlePull(result, checked),
-      (error: unknown) => this.settlePull(error, this.onPullError),
+      (result) => this.settlePull(result, checked, true),
+      (error: unknown) => this.settlePull(error, this.onPullError, false),
     );
     return pending;
   }
@@ -155,21 +151,24 @@ export abstract class PassThroughIterator<T> implements AsyncIterableIterator<T>
   };
 
   private readonly onRacedPull = (result: IteratorResult<T>): void =>
-    this.settlePull(result, this.onPulledChecked);
+    this.settlePull(result, this.onPulledChecked, true);
 
   private readonly onRacedPullError = (error: unknown): void =>
-    this.settlePull(error, this.onPullError);
+    this.settlePull(error, this.onPullError, false);
 
   /** Hands a raced pull's outcome to the consumer, unless an abort already settled it. */
   private settlePull<V>(
     outcome: V,
     handle: (outcome: V) => IteratorResult<T> | Promise<IteratorResult<T>>,
+    pulledResult: boolean,
   ): void {
     const resolve = this.resolvePull;
     const reject = this.rejectPull!;
     if (resolve === undefined) {
       // The abort won: the consumer has its AbortError; an item pulled late is discarded.
-      if (isIteratorResult(outcome) && !(outcome as IteratorResult<T>).done) this.countDiscarded();
+      if (pulledResult && isIteratorResult(outcome) && !(outcome as IteratorResult<T>).done) {
+        this.countDiscarded();
+      }
       return;
     }
     this.resolvePull = this.rejectPull = undefined;
@@ -274,8 +273,6 @@ export abstract class PassThroughIterator<T> implements AsyncIterableIterator<T>
     return { done: true, value: value as T };
   }
 }
-
-function noop(): void {}
 
 /** `next()`'s answer as a promise: a broken async iterator may return a plain value. */
 function thenable<R>(value: Promise<R>): Promise<R> {

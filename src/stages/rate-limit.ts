@@ -1,5 +1,6 @@
 import { AbortedError } from '../errors.js';
 import type { Clock } from '../internal/clock.js';
+import { DONE } from '../internal/done.js';
 import { onAnyAbort } from '../internal/signal.js';
 import { checkSource, isIteratorResult } from '../internal/source.js';
 import { isRateLimiter } from '../rate/is-rate-limiter.js';
@@ -10,7 +11,7 @@ import {
   rateLimiter,
 } from '../rate/rate-limiter.js';
 import type { Source, Stage, StageContext } from '../stage.js';
-import { DONE, PassThroughIterator } from './pass-through-iterator.js';
+import { PassThroughIterator } from './pass-through-iterator.js';
 
 /** Counters of a {@link rateLimit} stage, summed over every run. */
 export interface RateLimitStats {

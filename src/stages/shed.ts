@@ -4,6 +4,8 @@ import {
   InvalidOptionTypeError,
   PriorityError,
 } from '../errors.js';
+import { DONE } from '../internal/done.js';
+import { noop } from '../internal/noop.js';
 import { PriorityShedQueue } from '../internal/shed-queue.js';
 import { onAnyAbort } from '../internal/signal.js';
 import { checkSource, invalidResult, isIteratorResult, openSource } from '../internal/source.js';
@@ -95,7 +97,6 @@ interface ShedCounters {
  */
 const FAIRNESS_BATCH = 1024;
 
-const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 const STAGE = 'shed';
 
 /**
@@ -429,5 +430,3 @@ function checkedPriority(value: unknown): number {
   }
   return value;
 }
-
-function noop(): void {}

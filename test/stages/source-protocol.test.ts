@@ -200,3 +200,37 @@ describe("an abort while the source's next() is pending settles the consumer", (
     }
   }
 });
+
+describe('an item the source yields after the abort won the race is discarded, not lost', () => {
+  for (const name of ['rateLimit', 'breakerGate'] as const) {
+    it(name, async () => {
+      let answer: ((result: IteratorResult<number>) => void) | undefined;
+      let returned = false;
+      const source: AsyncIterable<number> = {
+        [Symbol.asyncIterator]: () => ({
+          next: () =>
+            new Promise<IteratorResult<number>>((resolve) => {
+              answer = resolve;
+            }),
+          return: async () => {
+            returned = true; // answers at once; the pending next() stays pending
+            return { done: true, value: undefined };
+          },
+        }),
+      };
+      const controller = new AbortController();
+      const stage =
+        name === 'rateLimit'
+          ? rateLimit<number>({ rate: 1_000, interval: 1, burst: 10 })
+          : breakerGate<number>();
+      const pending = stage(source, { signal: controller.signal })[Symbol.asyncIterator]().next();
+      controller.abort();
+      await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
+      await settle();
+      expect(returned).toBe(true);
+      answer!({ done: false, value: 7 });
+      await settle();
+      expect(stage.stats()).toMatchObject({ passed: 0, discarded: 1 });
+    });
+  }
+});
