@@ -1,11 +1,17 @@
-/** Slots a ring starts with, and never shrinks below. */
+/** Slots a ring starts with. */
 const MIN_SLOTS = 16;
+/**
+ * A ring never shrinks below this many slots (8 KiB of pointers): a buffer that keeps filling
+ * and draining within it would otherwise reallocate and copy on every cycle.
+ */
+const SHRINK_FLOOR = 1024;
 
 /**
  * A FIFO over a power-of-two array: O(1) push, shift and peek, no `Array.prototype.shift`
  * cost. Its memory follows what it holds, not its bound: it starts with 16 slots, doubles
- * when full, and halves once it is three quarters empty, so a ring bounded at 2^24 that holds
- * 3 items costs 16 slots. Shifted slots are cleared so they retain nothing.
+ * when full, and halves once it is three quarters empty (never below 1,024 slots, so a buffer
+ * cycling between empty and full does not reallocate each time), so a ring bounded at 2^24
+ * that holds 3 items costs 16 slots, and one that held a million and drained costs 1,024. Shifted slots are cleared so they retain nothing.
  *
  * `capacity` is only the bound {@link isFull} reports (default unbounded); pushing past it is
  * the caller's choice.
@@ -40,7 +46,7 @@ export class RingBuffer<T> {
     this.head = (this.head + 1) & this.mask;
     this.count--;
     const length = this.slots.length;
-    if (length > MIN_SLOTS && this.count <= length >>> 2) this.resize(length >>> 1);
+    if (length > SHRINK_FLOOR && this.count <= length >>> 2) this.resize(length >>> 1);
     return item;
   }
 

@@ -1,4 +1,5 @@
 import { type HeapEntry, LevelHeap } from './level-heap.js';
+import { RingBuffer } from './ring-buffer.js';
 
 /**
  * The bounded store behind `shed`: items grouped by priority level, so the oldest of the
@@ -38,8 +39,43 @@ export type OfferResult<T> =
 const ADMITTED: OfferResult<never> = Object.freeze({ admitted: true });
 const REFUSED: OfferResult<never> = Object.freeze({ admitted: false });
 
+/** What `shed` needs of its store. */
+export interface ShedQueue<T> {
+  readonly size: number;
+  /** Admits, evicts or refuses `value` by the `shed` rule. */
+  offer(value: T, priority: number): OfferResult<T>;
+  /** Removes and returns the next item to serve; the caller checks `size` first. */
+  take(): T;
+}
+
+/**
+ * The store when every item has the same priority (no `priority` option): the rule reduces
+ * to drop-newest and both serving orders to arrival order, so a ring is enough.
+ */
+export class SinglePriorityShedQueue<T> implements ShedQueue<T> {
+  private readonly ring: RingBuffer<T>;
+
+  constructor(readonly capacity: number) {
+    this.ring = new RingBuffer<T>(capacity);
+  }
+
+  get size(): number {
+    return this.ring.size;
+  }
+
+  offer(value: T): OfferResult<T> {
+    if (this.ring.isFull) return REFUSED;
+    this.ring.push(value);
+    return ADMITTED;
+  }
+
+  take(): T {
+    return this.ring.shift();
+  }
+}
+
 /** A bounded multi-level queue with the `shed` admission rule. */
-export class PriorityShedQueue<T> {
+export class PriorityShedQueue<T> implements ShedQueue<T> {
   private oldest: Node<T> | undefined;
   private newest: Node<T> | undefined;
   private readonly levels = new Map<number, Level<T>>();

@@ -6,7 +6,11 @@ import {
 } from '../errors.js';
 import { DONE } from '../internal/done.js';
 import { noop } from '../internal/noop.js';
-import { PriorityShedQueue } from '../internal/shed-queue.js';
+import {
+  PriorityShedQueue,
+  type ShedQueue,
+  SinglePriorityShedQueue,
+} from '../internal/shed-queue.js';
 import { onAnyAbort } from '../internal/signal.js';
 import { checkSource, invalidResult, isIteratorResult, openSource } from '../internal/source.js';
 import * as validate from '../internal/validate.js';
@@ -182,7 +186,7 @@ function parseOptions<T>(options: number | ShedOptions<T>): ShedConfig<T> {
 }
 
 class ShedIterator<T> implements AsyncIterableIterator<T> {
-  private readonly queue: PriorityShedQueue<T>;
+  private readonly queue: ShedQueue<T>;
   private readonly asyncIterator: AsyncIterator<T> | undefined;
   private readonly syncIterator: Iterator<T> | undefined;
   /** Consumers parked in `next()` while the queue is empty, oldest first. */
@@ -203,7 +207,11 @@ class ShedIterator<T> implements AsyncIterableIterator<T> {
     private readonly counters: ShedCounters,
     contextSignal: AbortSignal | undefined,
   ) {
-    this.queue = new PriorityShedQueue<T>(config.capacity, config.order === 'priority');
+    // Without a priority function every item ranks the same: a plain ring is the whole store.
+    this.queue =
+      config.priority === undefined
+        ? new SinglePriorityShedQueue<T>(config.capacity)
+        : new PriorityShedQueue<T>(config.capacity, config.order === 'priority');
     const { asyncIt, syncIt } = openSource(STAGE, source);
     this.asyncIterator = asyncIt;
     this.syncIterator = syncIt;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PriorityShedQueue } from '../../src/internal/shed-queue.js';
+import { PriorityShedQueue, SinglePriorityShedQueue } from '../../src/internal/shed-queue.js';
 
 interface Held {
   value: number;
@@ -70,6 +70,26 @@ describe('PriorityShedQueue', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  it('property: the single-priority store behaves as the general one with one priority', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 12 }),
+        fc.boolean(),
+        fc.array(fc.boolean(), { maxLength: 300 }),
+        (capacity, byPriority, ops) => {
+          const single = new SinglePriorityShedQueue<number>(capacity);
+          const general = new PriorityShedQueue<number>(capacity, byPriority);
+          ops.forEach((isOffer, value) => {
+            if (isOffer) expect(single.offer(value)).toEqual(general.offer(value, 0));
+            else if (general.size > 0) expect(single.take()).toBe(general.take());
+            expect(single.size).toBe(general.size);
+          });
+        },
+      ),
+      { numRuns: 200 },
     );
   });
 });
