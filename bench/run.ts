@@ -17,6 +17,8 @@ const all = [
   'resilience.ts',
   'solver.ts',
   'mock-parse.ts',
+  'shed-priorities.ts',
+  'ordered-window.ts',
 ];
 const requested = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const flags = process.argv.slice(2).filter((a) => a.startsWith('--'));

@@ -18,6 +18,8 @@ export type BackpressureErrorCode =
   | 'ERR_BPK_ITEM_FAILED'
   | 'ERR_BPK_RETRY_EXHAUSTED'
   | 'ERR_BPK_TIMEOUT'
+  | 'ERR_BPK_INVALID_SOURCE'
+  | 'ERR_BPK_INVALID_ITERATOR_RESULT'
   | (string & {});
 
 /**
@@ -157,6 +159,50 @@ export class PriorityError<T = unknown> extends BackpressureError {
     });
     this.name = 'PriorityError';
     this.item = item;
+  }
+}
+
+/**
+ * A stage was given something that is not a source: neither an async iterable nor an
+ * iterable (for example `null`, a number, a plain object), or its iterator has no `next()`.
+ * Thrown when the stage is called, before anything is pulled. A `TypeError`, so
+ * `instanceof TypeError` keeps working.
+ */
+export class InvalidSourceError extends TypeError {
+  readonly code = 'ERR_BPK_INVALID_SOURCE' as const;
+  /** The stage that was called, e.g. `boundedBuffer`. */
+  readonly stage: string;
+  /** What was passed as the source. */
+  readonly received: unknown;
+
+  constructor(stage: string, received: unknown, what = 'an iterable or async iterable') {
+    super(`${stage}: expected the source to be ${what}, got ${describeValue(received)}`);
+    this.name = 'InvalidSourceError';
+    this.stage = stage;
+    this.received = received;
+  }
+}
+
+/**
+ * A source's `next()` gave something that is not an iterator result (`null`, a number, a
+ * string … instead of `{ done, value }`). The stage that read it returns its source, stops
+ * pulling, and the consumer receives this error after the items received before it. A
+ * `TypeError`, as the language's own `for await` would throw.
+ */
+export class InvalidIteratorResultError extends TypeError {
+  readonly code = 'ERR_BPK_INVALID_ITERATOR_RESULT' as const;
+  /** The stage that read the result, e.g. `shed`. */
+  readonly stage: string;
+  /** What `next()` gave (or resolved to). */
+  readonly received: unknown;
+
+  constructor(stage: string, received: unknown) {
+    super(
+      `${stage}: the source's next() gave ${describeValue(received)}, not an iterator result object`,
+    );
+    this.name = 'InvalidIteratorResultError';
+    this.stage = stage;
+    this.received = received;
   }
 }
 

@@ -10,8 +10,10 @@ export {
   BackpressureError,
   DropCallbackError,
   hasErrorCode,
+  InvalidIteratorResultError,
   InvalidOptionTypeError,
   InvalidOptionValueError,
+  InvalidSourceError,
   isAbortError,
   PriorityError,
 } from './errors.js';

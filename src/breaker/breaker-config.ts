@@ -57,6 +57,8 @@ export function parseBreakerOptions(options: unknown): BreakerConfig {
     const w = validate.object<BreakerWindow>('window', v);
     const kind = validate.oneOf('window.kind', w.kind, ['count', 'time'] as const);
     const size = validate.integer('window.size', w.size, { min: 1 });
+    // A time window's size is a duration in ms: it must fit a timer like every other one.
+    if (kind === 'time') validate.duration('window.size', size, { min: 1 });
     const buckets =
       kind === 'time'
         ? validate.optional(w.buckets, Math.min(10, size), (b) =>
@@ -81,7 +83,7 @@ export function parseBreakerOptions(options: unknown): BreakerConfig {
       }),
   );
   const resetTimeout = validate.optional(opts.resetTimeout, 30_000, (v) =>
-    validate.number('resetTimeout', v, { min: 0 }),
+    validate.duration('resetTimeout', v),
   );
   const resetBackoff = validate.optional(
     opts.resetBackoff,
@@ -93,7 +95,7 @@ export function parseBreakerOptions(options: unknown): BreakerConfig {
           validate.number('resetBackoff.multiplier', m, { min: 1 }),
         ),
         maxTimeout: validate.optional(b.maxTimeout, resetTimeout * 10, (m) =>
-          validate.number('resetBackoff.maxTimeout', m, { min: resetTimeout }),
+          validate.duration('resetBackoff.maxTimeout', m, { min: resetTimeout }),
         ),
         jitter: validate.optional(b.jitter, 0.2, (j) =>
           validate.number('resetBackoff.jitter', j, { min: 0, max: 1 }),
@@ -115,7 +117,7 @@ export function parseBreakerOptions(options: unknown): BreakerConfig {
       ? 1
       : validate.integer('halfOpen.concurrency', concurrencyGiven, { min: 1, max: trials });
   const deadlineMs = validate.optional(halfOpen.deadlineMs, 60_000, (v) =>
-    validate.number('halfOpen.deadlineMs', v, { min: 1 }),
+    validate.duration('halfOpen.deadlineMs', v, { min: 1 }),
   );
   return {
     failureThreshold,
@@ -146,7 +148,7 @@ function parseSnapshot(value: unknown): BreakerSnapshot {
   const s = validate.object<BreakerSnapshot>('initialState', value);
   const snapshot: BreakerSnapshot = {
     state: validate.oneOf('initialState.state', s.state, ['closed', 'open', 'isolated'] as const),
-    remainingMs: validate.number('initialState.remainingMs', s.remainingMs, { min: 0 }),
+    remainingMs: validate.duration('initialState.remainingMs', s.remainingMs),
     opens: validate.integer('initialState.opens', s.opens, { min: 0 }),
   };
   if (s.savedAt !== undefined)

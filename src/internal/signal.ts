@@ -1,5 +1,7 @@
 // Abort-signal helpers shared by the stages.
 
+import { noop } from './noop.js';
+
 /**
  * Calls `listener` once when `signal` aborts (at once if it already has). Returns a disposer
  * that removes the listener; call it when the work ends so no listener outlives it.
@@ -13,8 +15,6 @@ export function onAbort(signal: AbortSignal | undefined, listener: () => void): 
   signal.addEventListener('abort', listener, { once: true });
   return () => signal.removeEventListener('abort', listener);
 }
-
-function noop(): void {}
 
 /**
  * Calls `listener(reason)` once, when the first of `signals` aborts (at once if one already

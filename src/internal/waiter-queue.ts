@@ -1,3 +1,5 @@
+import { RingBuffer } from './ring-buffer.js';
+
 /**
  * Consumers parked in an iterator's `next()`, oldest first. The first waiter lives in two
  * fields, so the common case (one `for await` consumer) parks without allocating a record or
@@ -6,10 +8,10 @@
 export class WaiterQueue<T> {
   private resolveFirst: ((result: IteratorResult<T>) => void) | undefined;
   private rejectFirst: ((error: unknown) => void) | undefined;
-  private readonly more: {
+  private readonly more = new RingBuffer<{
     resolve: (result: IteratorResult<T>) => void;
     reject: (error: unknown) => void;
-  }[] = [];
+  }>();
   private count = 0;
   private readonly executor = (
     resolve: (result: IteratorResult<T>) => void,
@@ -55,12 +57,12 @@ export class WaiterQueue<T> {
 
   private shift(): void {
     this.count--;
-    if (this.more.length === 0) {
+    if (this.more.size === 0) {
       this.resolveFirst = undefined;
       this.rejectFirst = undefined;
       return;
     }
-    const next = this.more.shift()!;
+    const next = this.more.shift();
     this.resolveFirst = next.resolve;
     this.rejectFirst = next.reject;
   }

@@ -1,4 +1,5 @@
 import { type Clock, systemClock } from '../internal/clock.js';
+import { RingBuffer } from '../internal/ring-buffer.js';
 import * as validate from '../internal/validate.js';
 import { fixedLimit } from './fixed-limit.js';
 import { kneeLimit } from './knee-limit.js';
@@ -46,6 +47,10 @@ export interface AdaptiveLimitFunction {
  * benchmark the bare semaphore cost 0.47–0.65x of p-limit per call and `adaptiveLimit` on it
  * 0.73–0.97x, against 1.27x when it wrapped p-limit (`bench/adaptive-overhead.ts`, section B).
  *
+ * A call that has to wait runs in its caller's async context, as in p-limit:
+ * `AsyncLocalStorage.getStore()` inside `fn` returns the caller's store, not the store of the
+ * call whose end freed the slot.
+ *
  * Unlike `adaptiveMap` it does not retry: a call classified `drop` lowers the limit and
  * rejects with its own error, and the caller decides what to do.
  *
@@ -85,20 +90,12 @@ export function adaptiveLimit(options: AdaptiveLimitOptions = {}): AdaptiveLimit
   // A hand-written adjustable semaphore with p-limit's call shape (see bench section B).
   let concurrency = Math.floor(controller.limit);
   let active = 0;
-  let queue: (() => void)[] = [];
-  let head = 0;
+  const queue = new RingBuffer<() => void>();
 
   const drain = () => {
-    while (active < concurrency && head < queue.length) {
-      const run = queue[head]!;
-      queue[head++] = noop;
+    while (active < concurrency && queue.size > 0) {
       active++;
-      run();
-    }
-    // Compact rarely: a fresh array per drain would cost more than the slots it frees.
-    if (head >= 1024) {
-      queue = queue.slice(head);
-      head = 0;
+      queue.shift()();
     }
   };
 
@@ -158,24 +155,26 @@ export function adaptiveLimit(options: AdaptiveLimitOptions = {}): AdaptiveLimit
           },
         );
       };
-      if (active < concurrency && head === queue.length) {
+      if (active < concurrency && queue.size === 0) {
         active++;
         run();
       } else {
-        queue.push(run);
+        // `drain()` runs in the context of the call that freed the slot; chaining `run` on a
+        // promise made here runs it in this caller's async context instead (its
+        // AsyncLocalStorage store), as p-limit does, with no `node:` import.
+        new Promise<void>((start) => {
+          queue.push(start);
+        }).then(run);
       }
     });
   };
   return Object.defineProperties(limit, {
     activeCount: { get: () => active },
-    pendingCount: { get: () => queue.length - head },
+    pendingCount: { get: () => queue.size },
     concurrency: { get: () => concurrency },
     baselineMs: { get: () => controller.baselineMs },
     clearQueue: {
-      value: () => {
-        queue = [];
-        head = 0;
-      },
+      value: () => queue.clear(),
     },
     onLimitChange: {
       value: (listener: (limit: number, previous: number) => void) => {
@@ -187,5 +186,3 @@ export function adaptiveLimit(options: AdaptiveLimitOptions = {}): AdaptiveLimit
     },
   }) as AdaptiveLimitFunction;
 }
-
-function noop(): void {}

@@ -1,5 +1,7 @@
 import { AbortedError } from '../errors.js';
 import { type Clock, systemClock } from '../internal/clock.js';
+import { noop } from '../internal/noop.js';
+import { RingBuffer } from '../internal/ring-buffer.js';
 import { onAbort } from '../internal/signal.js';
 import * as validate from '../internal/validate.js';
 import { TokenBucket } from './token-bucket.js';
@@ -61,6 +63,8 @@ interface Waiter {
   resolve(): void;
   reject(error: unknown): void;
   dispose(): void;
+  /** Aborted while queued: skipped (and dropped) when it reaches the head of the queue. */
+  cancelled: boolean;
 }
 
 const RESOLVED = Promise.resolve();
@@ -72,9 +76,13 @@ export function parseRateLimiterOptions(options: unknown): Required<
   signal: AbortSignal | undefined;
 } {
   const opts = validate.object<RateLimiterOptions>('options', options);
+  const rate = validate.number('rate', opts.rate, { min: Number.MIN_VALUE });
+  const interval = validate.duration('interval', opts.interval, { min: Number.MIN_VALUE });
+  // One token's refill time is the longest wait: it must fit a timer too.
+  validate.duration('interval / rate', interval / rate);
   return {
-    rate: validate.number('rate', opts.rate, { min: Number.MIN_VALUE }),
-    interval: validate.number('interval', opts.interval, { min: Number.MIN_VALUE }),
+    rate,
+    interval,
     burst: validate.optional(opts.burst, 1, (v) => validate.integer('burst', v, { min: 1 })),
     clock: validate.optional(opts.clock, systemClock, (v) => validate.clock<Clock>('clock', v)),
     signal: validate.optional(opts.signal, undefined, (v) => validate.signal('signal', v)),
@@ -108,7 +116,10 @@ class Limiter implements RateLimiter {
   private readonly bucket: TokenBucket;
   readonly clock: Clock;
   private readonly signal: AbortSignal | undefined;
-  private readonly queue: Waiter[] = [];
+  /** Waiters in arrival order; an aborted one stays as a cancelled record until it is shifted. */
+  private readonly queue = new RingBuffer<Waiter>();
+  /** Waiters in `queue` that are not cancelled. */
+  private waiting = 0;
   private pumping = false;
   private timer: AbortController | undefined;
   private readonly counters = { admitted: 0, delayed: 0, aborted: 0 };
@@ -119,17 +130,20 @@ class Limiter implements RateLimiter {
     this.bucket = new TokenBucket(config.rate, config.interval, config.burst, this.clock.now());
     // Aborting the limiter rejects everyone waiting (future calls reject in acquire()).
     onAbort(this.signal, () => {
-      for (const waiter of this.queue.splice(0)) {
+      while (this.queue.size > 0) {
+        const waiter = this.queue.shift();
+        if (waiter.cancelled) continue;
         waiter.dispose();
         this.counters.aborted++;
         waiter.reject(new AbortedError(this.signal?.reason));
       }
+      this.waiting = 0;
       this.timer?.abort();
     });
   }
 
   tryAcquire(): boolean {
-    if (this.queue.length === 0 && this.bucket.tryTake(this.clock.now())) {
+    if (this.waiting === 0 && this.bucket.tryTake(this.clock.now())) {
       this.counters.admitted++;
       return true;
     }
@@ -143,16 +157,21 @@ class Limiter implements RateLimiter {
     if (this.tryAcquire()) return RESOLVED;
     this.counters.delayed++;
     return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, dispose: noop };
+      const waiter: Waiter = { resolve, reject, dispose: noop, cancelled: false };
+      this.queue.push(waiter);
+      this.waiting++;
+      // `signal` is not aborted yet (checked above), so this listener cannot fire at once.
       waiter.dispose = onAbort(signal, () => {
-        const index = this.queue.indexOf(waiter);
-        if (index < 0) return;
-        this.queue.splice(index, 1);
+        if (waiter.cancelled) return;
+        waiter.cancelled = true;
+        this.waiting--;
         this.counters.aborted++;
-        if (this.queue.length === 0) this.timer?.abort();
+        if (this.waiting === 0) {
+          this.queue.clear(); // only cancelled records are left
+          this.timer?.abort();
+        }
         reject(new AbortedError(signal?.reason));
       });
-      this.queue.push(waiter);
       this.pump();
     });
   }
@@ -165,15 +184,16 @@ class Limiter implements RateLimiter {
 
   private async loop(): Promise<void> {
     try {
-      while (this.queue.length > 0) {
+      while (this.dropCancelled() > 0) {
         const now = this.clock.now();
-        while (this.queue.length > 0 && this.bucket.tryTake(now)) {
-          const waiter = this.queue.shift()!;
+        while (this.dropCancelled() > 0 && this.bucket.tryTake(now)) {
+          const waiter = this.queue.shift();
+          this.waiting--;
           waiter.dispose();
           this.counters.admitted++;
           waiter.resolve();
         }
-        if (this.queue.length === 0) break;
+        if (this.waiting === 0) break;
         const timer = new AbortController();
         this.timer = timer;
         try {
@@ -186,6 +206,12 @@ class Limiter implements RateLimiter {
       this.pumping = false;
       this.timer = undefined;
     }
+  }
+
+  /** Shifts cancelled waiters off the head of the queue; returns the waiters left. */
+  private dropCancelled(): number {
+    while (this.queue.size > 0 && this.queue.peek()!.cancelled) this.queue.shift();
+    return this.waiting;
   }
 
   wrap<A extends unknown[], R>(
@@ -203,12 +229,10 @@ class Limiter implements RateLimiter {
     return {
       ...this.counters,
       tokens: this.bucket.tokens(this.clock.now()),
-      waiting: this.queue.length,
+      waiting: this.waiting,
       rate: this.bucket.rate,
       interval: this.bucket.interval,
       burst: this.bucket.burst,
     };
   }
 }
-
-function noop(): void {}

@@ -109,10 +109,10 @@ export function retry<T>(
           )
         ];
   const initialDelay = validate.optional(opts.initialDelay, 100, (v) =>
-    validate.number('initialDelay', v, { min: 0 }),
+    validate.duration('initialDelay', v),
   );
   const maxDelay = validate.optional(opts.maxDelay, Math.max(30_000, initialDelay), (v) =>
-    validate.number('maxDelay', v, { min: initialDelay }),
+    validate.duration('maxDelay', v, { min: initialDelay }),
   );
   const retryOn = validate.optional(opts.retryOn, defaultRetryOn, (v) =>
     validate.func<(error: unknown, attempt: number) => boolean>('retryOn', v),

@@ -1,7 +1,9 @@
 import { AbortedError } from '../errors.js';
+import { RingBuffer } from '../internal/ring-buffer.js';
 import { onAbort } from '../internal/signal.js';
+import { invalidResult, isIteratorResult, openSource } from '../internal/source.js';
 import type { LimitOutcome } from '../limit/limit-algorithm.js';
-import { isAsyncSource, type Source } from '../stage.js';
+import type { Source } from '../stage.js';
 import type { AdaptiveMapConfig, AdaptiveMapCore, SlotWaiter } from './adaptive-map-core.js';
 import type { AdaptiveMapCallContext } from './adaptive-map-types.js';
 import { ItemFailedError } from './item-failed-error.js';
@@ -90,11 +92,12 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
   /** Unordered results: a ring of `ready` values from `outHead` (its length a power of 2). */
   private out: (R | undefined)[] = new Array<R | undefined>(16).fill(undefined);
   private outHead = 0;
-  private readonly window: Task<I>[] = [];
+  /** With `ordered`: every task from its pull to its delivery, in input order. */
+  private readonly window = new RingBuffer<Task<I>>();
   private ready = 0;
   private inFlight = 0;
   private retryWaiting = 0;
-  private readonly retryQueue: Task<I>[] = [];
+  private readonly retryQueue = new RingBuffer<Task<I>>();
   private readonly live = new Set<CallContext>();
   private readonly pool: Task<I>[] = [];
   private runController: AbortController | undefined;
@@ -116,8 +119,9 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
     this.classify = config.classify;
     this.ordered = config.ordered;
     this.settle = config.settle;
-    if (isAsyncSource(source)) this.asyncSource = source[Symbol.asyncIterator]();
-    else this.syncSource = source[Symbol.iterator]();
+    const opened = openSource('adaptiveMap', source);
+    this.asyncSource = opened.asyncIt;
+    this.syncSource = opened.syncIt;
     const disposeOptions = onAbort(config.signal, () => this.abort(config.signal?.reason));
     const disposeContext =
       contextSignal && contextSignal !== config.signal
@@ -164,7 +168,7 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
       this.rejectNext = reject;
       // next() has just found nothing to take; while a pull is pending only a pump of a retry
       // could change that.
-      if (this.pulling && this.retryQueue.length === 0) return;
+      if (this.pulling && this.retryQueue.size === 0) return;
     } else {
       this.waiters.push({ resolve, reject });
     }
@@ -209,8 +213,8 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
   private fill(): void {
     const core = this.core;
     while (!this.stopped && core.inFlight < core.admitted) {
-      if (this.retryQueue.length > 0) {
-        this.start(this.retryQueue.shift()!);
+      if (this.retryQueue.size > 0) {
+        this.start(this.retryQueue.shift());
         continue;
       }
       if (this.sourceDone || this.pulling) return;
@@ -224,6 +228,10 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
           result = source.next();
         } catch (error) {
           this.sourceFailed(error);
+          return;
+        }
+        if (!isIteratorResult(result)) {
+          this.invalidPull(result);
           return;
         }
         if (result.done) {
@@ -242,6 +250,10 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
   private readonly onPulled = (result: IteratorResult<I>): void => {
     this.pulling = false;
     if (this.stopped) return; // pulled after an early exit or abort: the stream has ended
+    if (!isIteratorResult(result)) {
+      this.invalidPull(result);
+      return;
+    }
     if (result.done) {
       this.sourceDone = true;
       this.pump();
@@ -257,6 +269,12 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
     this.pulling = false;
     if (!this.stopped) this.sourceFailed(error);
   };
+
+  /** The source gave a non-object: return it (it has not ended), then fail like a source error. */
+  private invalidPull(received: unknown): void {
+    void this.closeSource().catch(noop);
+    this.sourceFailed(invalidResult('adaptiveMap', received));
+  }
 
   private sourceFailed(error: unknown): void {
     // In-flight calls still finish and are delivered; the error follows them.
@@ -357,7 +375,7 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
     } else {
       this.failed(call, outcomeValue);
     }
-    if (!this.pulling || this.retryQueue.length !== 0) this.pump();
+    if (!this.pulling || this.retryQueue.size !== 0) this.pump();
     if (core.runs.length > 1) core.wakeOthers(this);
     if (this.resolveNext !== undefined) this.settleWaiters();
   }
@@ -487,7 +505,7 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
     if (pending?.immediate) return this.raise(pending.error);
     if (this.ready > 0) {
       if (this.ordered) {
-        const head = this.window[0];
+        const head = this.window.peek();
         if (head?.done) {
           this.window.shift();
           this.ready--;
@@ -511,7 +529,7 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
       this.sourceDone &&
       this.inFlight === 0 &&
       this.retryWaiting === 0 &&
-      this.retryQueue.length === 0 &&
+      this.retryQueue.size === 0 &&
       this.ready === 0
     ) {
       const sourceError = this.sourceError;
@@ -559,7 +577,7 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
     if (this.stopped) return;
     this.stopped = true;
     this.stopReason = reason;
-    this.retryQueue.length = 0;
+    this.retryQueue.clear();
     for (const context of this.live) context.controller?.abort(reason);
     this.live.clear();
     this.runController?.abort(reason);
@@ -593,7 +611,11 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
         this.returned = Promise.reject(error);
       }
     } else {
-      this.returned = Promise.resolve(this.asyncSource?.return?.());
+      try {
+        this.returned = Promise.resolve(this.asyncSource?.return?.());
+      } catch (error) {
+        this.returned = Promise.reject(error);
+      }
     }
     return this.returned;
   }

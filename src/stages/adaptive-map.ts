@@ -1,4 +1,5 @@
 import { type Clock, systemClock } from '../internal/clock.js';
+import { checkSource } from '../internal/source.js';
 import * as validate from '../internal/validate.js';
 import { fixedLimit } from '../limit/fixed-limit.js';
 import { kneeLimit } from '../limit/knee-limit.js';
@@ -66,10 +67,12 @@ export function adaptiveMap<I, O>(
   const { config, algorithm, bounds } = parseOptions(fn, options);
   const core = new AdaptiveMapCore(algorithm.create(bounds));
   const run = (source: Source<I>, context?: StageContext): AsyncIterableIterator<unknown> => {
-    if (source === null || source === undefined) {
-      throw new TypeError('adaptiveMap: expected the source to be an iterable or async iterable');
-    }
-    return new AdaptiveMapIterator<I, Awaited<O>, unknown>(source, config, core, context?.signal);
+    return new AdaptiveMapIterator<I, Awaited<O>, unknown>(
+      checkSource<I>('adaptiveMap', source),
+      config,
+      core,
+      context?.signal,
+    );
   };
   return Object.assign(run, {
     stats: () => core.stats(),
@@ -100,7 +103,7 @@ function parseOptions<I, O>(fn: AdaptiveMapFn<I, O>, options: AdaptiveMapOptions
     },
   );
   const retryDelayMs = validate.optional(opts.retryDelayMs, 1000, (v) =>
-    validate.number('retryDelayMs', v, { min: 0 }),
+    validate.duration('retryDelayMs', v),
   );
   const config: AdaptiveMapConfig<I, Awaited<O>> = {
     fn: fn as AdaptiveMapFn<I, Awaited<O>>,
@@ -114,7 +117,7 @@ function parseOptions<I, O>(fn: AdaptiveMapFn<I, O>, options: AdaptiveMapOptions
     ),
     retryDelayMs,
     retryMaxDelayMs: validate.optional(opts.retryMaxDelayMs, Math.max(30_000, retryDelayMs), (v) =>
-      validate.number('retryMaxDelayMs', v, { min: retryDelayMs }),
+      validate.duration('retryMaxDelayMs', v, { min: retryDelayMs }),
     ),
     random: validate.optional(opts.random, Math.random, (v) =>
       validate.func<() => number>('random', v),

@@ -1,10 +1,13 @@
 import { AbortedError } from '../errors.js';
 import { type Clock, systemClock } from '../internal/clock.js';
+import { DONE } from '../internal/done.js';
+import { noop } from '../internal/noop.js';
 import { RingBuffer } from '../internal/ring-buffer.js';
 import { onAnyAbort } from '../internal/signal.js';
+import { checkSource, invalidResult, isIteratorResult, openSource } from '../internal/source.js';
 import * as validate from '../internal/validate.js';
 import { WaiterQueue } from '../internal/waiter-queue.js';
-import { isAsyncSource, type Source, type Stage, type StageContext } from '../stage.js';
+import type { Source, Stage, StageContext } from '../stage.js';
 
 /** Options of {@link boundedBuffer}. */
 export interface BoundedBufferOptions {
@@ -54,7 +57,7 @@ interface Counters {
   producerWaitMs: number;
 }
 
-const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+const STAGE = 'boundedBuffer';
 
 /**
  * Reads ahead from its source up to `highWaterMark` items, then stops pulling until the
@@ -94,13 +97,11 @@ export function boundedBuffer<T>(options: number | BoundedBufferOptions): Buffer
     producerWaitMs: 0,
   };
   const run = (source: Source<T>, context?: StageContext): AsyncIterableIterator<T> => {
-    if (source === null || source === undefined) {
-      throw new TypeError('boundedBuffer: expected the source to be an iterable or async iterable');
-    }
+    const { asyncIt, syncIt } = openSource<T>(STAGE, checkSource<T>(STAGE, source));
     const contextSignal = context?.signal;
-    return isAsyncSource(source)
-      ? new AsyncBufferIterator(source, config, counters, contextSignal)
-      : new SyncBufferIterator(source, config, counters, contextSignal);
+    return asyncIt !== undefined
+      ? new AsyncBufferIterator(asyncIt, config, counters, contextSignal)
+      : new SyncBufferIterator(syncIt!, config, counters, contextSignal);
   };
   const stats = (): BoundedBufferStats => ({ ...counters, highWaterMark: config.highWaterMark });
   return Object.assign(run, { stats });
@@ -187,13 +188,13 @@ class AsyncBufferIterator<T> extends BufferIterator<T> {
   private returned: Promise<unknown> | undefined;
 
   constructor(
-    source: AsyncIterable<T>,
+    iterator: AsyncIterator<T>,
     private readonly config: BufferConfig,
     counters: Counters,
     contextSignal: AbortSignal | undefined,
   ) {
     super(config.highWaterMark, counters);
-    this.iterator = source[Symbol.asyncIterator]();
+    this.iterator = iterator;
     this.disposeAbort = onAnyAbort([config.signal, contextSignal], (reason) => this.abort(reason));
   }
 
@@ -247,6 +248,13 @@ class AsyncBufferIterator<T> extends BufferIterator<T> {
           return;
         }
         const result = await this.iterator.next();
+        if (!isIteratorResult(result)) {
+          if (this.stopped) return;
+          // Not a result: the source is broken; return it and end the run with the error.
+          this.fail(invalidResult(STAGE, result));
+          void this.closeSource().catch(noop);
+          return;
+        }
         if (this.stopped) {
           if (!result.done) {
             this.counters.received++;
@@ -339,13 +347,13 @@ class SyncBufferIterator<T> extends BufferIterator<T> {
   private readonly iterator: Iterator<T>;
 
   constructor(
-    source: Iterable<T>,
+    iterator: Iterator<T>,
     config: BufferConfig,
     counters: Counters,
     contextSignal: AbortSignal | undefined,
   ) {
     super(config.highWaterMark, counters);
-    this.iterator = source[Symbol.iterator]();
+    this.iterator = iterator;
     this.disposeAbort = onAnyAbort([config.signal, contextSignal], (reason) => this.abort(reason));
   }
 
@@ -389,6 +397,12 @@ class SyncBufferIterator<T> extends BufferIterator<T> {
     try {
       while (!ring.isFull) {
         const result = iterator.next();
+        if (!isIteratorResult(result)) {
+          this.failure = { error: invalidResult(STAGE, result) };
+          this.finish();
+          returnQuietly(iterator);
+          break;
+        }
         if (result.done) {
           this.finish();
           break;
@@ -431,4 +445,11 @@ class SyncBufferIterator<T> extends BufferIterator<T> {
   }
 }
 
-function noop(): void {}
+/** Returns a broken source; the consumer gets the error that made us stop, not its return()'s. */
+function returnQuietly(iterator: Iterator<unknown>): void {
+  try {
+    iterator.return?.();
+  } catch {
+    // The invalid result is the error to report.
+  }
+}

@@ -7,10 +7,12 @@ import { circuitBreaker } from '../breaker/circuit-breaker.js';
 import { CircuitIsolatedError } from '../breaker/circuit-isolated-error.js';
 import { isCircuitBreaker } from '../breaker/is-circuit-breaker.js';
 import { AbortedError } from '../errors.js';
+import { DONE } from '../internal/done.js';
 import { onAnyAbort } from '../internal/signal.js';
+import { checkSource, isIteratorResult } from '../internal/source.js';
 import * as validate from '../internal/validate.js';
 import type { Source, Stage, StageContext } from '../stage.js';
-import { DONE, PassThroughIterator } from './pass-through-iterator.js';
+import { PassThroughIterator } from './pass-through-iterator.js';
 
 /** Options of {@link breakerGate} beyond the breaker itself. */
 export interface BreakerGateOptions {
@@ -106,10 +108,12 @@ export function breakerGate<T>(
   };
   const counters: GateCounters = { passed: 0, waits: 0, waitMs: 0, discarded: 0 };
   const run = (source: Source<T>, context?: StageContext): AsyncIterableIterator<T> => {
-    if (source === null || source === undefined) {
-      throw new TypeError('breakerGate: expected the source to be an iterable or async iterable');
-    }
-    return new GateIterator(source, config, counters, context?.signal);
+    return new GateIterator(
+      checkSource<T>('breakerGate', source),
+      config,
+      counters,
+      context?.signal,
+    );
   };
   const stats = (): BreakerGateStats => ({ ...counters, state: theBreaker.state });
   return Object.assign(run, { breaker: theBreaker, stats });
@@ -133,13 +137,19 @@ class GateIterator<T> extends PassThroughIterator<T> {
     private readonly counters: GateCounters,
     contextSignal: AbortSignal | undefined,
   ) {
-    super(source);
+    super('breakerGate', source);
     this.breaker = config.breaker;
+    this.racePulls = config.signal !== undefined || contextSignal !== undefined;
     this.disposeSignals = onAnyAbort([config.signal, contextSignal], (reason) => {
       this.abortReason = reason;
       this.aborted = true;
       this.wake?.();
+      this.cutPendingPull(new AbortedError(reason));
     });
+  }
+
+  protected countDiscarded(): void {
+    this.counters.discarded++;
   }
 
   protected readonly nextNow = (): Promise<IteratorResult<T>> => {
@@ -155,6 +165,7 @@ class GateIterator<T> extends PassThroughIterator<T> {
     } catch (error) {
       return this.failed(error);
     }
+    if (!isIteratorResult(result)) return this.invalid(result);
     if (result.done) return this.ended();
     this.counters.passed++;
     return Promise.resolve(result);
@@ -240,16 +251,17 @@ class GateIterator<T> extends PassThroughIterator<T> {
     return { done: false, value };
   }
 
-  private async pull(): Promise<IteratorResult<T>> {
+  private pull(): Promise<IteratorResult<T>> {
+    if (this.syncIt === undefined) return this.pullSlow(this.asyncIt!);
     let result: IteratorResult<T>;
     try {
-      result = this.syncIt !== undefined ? this.syncIt.next() : await this.asyncIt!.next();
+      result = this.syncIt.next();
     } catch (error) {
-      this.finish();
-      throw error;
+      return this.failed(error);
     }
+    if (!isIteratorResult(result)) return this.invalid(result);
     if (result.done) this.finish();
-    return result;
+    return Promise.resolve(result);
   }
 
   /**

@@ -1,6 +1,8 @@
 import { AbortedError } from '../errors.js';
 import type { Clock } from '../internal/clock.js';
+import { DONE } from '../internal/done.js';
 import { onAnyAbort } from '../internal/signal.js';
+import { checkSource, isIteratorResult } from '../internal/source.js';
 import { isRateLimiter } from '../rate/is-rate-limiter.js';
 import {
   type RateLimiter,
@@ -9,7 +11,7 @@ import {
   rateLimiter,
 } from '../rate/rate-limiter.js';
 import type { Source, Stage, StageContext } from '../stage.js';
-import { DONE, PassThroughIterator } from './pass-through-iterator.js';
+import { PassThroughIterator } from './pass-through-iterator.js';
 
 /** Counters of a {@link rateLimit} stage, summed over every run. */
 export interface RateLimitStats {
@@ -75,10 +77,14 @@ export function rateLimit<T>(options: RateLimiterOptions | RateLimiter): RateLim
   const signal = isRateLimiter(options) ? undefined : options.signal;
   const counters: Counters = { passed: 0, delayed: 0, waitMs: 0, discarded: 0 };
   const run = (source: Source<T>, context?: StageContext): AsyncIterableIterator<T> => {
-    if (source === null || source === undefined) {
-      throw new TypeError('rateLimit: expected the source to be an iterable or async iterable');
-    }
-    return new RateLimitIterator(source, limiter, clock, counters, signal, context?.signal);
+    return new RateLimitIterator(
+      checkSource<T>('rateLimit', source),
+      limiter,
+      clock,
+      counters,
+      signal,
+      context?.signal,
+    );
   };
   return Object.assign(run, {
     limiter,
@@ -111,13 +117,19 @@ class RateLimitIterator<T> extends PassThroughIterator<T> {
     private readonly counters: Counters,
     ...signals: (AbortSignal | undefined)[]
   ) {
-    super(source);
+    super('rateLimit', source);
     this.stop.signal.addEventListener('abort', () => {
       this.stopped = true;
     });
-    this.disposeSignals = onAnyAbort(signals, (reason) =>
-      this.stop.abort(new AbortedError(reason)),
-    );
+    this.racePulls = signals.some((signal) => signal !== undefined);
+    this.disposeSignals = onAnyAbort(signals, (reason) => {
+      this.stop.abort(new AbortedError(reason));
+      this.cutPendingPull(this.stop.signal.reason);
+    });
+  }
+
+  protected countDiscarded(): void {
+    this.counters.discarded++;
   }
 
   protected readonly nextNow = (): Promise<IteratorResult<T>> => {
@@ -131,6 +143,7 @@ class RateLimitIterator<T> extends PassThroughIterator<T> {
     } catch (error) {
       return this.failed(error);
     }
+    if (!isIteratorResult(result)) return this.invalid(result);
     if (result.done) return this.ended();
     if (this.limiter.tryAcquire()) {
       this.counters.passed++;

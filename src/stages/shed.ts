@@ -4,12 +4,19 @@ import {
   InvalidOptionTypeError,
   PriorityError,
 } from '../errors.js';
+import { DONE } from '../internal/done.js';
+import { noop } from '../internal/noop.js';
+import {
+  PriorityShedQueue,
+  type ShedQueue,
+  SinglePriorityShedQueue,
+} from '../internal/shed-queue.js';
 import { onAnyAbort } from '../internal/signal.js';
+import { checkSource, invalidResult, isIteratorResult, openSource } from '../internal/source.js';
 import * as validate from '../internal/validate.js';
 import { WaiterQueue } from '../internal/waiter-queue.js';
 import { yieldToEventLoop } from '../internal/yield.js';
-import { isAsyncSource, type Source, type Stage, type StageContext } from '../stage.js';
-import { PriorityShedQueue } from './shed-queue.js';
+import type { Source, Stage, StageContext } from '../stage.js';
 
 /**
  * Why an item was dropped:
@@ -101,7 +108,7 @@ interface ShedCounters {
  */
 const FAIRNESS_BATCH = 1024;
 
-const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+const STAGE = 'shed';
 
 /**
  * Load shedding: never makes its source wait. It pulls as fast as the source yields and holds
@@ -149,10 +156,7 @@ export function shed<T>(options: number | ShedOptions<T>): ShedStage<T> {
     dropCallbackErrors: 0,
   };
   const run = (source: Source<T>, context?: StageContext): AsyncIterableIterator<T> => {
-    if (source === null || source === undefined) {
-      throw new TypeError('shed: expected the source to be an iterable or async iterable');
-    }
-    return new ShedIterator(source, config, counters, context?.signal);
+    return new ShedIterator(checkSource<T>(STAGE, source), config, counters, context?.signal);
   };
   const stats = (): ShedStats => ({
     ...counters,
@@ -189,7 +193,7 @@ function parseOptions<T>(options: number | ShedOptions<T>): ShedConfig<T> {
 }
 
 class ShedIterator<T> implements AsyncIterableIterator<T> {
-  private readonly queue: PriorityShedQueue<T>;
+  private readonly queue: ShedQueue<T>;
   private readonly asyncIterator: AsyncIterator<T> | undefined;
   private readonly syncIterator: Iterator<T> | undefined;
   /** Consumers parked in `next()` while the queue is empty, oldest first. */
@@ -210,9 +214,14 @@ class ShedIterator<T> implements AsyncIterableIterator<T> {
     private readonly counters: ShedCounters,
     contextSignal: AbortSignal | undefined,
   ) {
-    this.queue = new PriorityShedQueue<T>(config.capacity, config.order === 'priority');
-    if (isAsyncSource(source)) this.asyncIterator = source[Symbol.asyncIterator]();
-    else this.syncIterator = source[Symbol.iterator]();
+    // Without a priority function every item ranks the same: a plain ring is the whole store.
+    this.queue =
+      config.priority === undefined
+        ? new SinglePriorityShedQueue<T>(config.capacity)
+        : new PriorityShedQueue<T>(config.capacity, config.order === 'priority');
+    const { asyncIt, syncIt } = openSource(STAGE, source);
+    this.asyncIterator = asyncIt;
+    this.syncIterator = syncIt;
     this.disposeAbort = onAnyAbort([config.signal, contextSignal], (reason) => this.abort(reason));
   }
 
@@ -284,6 +293,13 @@ class ShedIterator<T> implements AsyncIterableIterator<T> {
           if (this.stopped) return;
         }
         const result = asyncIterator ? await asyncIterator.next() : syncIterator!.next();
+        if (!isIteratorResult(result)) {
+          if (this.stopped) return;
+          // Not a result: the source is broken; return it and end the run with the error.
+          this.fail(invalidResult(STAGE, result));
+          void this.closeSource().catch(noop);
+          return;
+        }
         if (this.stopped) {
           if (!result.done) this.drop(result.value, 'discarded');
           return;
@@ -429,5 +445,3 @@ function checkedPriority(value: unknown): number {
   }
   return value;
 }
-
-function noop(): void {}

@@ -1,5 +1,7 @@
 import fc from 'fast-check';
+import type { Clock } from '../internal/clock.js';
 import type { Stage } from '../stage.js';
+import { type CountingClock, countingClock, trackedAbortController } from './leak-tracking.js';
 
 /**
  * The conformance suite: the checks every stage must pass, written once and run the same way
@@ -14,9 +16,16 @@ import type { Stage } from '../stage.js';
  * ```
  *
  * What it proves (DESIGN invariants 1-5): conservation under random sources and consumers,
- * order where promised, cleanup on early exit, abort and downstream failure (the source's
- * `finally` ran, no handle left, no unhandled rejection), propagation of the source's own
- * error, and interop with `pipeline()`, it-pipe's `pipe()`, `Duplex.from()` and `for await`.
+ * order where promised, cleanup on early exit, abort and downstream failure, propagation of
+ * the source's own error, and interop with `pipeline()`, it-pipe's `pipe()`, `Duplex.from()`
+ * and `for await`.
+ *
+ * Cleanup is checked per object, never with process-wide handle counts, so the checks hold
+ * while other tests (or other copies of the suite) run beside them: the source's `finally`
+ * ran, every `abort` listener the stage put on the signal it was given is gone again (the
+ * signal is a `trackedAbortController()`'s), no sleep is pending on `hooks.clock` (pass it to
+ * a stage that waits, e.g. `rateLimit({ …, clock: hooks.clock })`), and no promise rejection
+ * went unhandled.
  * The checks need Node (they load `node:stream` lazily) and fast-check.
  */
 
@@ -24,6 +33,11 @@ import type { Stage } from '../stage.js';
 export interface ConformanceHooks {
   /** Report an input item the stage dropped on purpose (exactly once per item). */
   onDrop(item: number): void;
+  /**
+   * A real clock that counts its pending sleeps: give it to a stage that waits, and the
+   * checks fail when a run ends with a sleep (a timer) still pending.
+   */
+  clock: Clock;
 }
 
 /** A stage under test: how to make one, and what it promises. */
@@ -106,12 +120,6 @@ async function settle(turns = 3): Promise<void> {
   for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
-function activeResources(): string[] {
-  const info = (globalThis as { process?: { getActiveResourcesInfo?: () => string[] } }).process
-    ?.getActiveResourcesInfo;
-  return info ? info().filter((r) => r !== 'TTYWrap') : [];
-}
-
 /** Runs `body`, then fails if a promise rejection went unhandled meanwhile. */
 async function withoutUnhandledRejections(
   subject: string,
@@ -133,16 +141,22 @@ async function withoutUnhandledRejections(
   }
 }
 
-async function expectNoLeakedHandles(subject: string, before: string[]): Promise<void> {
+/**
+ * Fails unless the run left nothing behind on the objects it was given: no sleep pending on
+ * `clock`, no listener on the tracked signal. Waits a few turns for cleanup that runs late.
+ */
+async function expectNothingLeft(
+  subject: string,
+  clock: CountingClock,
+  listeners: () => number = () => 0,
+): Promise<void> {
   for (let attempt = 0; attempt < 20; attempt++) {
     await settle();
-    const after = activeResources();
-    if (after.length <= before.length) return;
+    if (clock.pendingSleeps() === 0 && listeners() === 0) return;
   }
-  const after = activeResources();
   throw new ConformanceViolation(
     subject,
-    `handles left behind: before [${before.join(', ')}], after [${after.join(', ')}]`,
+    `left behind: ${clock.pendingSleeps()} pending sleep(s) on its clock, ${listeners()} abort listener(s) on its signal`,
   );
 }
 
@@ -191,7 +205,7 @@ export function conformanceChecks(subject: ConformanceSubject): ConformanceCheck
     options: { async: boolean; consumerDelays?: readonly number[] },
   ): Promise<{ outputs: unknown[]; dropped: number[] }> => {
     const dropped: number[] = [];
-    const stage = subject.create({ onDrop: (item) => dropped.push(item) });
+    const stage = subject.create({ onDrop: (item) => dropped.push(item), clock: countingClock() });
     const source = recordingSource(items, { async: options.async });
     const outputs: unknown[] = [];
     const delays = options.consumerDelays ?? [];
@@ -230,12 +244,13 @@ export function conformanceChecks(subject: ConformanceSubject): ConformanceCheck
       run: async () => {
         await fc.assert(
           fc.asyncProperty(fc.nat({ max: 30 }), fc.boolean(), async (stopAfter, isAsync) => {
-            const before = activeResources();
+            const clock = countingClock();
+            const tracked = trackedAbortController();
             await withoutUnhandledRejections(subject.name, async () => {
-              const stage = subject.create({ onDrop: () => {} });
+              const stage = subject.create({ onDrop: () => {}, clock });
               const source = recordingSource([], { async: isAsync, endless: true });
               let seen = 0;
-              for await (const _ of stage(source.iterable)) {
+              for await (const _ of stage(source.iterable, { signal: tracked.signal })) {
                 if (++seen > stopAfter) break;
               }
               if (!source.closed()) {
@@ -245,7 +260,7 @@ export function conformanceChecks(subject: ConformanceSubject): ConformanceCheck
                 );
               }
             });
-            await expectNoLeakedHandles(subject.name, before);
+            await expectNothingLeft(subject.name, clock, tracked.listeners);
           }),
           { numRuns: Math.min(numRuns, 25), includeErrorInReport: true },
         );
@@ -255,16 +270,16 @@ export function conformanceChecks(subject: ConformanceSubject): ConformanceCheck
       name: name('stops, closes its source and rejects with an AbortError when the signal aborts'),
       run: async () => {
         for (const isAsync of [true, false]) {
-          const before = activeResources();
+          const clock = countingClock();
+          const tracked = trackedAbortController();
           await withoutUnhandledRejections(subject.name, async () => {
-            const controller = new AbortController();
-            const stage = subject.create({ onDrop: () => {} });
+            const stage = subject.create({ onDrop: () => {}, clock });
             const source = recordingSource([], { async: isAsync, endless: true });
             let caught: unknown;
             let seen = 0;
             try {
-              for await (const _ of stage(source.iterable, { signal: controller.signal })) {
-                if (++seen === 5) controller.abort(new Error('stop'));
+              for await (const _ of stage(source.iterable, { signal: tracked.signal })) {
+                if (++seen === 5) tracked.controller.abort(new Error('stop'));
                 if (seen > 10_000) break;
               }
             } catch (error) {
@@ -285,7 +300,7 @@ export function conformanceChecks(subject: ConformanceSubject): ConformanceCheck
               throw new ConformanceViolation(subject.name, 'kept pulling after abort');
             }
           });
-          await expectNoLeakedHandles(subject.name, before);
+          await expectNothingLeft(subject.name, clock, tracked.listeners);
         }
       },
     },
@@ -295,7 +310,7 @@ export function conformanceChecks(subject: ConformanceSubject): ConformanceCheck
         if (subject.propagatesSourceError === false) return;
         for (const isAsync of [true, false]) {
           const error = new Error('source failed');
-          const stage = subject.create({ onDrop: () => {} });
+          const stage = subject.create({ onDrop: () => {}, clock: countingClock() });
           const items = Array.from({ length: 20 }, (_, i) => i);
           const source = recordingSource(items, { async: isAsync, failAfter: 12, error });
           const outputs: unknown[] = [];
@@ -335,7 +350,7 @@ export function conformanceChecks(subject: ConformanceSubject): ConformanceCheck
         const results: Record<string, { outputs: unknown[]; dropped: number[] }> = {};
         {
           const dropped: number[] = [];
-          const stage = subject.create({ onDrop: (x) => dropped.push(x) });
+          const stage = subject.create({ onDrop: (x) => dropped.push(x), clock: countingClock() });
           let outputs: unknown[] = [];
           await pipeline(
             recordingSource(items, { async: true }).iterable,
@@ -348,7 +363,7 @@ export function conformanceChecks(subject: ConformanceSubject): ConformanceCheck
         }
         {
           const dropped: number[] = [];
-          const stage = subject.create({ onDrop: (x) => dropped.push(x) });
+          const stage = subject.create({ onDrop: (x) => dropped.push(x), clock: countingClock() });
           const outputs = await pipe(
             recordingSource(items, { async: true }).iterable,
             stage,
@@ -358,7 +373,7 @@ export function conformanceChecks(subject: ConformanceSubject): ConformanceCheck
         }
         {
           const dropped: number[] = [];
-          const stage = subject.create({ onDrop: (x) => dropped.push(x) });
+          const stage = subject.create({ onDrop: (x) => dropped.push(x), clock: countingClock() });
           let outputs: unknown[] = [];
           await pipeline(
             Readable.from(recordingSource(items, { async: true }).iterable),
@@ -371,7 +386,7 @@ export function conformanceChecks(subject: ConformanceSubject): ConformanceCheck
         }
         {
           const dropped: number[] = [];
-          const stage = subject.create({ onDrop: (x) => dropped.push(x) });
+          const stage = subject.create({ onDrop: (x) => dropped.push(x), clock: countingClock() });
           const outputs = await collect(stage(recordingSource(items, { async: true }).iterable));
           results.forAwait = { outputs, dropped };
         }
@@ -388,11 +403,11 @@ export function conformanceChecks(subject: ConformanceSubject): ConformanceCheck
       name: name('closes its source when a later pipeline step fails'),
       run: async () => {
         const { pipeline } = await import('node:stream/promises');
-        const before = activeResources();
+        const clock = countingClock();
         await withoutUnhandledRejections(subject.name, async () => {
           const failure = new Error('sink failed');
           const source = recordingSource([], { async: true, endless: true });
-          const stage = subject.create({ onDrop: () => {} });
+          const stage = subject.create({ onDrop: () => {}, clock });
           let caught: unknown;
           try {
             await pipeline(source.iterable, stage, async (src: AsyncIterable<unknown>) => {
@@ -412,7 +427,7 @@ export function conformanceChecks(subject: ConformanceSubject): ConformanceCheck
           if (!source.closed())
             throw new ConformanceViolation(subject.name, 'source not closed after the sink failed');
         });
-        await expectNoLeakedHandles(subject.name, before);
+        await expectNothingLeft(subject.name, clock);
       },
     },
   ];

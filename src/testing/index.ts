@@ -45,6 +45,8 @@ export {
   checkOrder,
   probeListeners,
 } from './invariants.js';
+export type { CountingClock, TrackedAbortController } from './leak-tracking.js';
+export { countingClock, trackedAbortController } from './leak-tracking.js';
 export type {
   SimulatedAnswer,
   SimulatedFailureReason,

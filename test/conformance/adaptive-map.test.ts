@@ -13,7 +13,7 @@ describe('conformance: adaptiveMap', () => {
     for (const limit of [1, 4]) {
       for (const check of conformanceChecks({
         name: `adaptiveMap({ limit: fixedLimit(${limit}), ordered: ${ordered} })`,
-        create: () => adaptiveMap(jittered, { limit: fixedLimit(limit), ordered }),
+        create: ({ clock }) => adaptiveMap(jittered, { limit: fixedLimit(limit), ordered, clock }),
         ordered,
       })) {
         it(check.name, check.run);
@@ -21,14 +21,14 @@ describe('conformance: adaptiveMap', () => {
     }
     for (const check of conformanceChecks({
       name: `adaptiveMap(sync fn, default kneeLimit, ordered: ${ordered})`,
-      create: () => adaptiveMap((x: number) => x, { ordered }),
+      create: ({ clock }) => adaptiveMap((x: number) => x, { ordered, clock }),
       ordered,
     })) {
       it(check.name, check.run);
     }
     for (const check of conformanceChecks({
       name: `adaptiveMap(settle: true, ordered: ${ordered})`,
-      create: () => adaptiveMap(jittered, { settle: true, ordered, initial: 3 }),
+      create: ({ clock }) => adaptiveMap(jittered, { settle: true, ordered, initial: 3, clock }),
       inputOf: (record) => (record as { item: number }).item,
       ordered,
     })) {

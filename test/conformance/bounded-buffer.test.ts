@@ -6,7 +6,7 @@ describe('conformance: boundedBuffer', () => {
   for (const highWaterMark of [1, 4, 64]) {
     for (const check of conformanceChecks({
       name: `boundedBuffer(${highWaterMark})`,
-      create: () => boundedBuffer<number>(highWaterMark),
+      create: ({ clock }) => boundedBuffer<number>({ highWaterMark, clock }),
       ordered: true,
     })) {
       it(check.name, check.run);

@@ -5,7 +5,7 @@ import { conformanceChecks } from '../../src/testing/index.js';
 describe('conformance: breakerGate', () => {
   for (const check of conformanceChecks({
     name: 'breakerGate(closed)',
-    create: () => breakerGate<number>(circuitBreaker({ failureThreshold: 3 })),
+    create: ({ clock }) => breakerGate<number>(circuitBreaker({ failureThreshold: 3, clock })),
     ordered: true,
   })) {
     it(check.name, check.run);

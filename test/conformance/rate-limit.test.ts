@@ -10,7 +10,7 @@ describe('conformance: rateLimit', () => {
   ] as const) {
     for (const check of conformanceChecks({
       name: `rateLimit(${label})`,
-      create: () => rateLimit<number>(options),
+      create: ({ clock }) => rateLimit<number>({ ...options, clock }),
       ordered: true,
       numRuns: 20,
     })) {

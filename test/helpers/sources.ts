@@ -97,8 +97,3 @@ export function manualSource<T>() {
     },
   };
 }
-
-/** Active handles other than the terminal's, for leak checks. */
-export function activeHandles(): string[] {
-  return process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap');
-}

@@ -8,7 +8,7 @@ import {
   RetryExhaustedError,
   retry,
 } from '../../src/index.js';
-import { VirtualClock } from '../../src/testing/index.js';
+import { countingClock, trackedAbortController, VirtualClock } from '../../src/testing/index.js';
 
 describe('retry', () => {
   it('defaults: 3 attempts in total, full jitter from 100 ms; then RetryExhaustedError with the last error', async () => {
@@ -153,23 +153,25 @@ describe('retry', () => {
     finish(); // a late result is ignored
   });
 
-  it('abort on the real clock leaves no timer behind', async () => {
-    const before = process.getActiveResourcesInfo().length;
-    const controller = new AbortController();
+  it('abort on the real clock leaves no timer or listener behind', async () => {
+    const clock = countingClock(); // the real clock, counting its pending sleeps
+    const tracked = trackedAbortController();
+    const controller = tracked.controller;
     let calls = 0;
     const result = retry(
       () => {
         calls++;
         throw new Error('flaky');
       },
-      { signal: controller.signal, attempts: 5, initialDelay: 60_000, random: () => 0.5 },
+      { signal: tracked.signal, attempts: 5, initialDelay: 60_000, random: () => 0.5, clock },
     ).catch((e: unknown) => e);
     while (calls === 0) await new Promise((resolve) => setImmediate(resolve));
     await new Promise((resolve) => setImmediate(resolve));
-    expect(process.getActiveResourcesInfo().length).toBeGreaterThan(before); // the backoff timer
+    expect(clock.pendingSleeps()).toBe(1); // the backoff timer
     controller.abort();
     expect(await result).toMatchObject({ name: 'AbortError' });
-    expect(process.getActiveResourcesInfo().length).toBe(before);
+    expect(clock.pendingSleeps()).toBe(0);
+    expect(tracked.listeners()).toBe(0);
     expect(calls).toBe(1);
   });
 

@@ -65,7 +65,3 @@ export function endlessSource() {
   }
   return { iterable: gen(), state };
 }
-
-export function activeResources(): number {
-  return process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap').length;
-}

@@ -6,13 +6,8 @@ import {
   ItemFailedError,
   type LimitAlgorithm,
 } from '../../src/index.js';
-import { VirtualClock } from '../../src/testing/index.js';
-import {
-  activeResources,
-  drainWithClock,
-  endlessSource,
-  recordedSource,
-} from './adaptive-map-helpers.js';
+import { trackedAbortController, VirtualClock } from '../../src/testing/index.js';
+import { drainWithClock, endlessSource, recordedSource } from './adaptive-map-helpers.js';
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
@@ -150,7 +145,6 @@ describe('adaptiveMap: failures', () => {
     const clock = new VirtualClock();
     const aborted: number[] = [];
     const source = recordedSource(range(100));
-    const before = activeResources();
     const stage = adaptiveMap(
       async (x: number, { signal }) => {
         signal.addEventListener('abort', () => aborted.push(x));
@@ -190,7 +184,6 @@ describe('adaptiveMap: failures', () => {
     expect(source.state.closed).toBe(true);
     expect(source.state.pulled).toBe(13);
     expect(clock.pendingTimers).toBe(0);
-    expect(activeResources()).toBeLessThanOrEqual(before);
   });
 
   it('retries a dropped item after a jittered backoff, then yields it', async () => {
@@ -343,7 +336,6 @@ describe('adaptiveMap: cleanup', () => {
 
   it('on early exit: stops pulling, aborts in-flight signals, returns the source, no timers left', async () => {
     const clock = new VirtualClock();
-    const before = activeResources();
     const reasons: unknown[] = [];
     const source = endlessSource();
     const stage = adaptiveMap(
@@ -373,13 +365,12 @@ describe('adaptiveMap: cleanup', () => {
     const pulled = source.state.pulled;
     await clock.runAll();
     expect(source.state.pulled).toBe(pulled);
-    expect(activeResources()).toBeLessThanOrEqual(before);
   });
 
   it('on abort: rejects with an AbortError whose cause is the reason, and cleans up', async () => {
     for (const via of ['options', 'context'] as const) {
-      const before = activeResources();
-      const controller = new AbortController();
+      const tracked = trackedAbortController();
+      const controller = tracked.controller;
       const aborted: number[] = [];
       const source = endlessSource();
       const stage = adaptiveMap(
@@ -393,9 +384,9 @@ describe('adaptiveMap: cleanup', () => {
               reject(signal.reason);
             });
           }),
-        { limit: fixedLimit(5), ...(via === 'options' ? { signal: controller.signal } : {}) },
+        { limit: fixedLimit(5), ...(via === 'options' ? { signal: tracked.signal } : {}) },
       );
-      const it = stage(source.iterable, via === 'context' ? { signal: controller.signal } : {});
+      const it = stage(source.iterable, via === 'context' ? { signal: tracked.signal } : {});
       const seen: number[] = [];
       let caught: unknown;
       try {
@@ -409,7 +400,7 @@ describe('adaptiveMap: cleanup', () => {
       expect(aborted.sort()).toEqual([3, 4, 5, 6, 7]);
       for (let i = 0; i < 10; i++) await null;
       expect(source.state.closed).toBe(true);
-      expect(activeResources()).toBeLessThanOrEqual(before);
+      expect(tracked.listeners()).toBe(0);
     }
   });
 

@@ -1,9 +1,8 @@
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { boundedBuffer, InvalidOptionTypeError, InvalidOptionValueError } from '../../src/index.js';
-import { VirtualClock } from '../../src/testing/index.js';
+import { trackedAbortController, VirtualClock } from '../../src/testing/index.js';
 import {
-  activeHandles,
   endlessSource,
   manualSource,
   settle,
@@ -133,16 +132,29 @@ describe('boundedBuffer: flow', () => {
   });
 });
 
+describe('boundedBuffer: memory follows what it holds, not the bound', () => {
+  it('takes bounds above 2^31 and reads ahead as usual (sync and async sources)', async () => {
+    for (const highWaterMark of [2 ** 31 + 1, 2 ** 32, 2 ** 53 - 1]) {
+      const buffer = boundedBuffer<number>(highWaterMark);
+      const out: number[] = [];
+      for await (const x of buffer([0, 1, 2])) out.push(x);
+      for await (const x of buffer(trackedSource([3, 4]).iterable)) out.push(x);
+      expect(out).toEqual([0, 1, 2, 3, 4]);
+      expect(buffer.stats()).toMatchObject({ highWaterMark, peakBuffered: 3 });
+    }
+  });
+});
+
 describe('boundedBuffer: cleanup', () => {
-  it('returns its source on break and leaves no handle', async () => {
-    const before = activeHandles();
+  it('returns its source on break and leaves no listener', async () => {
+    const tracked = trackedAbortController();
     const { iterable, state } = endlessSource();
     const buffer = boundedBuffer<number>(16);
     let n = 0;
-    for await (const _ of buffer(iterable)) if (++n === 10) break;
+    for await (const _ of buffer(iterable, { signal: tracked.signal })) if (++n === 10) break;
     expect(state.closed).toBe(true);
     await settle();
-    expect(activeHandles()).toEqual(before);
+    expect(tracked.listeners()).toBe(0);
     const stats = buffer.stats();
     expect(stats.received).toBe(stats.emitted + stats.buffered + stats.discarded);
   });

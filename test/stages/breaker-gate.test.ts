@@ -9,7 +9,7 @@ import {
   retry,
   type StateChange,
 } from '../../src/index.js';
-import { VirtualClock } from '../../src/testing/index.js';
+import { countingClock, trackedAbortController, VirtualClock } from '../../src/testing/index.js';
 import { range, trackedSource, trackedSyncSource } from '../helpers/sources.js';
 
 function source(count: number, opts: { async?: boolean } = {}) {
@@ -309,14 +309,15 @@ describe('breakerGate: cleanup', () => {
   });
 
   it('abort while waiting on the real clock: AbortError, source returned, no handle left', async () => {
-    const before = process.getActiveResourcesInfo().length;
-    const breaker = circuitBreaker({ failureThreshold: 1, resetTimeout: 60_000 });
+    const clock = countingClock(); // the real clock, counting its pending sleeps
+    const breaker = circuitBreaker({ failureThreshold: 1, resetTimeout: 60_000, clock });
     const src = source(10);
-    const controller = new AbortController();
+    const tracked = trackedAbortController();
+    const controller = tracked.controller;
     const seen: number[] = [];
     const run = (async () => {
       for await (const x of breakerGate<number>(breaker)(src.iterable, {
-        signal: controller.signal,
+        signal: tracked.signal,
       })) {
         seen.push(x);
         await breaker
@@ -327,13 +328,14 @@ describe('breakerGate: cleanup', () => {
     run.catch(() => {});
     await new Promise((resolve) => setImmediate(resolve));
     expect(breaker.state).toBe('open');
-    expect(process.getActiveResourcesInfo().length).toBeGreaterThan(before); // the wake-up timer
+    expect(clock.pendingSleeps()).toBe(1); // the wake-up timer
     controller.abort(new Error('shutdown'));
     await expect(run).rejects.toMatchObject({ name: 'AbortError', code: 'ERR_BPK_ABORTED' });
     expect(seen).toEqual([0]);
     expect(src.state.closed).toBe(true);
     expect(src.state.pulled).toBe(1);
-    expect(process.getActiveResourcesInfo().length).toBe(before);
+    expect(clock.pendingSleeps()).toBe(0);
+    expect(tracked.listeners()).toBe(0);
   });
 
   it('a source error reaches the consumer unchanged; a sync source works the same', async () => {

@@ -1,7 +1,6 @@
-import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { rateLimit, rateLimiter } from '../../src/index.js';
-import { VirtualClock } from '../../src/testing/index.js';
+import { countingClock, trackedAbortController, VirtualClock } from '../../src/testing/index.js';
 import { range, trackedSource } from '../helpers/sources.js';
 
 const source = (count: number) => trackedSource(range(count));
@@ -87,27 +86,24 @@ describe('rateLimit', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
-  it('abort on the real clock: AbortError, source returned, no handle left', async () => {
-    const before = process.getActiveResourcesInfo().length;
+  it('abort on the real clock: AbortError, source returned, no timer or listener left', async () => {
+    const clock = countingClock(); // the real clock, counting its pending sleeps
+    const tracked = trackedAbortController();
     const src = source(10);
-    const controller = new AbortController();
     const seen: number[] = [];
-    const run = pipeline(
-      src.iterable,
-      rateLimit<number>({ rate: 1, interval: 60_000 }),
-      async (items: AsyncIterable<number>) => {
-        for await (const x of items) seen.push(x);
-      },
-      { signal: controller.signal },
-    );
+    const run = (async () => {
+      const stage = rateLimit<number>({ rate: 1, interval: 60_000, clock });
+      for await (const x of stage(src.iterable, { signal: tracked.signal })) seen.push(x);
+    })();
     run.catch(() => {});
-    for (let i = 0; i < 5 && seen.length === 0; i++) await new Promise((r) => setImmediate(r));
-    expect(seen).toEqual([0]);
-    controller.abort();
+    while (clock.pendingSleeps() === 0) await new Promise((r) => setImmediate(r));
+    expect(seen).toEqual([0]); // the second item waits for a token, on a real timer
+    expect(tracked.listeners()).toBeGreaterThan(0);
+    tracked.controller.abort();
     await expect(run).rejects.toMatchObject({ name: 'AbortError' });
     expect(src.state.closed).toBe(true);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(process.getActiveResourcesInfo().length).toBe(before);
+    expect(clock.pendingSleeps()).toBe(0);
+    expect(tracked.listeners()).toBe(0);
   });
 
   it('options.signal aborts a waiting run with an AbortError', async () => {

@@ -6,13 +6,8 @@ import {
   PriorityError,
   shed,
 } from '../../src/index.js';
-import {
-  activeHandles,
-  endlessSource,
-  manualSource,
-  settle,
-  trackedSource,
-} from '../helpers/sources.js';
+import { trackedAbortController } from '../../src/testing/index.js';
+import { endlessSource, manualSource, settle, trackedSource } from '../helpers/sources.js';
 
 interface Task {
   id: string;
@@ -184,8 +179,8 @@ describe('shed: failing callbacks', () => {
 });
 
 describe('shed: cleanup', () => {
-  it('on break: returns the source, reports buffered items as discarded, leaves no handle', async () => {
-    const before = activeHandles();
+  it('on break: returns the source, reports buffered items as discarded, leaves no listener', async () => {
+    const tracked = trackedAbortController();
     const { iterable, state } = endlessSource();
     const discarded: number[] = [];
     const stage = shed<number>({
@@ -195,13 +190,13 @@ describe('shed: cleanup', () => {
       },
     });
     let n = 0;
-    for await (const _ of stage(iterable)) {
+    for await (const _ of stage(iterable, { signal: tracked.signal })) {
       await settle(1);
       if (++n === 3) break;
     }
     expect(state.closed).toBe(true);
     await settle();
-    expect(activeHandles()).toEqual(before);
+    expect(tracked.listeners()).toBe(0);
     const s = stage.stats();
     expect(s.buffered).toBe(0);
     expect(discarded.length).toBeGreaterThan(0);
