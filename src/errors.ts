@@ -169,6 +169,7 @@ export class PriorityError<T = unknown> extends BackpressureError {
  * `instanceof TypeError` keeps working.
  */
 export class InvalidSourceError extends TypeError {
+  /** Stable machine-readable code. */
   readonly code = 'ERR_BPK_INVALID_SOURCE' as const;
   /** The stage that was called, e.g. `boundedBuffer`. */
   readonly stage: string;
@@ -190,6 +191,7 @@ export class InvalidSourceError extends TypeError {
  * `TypeError`, as the language's own `for await` would throw.
  */
 export class InvalidIteratorResultError extends TypeError {
+  /** Stable machine-readable code. */
   readonly code = 'ERR_BPK_INVALID_ITERATOR_RESULT' as const;
   /** The stage that read the result, e.g. `shed`. */
   readonly stage: string;

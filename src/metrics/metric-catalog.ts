@@ -11,14 +11,20 @@ export type MetricLabel = 'state' | 'reason' | 'kind';
 export interface MetricDefinition {
   /** Prometheus name without prefix, e.g. `depth` or `received_total`. */
   readonly name: string;
+  /** `gauge` for a value read as it is now, `counter` for a running total that only grows. */
   readonly type: 'gauge' | 'counter';
   /** The extra label, e.g. `reason` for `dropped_total`. */
   readonly label?: MetricLabel;
   /** Unit for OpenTelemetry (UCUM), e.g. `s` or `{item}`. */
   readonly unit: string;
+  /** One-line description: Prometheus `HELP` and OpenTelemetry instrument description. */
   readonly help: string;
 }
 
+/**
+ * Every metric the exporters publish, one {@link MetricDefinition} each, in the order they are
+ * registered. Read-only: use it to build dashboards or alerts from the same names.
+ */
 export const metricCatalog = [
   {
     name: 'depth',

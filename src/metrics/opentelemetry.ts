@@ -9,6 +9,7 @@ export type OpenTelemetryAttributeValue = string | number | boolean;
 
 /** What the exporter's batch callback observes into (the API's `BatchObservableResult`). */
 export interface OpenTelemetryBatchResult {
+  /** Records `value` for `observable` (one of the callback's instruments) with these attributes. */
   observe(
     observable: object,
     value: number,
@@ -21,12 +22,16 @@ export interface OpenTelemetryBatchResult {
  * structural so this module's types need no OpenTelemetry package.
  */
 export interface OpenTelemetryMeter {
+  /** Creates an observable gauge; the exporter makes one per gauge of the catalog. */
   createObservableGauge(name: string, options?: { description?: string; unit?: string }): object;
+  /** Creates an observable monotonic counter; the exporter makes one per counter of the catalog. */
   createObservableCounter(name: string, options?: { description?: string; unit?: string }): object;
+  /** Calls `callback` at every collection to observe all of `observables` at once. */
   addBatchObservableCallback(
     callback: (result: OpenTelemetryBatchResult) => void,
     observables: object[],
   ): void;
+  /** Removes a callback added with the same `callback` and `observables`; the disposer calls it. */
   removeBatchObservableCallback(
     callback: (result: OpenTelemetryBatchResult) => void,
     observables: object[],

@@ -12,10 +12,18 @@ import { withMethods } from './with-methods.js';
  * default `register`) fits; the type is structural so this module's types need no prom-client.
  */
 export interface PrometheusRegistry {
+  /**
+   * Adds a metric. prom-client's `Gauge` and `Counter` call it for every registry in their
+   * `registers`; the exporter never calls it itself, hence `never`: any `Registry` fits.
+   */
   registerMetric(metric: never): void;
+  /** The metric registered under `name`, or `undefined`; used to refuse names already taken. */
   getSingleMetric(name: string): unknown;
+  /** Removes the metric registered under `name`; the disposer calls it for each of its own. */
   removeSingleMetric(name: string): void;
+  /** Collects every metric (running the exporter's `collect()`) as exposition text. */
   metrics(): Promise<string>;
+  /** The `Content-Type` of the text `metrics()` returns (Prometheus text or OpenMetrics). */
   readonly contentType: string;
 }
 

@@ -2,8 +2,11 @@ import { breakerStates, type MetricName } from './metric-catalog.js';
 
 /** One value of one metric for one stage; `label` is the value of the metric's extra label. */
 export interface MetricPoint {
+  /** The catalog metric, without prefix, e.g. `dropped_total`. */
   readonly metric: MetricName;
+  /** A finite number; seconds for `producer_wait_seconds_total`. */
   readonly value: number;
+  /** The value of the metric's extra label, e.g. `full` for `reason`; absent when it has none. */
   readonly label?: string;
 }
 

@@ -5,7 +5,9 @@ import { withMethods } from './with-methods.js';
 
 /** What {@link serveMetrics} needs of a registry: a prom-client `Registry` fits. */
 export interface MetricsSource {
+  /** The exposition text to answer a scrape with; a rejection answers 500. */
   metrics(): Promise<string>;
+  /** The `Content-Type` header sent with that text. */
   readonly contentType: string;
 }
 

@@ -5,6 +5,10 @@ import { InvalidOptionTypeError, InvalidOptionValueError } from '../errors.js';
  * rate limiter, a solver, or a stage of your own.
  */
 export interface StatsSource {
+  /**
+   * Returns a snapshot of the current counters and gauges as a plain object. Exporters and
+   * `monitor` call it at every scrape, collection or tick, so it must be cheap.
+   */
   stats(): object;
 }
 

@@ -9,7 +9,9 @@ import { type Clock, systemClock } from '../internal/clock.js';
 
 /** An `AbortController` whose signal counts the `abort` listeners attached to it right now. */
 export interface TrackedAbortController {
+  /** The controller: call `controller.abort()` to abort the run under test. */
   readonly controller: AbortController;
+  /** `controller.signal`, with `abort` listeners counted: pass it to the stage under test. */
   readonly signal: AbortSignal;
   /**
    * `abort` listeners still attached. A `{ once: true }` listener counts as removed once the
