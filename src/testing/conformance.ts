@@ -60,9 +60,9 @@ export interface ConformanceSubject {
 
 /** One named check; `run` rejects on a violation. */
 export interface ConformanceCheck {
-  /** The subject's name and what the check proves, e.g. `myStage conserves every item …`; unique per subject. */
+  /** The subject's name and what the check proves, e.g. `myStage conserves every item …`. */
   name: string;
-  /** Runs the check; resolves when it holds, rejects with an error naming the subject and the violation. */
+  /** Runs the check: resolves when it holds, rejects with an error describing the violation. */
   run(): Promise<void>;
 }
 
