@@ -22,6 +22,13 @@ export type {
 export { queueSource } from './queue-source.js';
 export { RedisUnavailableError } from './redis-unavailable-error.js';
 export type {
+  ResumableSolverOptions,
+  ResumeCapableSolver,
+  ResumeOptions,
+  SubmittedProgress,
+} from './resumable-solver.js';
+export { resumableSolver, storedCaptchaId } from './resumable-solver.js';
+export type {
   SettleableRecord,
   SettleJobsOptions,
   SettleJobsStage,

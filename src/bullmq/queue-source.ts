@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type ConnectionOptions, type Job, Queue, Worker } from 'bullmq';
+import { type ConnectionOptions, Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { AbortedError } from '../errors.js';
 import { systemClock } from '../internal/clock.js';
@@ -174,6 +174,8 @@ export function queueSource<T = unknown, R = unknown>(
     failure ??= new AbortedError(signal?.reason);
     void close();
   });
+  const isConnectionError = (error: unknown): boolean =>
+    error instanceof Error && /connection|ECONN|closed/i.test(error.message);
 
   const start = async (): Promise<void> => {
     const client = (await queue.getBackend().client) as unknown as Redis;
@@ -189,19 +191,18 @@ export function queueSource<T = unknown, R = unknown>(
   };
 
   const extendLocks = async (): Promise<void> => {
-    if (held.size === 0) return;
-    const entries = [...held.values()];
-    try {
-      const refused = await worker.extendJobLocks(
-        entries.map((e) => e.job.id as string),
-        entries.map((e) => e.token),
-        lockDuration,
-      );
-      counters.lockExtensions += entries.length - refused.length;
-      counters.lostLocks += refused.length;
-    } catch {
-      // Redis away: the next tick tries again; the lock lasts a full lockDuration meanwhile.
-    }
+    await Promise.all(
+      [...held.values()].map(async ({ job, token }) => {
+        try {
+          await job.extendLock(token, lockDuration);
+          counters.lockExtensions++;
+        } catch (error) {
+          // A refused extension means the lock is gone (the job stalled); a connection error
+          // is retried at the next tick, the lock lasting a full lockDuration meanwhile.
+          if (!isConnectionError(error)) counters.lostLocks++;
+        }
+      }),
+    );
   };
 
   const syncLockTimer = (): void => {
@@ -213,16 +214,23 @@ export function queueSource<T = unknown, R = unknown>(
     }
   };
 
-  const close = (): Promise<void> => {
+  // Fetching stops at once (closing the worker also ends a fetch blocked in Redis); the queue
+  // connection, which settles and renews held jobs, stays until they are settled.
+  let workerClosed: Promise<void> | undefined;
+  const stopFetching = (): Promise<void> => {
     stopping = true;
-    if (closed) return closed;
     stop.abort();
+    workerClosed ??= worker.close(true).catch(() => {});
+    return workerClosed;
+  };
+  const close = (): Promise<void> => {
+    if (closed) return closed;
     if (lockTimer !== undefined) clearInterval(lockTimer);
     lockTimer = undefined;
     disposeAbort();
     closed = (async () => {
       disposeWatch?.();
-      await Promise.allSettled([worker.close(true), queue.close()]);
+      await Promise.allSettled([stopFetching(), queue.close()]);
     })();
     return closed;
   };
@@ -264,13 +272,15 @@ export function queueSource<T = unknown, R = unknown>(
     for (;;) {
       if (stopping) return finish();
       const token = `${tokenBase}:${++tokens}`;
-      const job = await worker.getNextJob(token, { block });
-      if (job) {
+      const fetched = await worker.getNextJob(token, { block });
+      if (fetched) {
         if (stopping) {
           // Fetched as we stopped: leave it to the stalled checker rather than settle it.
           return finish();
         }
         counters.fetched++;
+        // Bound to the queue's connection, so it can be settled after fetching has stopped.
+        const job = Job.fromJSON<T, R>(queue, fetched.asJSON(), fetched.id) as Job<T, R>;
         held.set(job.id as string, { job, token });
         syncLockTimer();
         return { done: false, value: wrap(job, token) };
@@ -316,7 +326,10 @@ export function queueSource<T = unknown, R = unknown>(
       const result = chain.then(fetchOne, fetchOne);
       chain = result.catch(() => {});
       return result.catch(async (error: unknown) => {
-        if (error === failure) throw error;
+        if (error === failure) {
+          await close();
+          throw error;
+        }
         if (stopping) return finish();
         failure = error;
         failureThrown = true;
@@ -325,8 +338,7 @@ export function queueSource<T = unknown, R = unknown>(
       });
     },
     return: async () => {
-      stopping = true;
-      stop.abort();
+      await stopFetching();
       if (held.size === 0) await close();
       return { done: true, value: undefined };
     },

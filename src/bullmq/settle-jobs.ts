@@ -1,4 +1,5 @@
 import { UnrecoverableError } from 'bullmq';
+import { onAbort } from '../internal/signal.js';
 import type { Source, Stage, StageContext } from '../stage.js';
 import { jobRecord } from './job-record.js';
 import type { QueueJob } from './queue-source.js';
@@ -67,34 +68,77 @@ export function settleJobs<T extends object, Rec extends SettleableRecord<T>>(
   const onSettleError = options.onSettleError;
   const counters = { completed: 0, failed: 0, settleErrors: 0 };
 
-  async function* unwrap(jobs: Source<QueueJob<T>>): AsyncGenerator<T> {
-    for await (const job of jobs) {
-      if (typeof job.data !== 'object' || job.data === null)
-        throw new TypeError(`settleJobs: job ${job.id} has data that is not an object`);
-      jobsByTask.set(job.data, job as QueueJob<unknown>);
-      yield job.data;
-    }
-  }
+  /**
+   * The jobs' data, registered by identity. Not a generator: an early exit downstream must
+   * reach the job source at once, while a fetch may still be waiting in Redis (a generator
+   * would queue its return() behind that fetch).
+   */
+  const unwrap = (jobs: Source<QueueJob<T>>): AsyncIterableIterator<T> => {
+    const iterator =
+      Symbol.asyncIterator in jobs
+        ? (jobs as AsyncIterable<QueueJob<T>>)[Symbol.asyncIterator]()
+        : (jobs as Iterable<QueueJob<T>>)[Symbol.iterator]();
+    return {
+      async next(): Promise<IteratorResult<T>> {
+        const r = await iterator.next();
+        if (r.done) return { done: true, value: undefined };
+        const job = r.value;
+        if (typeof job.data !== 'object' || job.data === null)
+          throw new TypeError(`settleJobs: job ${job.id} has data that is not an object`);
+        jobsByTask.set(job.data, job as QueueJob<unknown>);
+        return { done: false, value: job.data };
+      },
+      async return(): Promise<IteratorResult<T>> {
+        await iterator.return?.();
+        return { done: true, value: undefined };
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  };
 
   async function* run(jobs: Source<QueueJob<T>>, context?: StageContext): AsyncGenerator<Rec> {
-    for await (const record of stage(unwrap(jobs), context)) {
-      const job = jobOfTask(record.task);
-      if (job === undefined)
-        throw new TypeError('settleJobs: the stage yielded a record whose task is not a job');
-      jobsByTask.delete(record.task);
-      try {
-        if (record.status === 'failed') {
-          await job.fail(new UnrecoverableError(JSON.stringify(jobRecord(record))));
-          counters.failed++;
-        } else {
-          await job.complete(jobRecord(record));
-          counters.completed++;
+    const source = unwrap(jobs);
+    // Stop the job source first on early exit or abort: a stage whose pull waits on it (an
+    // empty queue blocks in Redis) can only finish once that pull ends.
+    const stopSource = (): Promise<unknown> => source.return?.() ?? Promise.resolve();
+    const disposeAbort = onAbort(context?.signal, () => void stopSource());
+    const records = stage(source, context)[Symbol.asyncIterator]();
+    let finished = false;
+    try {
+      for (;;) {
+        const next = await records.next();
+        if (next.done) {
+          finished = true;
+          return;
         }
-      } catch (error) {
-        counters.settleErrors++;
-        onSettleError?.(error, job);
+        const record = next.value;
+        const job = jobOfTask(record.task);
+        if (job === undefined)
+          throw new TypeError('settleJobs: the stage yielded a record whose task is not a job');
+        jobsByTask.delete(record.task);
+        try {
+          if (record.status === 'failed') {
+            await job.fail(new UnrecoverableError(JSON.stringify(jobRecord(record))));
+            counters.failed++;
+          } else {
+            await job.complete(jobRecord(record));
+            counters.completed++;
+          }
+        } catch (error) {
+          counters.settleErrors++;
+          onSettleError?.(error, job);
+        }
+        yield record;
       }
-      yield record;
+    } finally {
+      disposeAbort();
+      if (!finished) {
+        const stopping = stopSource();
+        await records.return?.();
+        await stopping;
+      }
     }
   }
 
