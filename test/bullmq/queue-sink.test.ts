@@ -1,30 +1,16 @@
 import { pipeline } from 'node:stream/promises';
-import { Queue } from 'bullmq';
-import { afterEach, expect, it, vi } from 'vitest';
+import type { Queue } from 'bullmq';
+import { expect, it, vi } from 'vitest';
 import { queueSink, queueSource } from '../../src/bullmq/index.js';
 import { isAbortError } from '../../src/errors.js';
 import { range, trackedSource } from '../helpers/sources.js';
-import { connectionOptions, deleteKeys, describeWithRedis, uniquePrefix } from './redis.js';
+import { describeWithRedis, redisPerTest } from './redis.js';
 
 describeWithRedis('queueSink (Redis)', () => {
-  const cleanups: (() => Promise<unknown>)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
-
-  async function freshQueue(label: string) {
-    const prefix = uniquePrefix(label);
-    const connection = connectionOptions();
-    const queue = new Queue<{ n: number }>('jobs', { connection, prefix });
-    cleanups.push(async () => {
-      await queue.close();
-      await deleteKeys(prefix);
-    });
-    return { queue, prefix, connection };
-  }
+  const { freshQueue, onCleanup } = redisPerTest();
 
   it('enqueues every item as the last step of pipeline(); jobId makes a rerun add nothing', async () => {
-    const { queue } = await freshQueue('idempotent');
+    const { queue } = await freshQueue<{ n: number }>('idempotent');
     const items = range(8).map((n) => ({ n }));
     const sink = queueSink(queue, {
       highWaterMark: 100,
@@ -41,7 +27,7 @@ describeWithRedis('queueSink (Redis)', () => {
   });
 
   it('stops pulling at the high-water mark until workers bring the backlog down', async () => {
-    const { queue, prefix, connection } = await freshQueue('mark');
+    const { queue, prefix, connection } = await freshQueue<{ n: number }>('mark');
     const source = trackedSource(range(10).map((n) => ({ n })));
     const sink = queueSink(queue, { highWaterMark: 3, onRedisWarning: false });
     const run = sink(source.iterable);
@@ -51,7 +37,7 @@ describeWithRedis('queueSink (Redis)', () => {
     expect(await queue.getJobCounts('waiting')).toEqual({ waiting: 3 });
 
     const jobs = queueSource<{ n: number }>('jobs', { connection, prefix, onRedisWarning: false });
-    cleanups.push(() => jobs.close());
+    onCleanup(() => jobs.close());
     let done = 0;
     for await (const job of jobs) {
       await job.complete();
@@ -64,7 +50,7 @@ describeWithRedis('queueSink (Redis)', () => {
   });
 
   it('abort returns the source and rejects with an AbortError', async () => {
-    const { queue } = await freshQueue('abort');
+    const { queue } = await freshQueue<{ n: number }>('abort');
     const source = trackedSource(range(10).map((n) => ({ n })));
     const controller = new AbortController();
     const sink = queueSink(queue, {
@@ -81,7 +67,7 @@ describeWithRedis('queueSink (Redis)', () => {
   });
 
   it('a source error reaches the caller unchanged', async () => {
-    const { queue } = await freshQueue('source-error');
+    const { queue } = await freshQueue<{ n: number }>('source-error');
     const boom = new Error('scrape failed');
     const source = trackedSource([{ n: 1 }], { failWith: boom });
     await expect(
@@ -91,7 +77,7 @@ describeWithRedis('queueSink (Redis)', () => {
   });
 
   it('refuses bad options at once, naming the option', async () => {
-    const { queue } = await freshQueue('options');
+    const { queue } = await freshQueue<{ n: number }>('options');
     expect(() => queueSink(queue, { highWaterMark: 0 })).toThrow(RangeError);
     expect(() => queueSink(queue, { highWaterMark: 1.5 })).toThrow(/highWaterMark/);
     expect(() => queueSink(queue, { highWaterMark: 5, redisTimeout: -1 })).toThrow(/redisTimeout/);

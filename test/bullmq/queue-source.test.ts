@@ -1,33 +1,17 @@
-import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterEach, expect, it, vi } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { queueSource } from '../../src/bullmq/index.js';
 import { isAbortError } from '../../src/errors.js';
-import { connectionOptions, deleteKeys, describeWithRedis, uniquePrefix } from './redis.js';
+import { describeWithRedis, redisPerTest } from './redis.js';
 
 describeWithRedis('queueSource (Redis)', () => {
-  const cleanups: (() => Promise<unknown>)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
-
-  /** A queue under a fresh prefix; its keys are removed after the test. */
-  async function freshQueue<T>(label: string) {
-    const prefix = uniquePrefix(label);
-    const connection = connectionOptions();
-    const queue = new Queue<T>('jobs', { connection, prefix });
-    cleanups.push(async () => {
-      await queue.close();
-      await deleteKeys(prefix);
-    });
-    return { queue, prefix, connection };
-  }
+  const { freshQueue, onCleanup } = redisPerTest();
 
   it('fetches one job per next(), completes and fails them, first delivery is attempt 1', async () => {
     const { queue, prefix, connection } = await freshQueue<{ n: number }>('basic');
     for (let n = 0; n < 4; n++) await queue.add('t', { n }, { jobId: `job-${n}` });
     const jobs = queueSource<{ n: number }>('jobs', { connection, prefix, onRedisWarning: false });
-    cleanups.push(() => jobs.close());
+    onCleanup(() => jobs.close());
 
     const first = await jobs.next();
     expect(first.done).toBe(false);
@@ -61,7 +45,7 @@ describeWithRedis('queueSource (Redis)', () => {
     const { queue, prefix, connection } = await freshQueue('settle-twice');
     await queue.add('t', { n: 1 });
     const jobs = queueSource('jobs', { connection, prefix, onRedisWarning: false });
-    cleanups.push(() => jobs.close());
+    onCleanup(() => jobs.close());
     const r = await jobs.next();
     if (r.done) throw new Error('no job');
     await r.value.complete();
@@ -79,12 +63,12 @@ describeWithRedis('queueSource (Redis)', () => {
       lockDuration: 200,
       onRedisWarning: false,
     });
-    cleanups.push(() => jobs.close());
+    onCleanup(() => jobs.close());
     const r = await jobs.next();
     if (r.done) throw new Error('no job');
     const lockKey = `${prefix}:jobs:${r.value.id}:lock`;
     const client = new Redis(connection);
-    cleanups.push(() => client.quit());
+    onCleanup(() => client.quit());
     expect(await client.pttl(lockKey)).toBeGreaterThan(0);
     // Renewals come every lockDuration / 2: after four, the job has been held for two lock
     // durations, so without them the lock would have expired.
@@ -116,7 +100,7 @@ describeWithRedis('queueSource (Redis)', () => {
     await dying.close(); // like a crash: the lock is neither released nor extended
 
     const survivor = queueSource<{ n: number }>('jobs', options);
-    cleanups.push(() => survivor.close());
+    onCleanup(() => survivor.close());
     const back = await survivor.next();
     if (back.done) throw new Error('ended');
     expect(back.value.id).toBe('only');
@@ -129,7 +113,7 @@ describeWithRedis('queueSource (Redis)', () => {
     const { queue, prefix, connection } = await freshQueue('break');
     for (let n = 0; n < 5; n++) await queue.add('t', { n });
     const jobs = queueSource<{ n: number }>('jobs', { connection, prefix, onRedisWarning: false });
-    cleanups.push(() => jobs.close());
+    onCleanup(() => jobs.close());
     let count = 0;
     for await (const job of jobs) {
       count++;
@@ -169,10 +153,7 @@ describeWithRedis('queueSource (Redis)', () => {
     for (let n = 0; n < 6; n++) await queue.add('t', { n });
     const a = queueSource('jobs', { connection, prefix, onRedisWarning: false });
     const b = queueSource('jobs', { connection, prefix, onRedisWarning: false });
-    cleanups.push(
-      () => a.close(),
-      () => b.close(),
-    );
+    onCleanup(() => Promise.all([a.close(), b.close()]));
     const ja = await a.next();
     const jb = await b.next();
     if (ja.done || jb.done) throw new Error('no job');
@@ -194,7 +175,7 @@ describeWithRedis('queueSource (Redis)', () => {
   it('warns at start-up when Redis lacks AOF or noeviction', async () => {
     const { queue, prefix, connection } = await freshQueue('warn');
     const client = new Redis(connection);
-    cleanups.push(() => client.quit());
+    onCleanup(() => client.quit());
     const [, appendonly] = (await client.config('GET', 'appendonly')) as string[];
     const [, policy] = (await client.config('GET', 'maxmemory-policy')) as string[];
     await queue.add('t', { n: 1 });
@@ -204,7 +185,7 @@ describeWithRedis('queueSource (Redis)', () => {
       prefix,
       onRedisWarning: (w) => warnings.push(w),
     });
-    cleanups.push(() => jobs.close());
+    onCleanup(() => jobs.close());
     const r = await jobs.next();
     if (!r.done) await r.value.complete();
     expect(warnings.some((w) => w.includes('AOF'))).toBe(appendonly !== 'yes');

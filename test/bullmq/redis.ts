@@ -8,8 +8,9 @@
  * and removes its keys afterwards.
  */
 import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { describe } from 'vitest';
+import { afterEach, describe } from 'vitest';
 
 /** The Redis the tests use, or undefined when none is configured. */
 export const redisUrl: string | undefined = process.env.REDIS_URL || undefined;
@@ -72,4 +73,30 @@ export async function deleteKeys(prefix: string, url = redisUrl): Promise<number
     redis.disconnect();
   }
   return removed;
+}
+
+/**
+ * Per-test queues: `freshQueue(label)` makes a BullMQ `Queue` under a fresh prefix; after each
+ * test every `onCleanup` callback runs (last first), then the queue closes and its keys go.
+ */
+export function redisPerTest(name = 'jobs') {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  return {
+    onCleanup(cleanup: () => Promise<unknown>): void {
+      cleanups.push(cleanup);
+    },
+    async freshQueue<T>(label: string) {
+      const prefix = uniquePrefix(label);
+      const connection = connectionOptions();
+      const queue = new Queue<T>(name, { connection, prefix });
+      cleanups.push(async () => {
+        await queue.close();
+        await deleteKeys(prefix);
+      });
+      return { queue, prefix, connection };
+    },
+  };
 }

@@ -1,5 +1,4 @@
-import { Queue } from 'bullmq';
-import { afterEach, expect, it, vi } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import {
   queueSource,
   type ResumeOptions,
@@ -12,7 +11,7 @@ import type { Solution, Solver } from '../../src/solver/create-solver.js';
 import { solveStage } from '../../src/solver/solve-stage.js';
 import { InvalidTaskError } from '../../src/solver/solver-error.js';
 import type { Task } from '../../src/solver/task.js';
-import { connectionOptions, deleteKeys, describeWithRedis, uniquePrefix } from './redis.js';
+import { describeWithRedis, redisPerTest } from './redis.js';
 
 type TestTask = Task & { readonly hang?: boolean; readonly bad?: boolean };
 
@@ -59,24 +58,10 @@ function resumeFake() {
 }
 
 describeWithRedis('settleJobs and resumableSolver (Redis)', () => {
-  const cleanups: (() => Promise<unknown>)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
-
-  async function freshQueue(label: string) {
-    const prefix = uniquePrefix(label);
-    const connection = connectionOptions();
-    const queue = new Queue<TestTask>('captcha', { connection, prefix });
-    cleanups.push(async () => {
-      await queue.close();
-      await deleteKeys(prefix);
-    });
-    return { queue, prefix, connection };
-  }
+  const { freshQueue, onCleanup } = redisPerTest('captcha');
 
   it('completes each job with its record, fails bad ones for good with the record as reason', async () => {
-    const { queue, prefix, connection } = await freshQueue('settle');
+    const { queue, prefix, connection } = await freshQueue<TestTask>('settle');
     const sitekey = 'k'.repeat(40);
     for (let id = 1; id <= 4; id++) {
       await queue.add(
@@ -87,7 +72,7 @@ describeWithRedis('settleJobs and resumableSolver (Redis)', () => {
     }
     const { solver } = resumeFake();
     const jobs = queueSource<TestTask>('captcha', { connection, prefix, onRedisWarning: false });
-    cleanups.push(() => jobs.close());
+    onCleanup(() => jobs.close());
     const settle = settleJobs(solveStage<TestTask>(resumableSolver(solver), { rateLimit: false }));
     const records = [];
     for await (const record of settle(jobs)) {
@@ -115,7 +100,7 @@ describeWithRedis('settleJobs and resumableSolver (Redis)', () => {
   });
 
   it('a redelivered job polls its stored captcha id instead of submitting again', async () => {
-    const { queue, prefix, connection } = await freshQueue('resume');
+    const { queue, prefix, connection } = await freshQueue<TestTask>('resume');
     const task = { id: 9, type: 'recaptcha-v2', sitekey: 'k'.repeat(40), pageurl: 'https://a.b' };
     await queue.add('task', { ...task, hang: true } as TestTask, { jobId: 'task-9' });
     const options = {
@@ -151,7 +136,7 @@ describeWithRedis('settleJobs and resumableSolver (Redis)', () => {
     // Second worker: the job comes back through the stalled check and resumes C-1.
     const second = resumeFake();
     const survivor = queueSource<TestTask>('captcha', options);
-    cleanups.push(() => survivor.close());
+    onCleanup(() => survivor.close());
     const settle = settleJobs(
       solveStage<TestTask>(resumableSolver(second.solver), { rateLimit: false }),
     );
