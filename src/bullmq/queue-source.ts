@@ -8,8 +8,8 @@ import * as v from '../internal/validate.js';
 import { checkRedisSettings } from './check-redis.js';
 import { type RedisHealthOptions, redisHealth } from './fleet-options.js';
 import { JobSettledError } from './job-settled-error.js';
-import type { RedisUnavailableError } from './redis-unavailable-error.js';
-import { watchRedis } from './redis-watch.js';
+import { RedisUnavailableError } from './redis-unavailable-error.js';
+import { dropConnection, watchRedis } from './redis-watch.js';
 
 /** One job a {@link queueSource} fetched, held under its lock until settled. */
 export interface QueueJob<T, R = unknown> {
@@ -169,6 +169,11 @@ export function queueSource<T = unknown, R = unknown>(
   let disposeWatch: (() => void) | undefined;
   let started: Promise<void> | undefined;
   let chain: Promise<unknown> = Promise.resolve();
+  // Resolves when fetching stops: a next() waiting on Redis (blocked, or Redis away) ends then.
+  let wake!: () => void;
+  const stopped = new Promise<void>((resolve) => {
+    wake = resolve;
+  });
 
   const disposeAbort = onAbort(signal, () => {
     failure ??= new AbortedError(signal?.reason);
@@ -220,6 +225,7 @@ export function queueSource<T = unknown, R = unknown>(
   const stopFetching = (): Promise<void> => {
     stopping = true;
     stop.abort();
+    wake();
     workerClosed ??= worker.close(true).catch(() => {});
     return workerClosed;
   };
@@ -230,7 +236,10 @@ export function queueSource<T = unknown, R = unknown>(
     disposeAbort();
     closed = (async () => {
       disposeWatch?.();
-      await Promise.allSettled([stopFetching(), queue.close()]);
+      // With Redis gone, QUIT would wait for it forever: drop the connection first.
+      if (failure instanceof RedisUnavailableError) await dropConnection(queue);
+      await stopFetching();
+      await queue.close().catch(() => {});
     })();
     return closed;
   };
@@ -323,9 +332,19 @@ export function queueSource<T = unknown, R = unknown>(
     stats: () => ({ ...counters, held: held.size }),
     next: () => {
       // One fetch at a time, in call order.
-      const result = chain.then(fetchOne, fetchOne);
-      chain = result.catch(() => {});
-      return result.catch(async (error: unknown) => {
+      const fetched = chain.then(fetchOne, fetchOne);
+      chain = fetched.catch(() => {});
+      const outcome = Promise.race([
+        fetched.then(
+          (result) => ({ result }),
+          (error: unknown) => ({ error }),
+        ),
+        stopped.then(() => ({})),
+      ]);
+      return outcome.then(async (o): Promise<IteratorResult<QueueJob<T, R>>> => {
+        if ('result' in o) return o.result;
+        if (!('error' in o)) return finish();
+        const error = o.error;
         if (error === failure) {
           await close();
           throw error;

@@ -1,3 +1,4 @@
+import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { RedisUnavailableError } from './redis-unavailable-error.js';
 
@@ -46,4 +47,14 @@ export function watchRedis(
     client.off('ready', up);
     client.off('error', error);
   };
+}
+
+/**
+ * Drops a BullMQ queue's connection without QUIT (which, with Redis gone, would wait for it
+ * forever); a later `queue.close()` then returns at once. BullMQ's own `disconnect()` waits
+ * for an `end` event a reconnecting client may never emit.
+ */
+export async function dropConnection(queue: Pick<Queue, 'getBackend'>): Promise<void> {
+  const client = (await queue.getBackend().client) as unknown as Redis;
+  client.disconnect();
 }
