@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import { AbortedError } from '../errors.js';
 import { type Clock, systemClock } from '../internal/clock.js';
-import { onAbort } from '../internal/signal.js';
+import { sharedAbortFanout } from './abort-fanout.js';
 
 /** Something undici accepts as a `signal`: an `AbortSignal`, or an emitter of `'abort'`. */
 export type RequestSignal = AbortSignal | EventEmitter;
@@ -34,7 +34,10 @@ export class Call {
       const controller = new AbortController();
       this.#controller = controller;
       this.requestSignal = controller.signal;
-      this.#disposeUser = onAbort(userSignal, () => this.stop(new AbortedError(userSignal.reason)));
+      // One listener per signal however many calls share it (no MaxListenersExceededWarning).
+      this.#disposeUser = sharedAbortFanout.watch(userSignal, () =>
+        this.stop(new AbortedError(userSignal.reason)),
+      );
     }
   }
 

@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events';
 import { type Dispatcher, Pool } from 'undici';
-import { AbortedError, InvalidOptionValueError } from '../errors.js';
+import { AbortedError, InvalidOptionTypeError, InvalidOptionValueError } from '../errors.js';
 import { type Clock, systemClock } from '../internal/clock.js';
 import * as v from '../internal/validate.js';
+import { isWellFormed, maxTaskIdLength, taskIdProblem } from './answer-checks.js';
 import { Call } from './call.js';
 import { interpretReply } from './interpret-reply.js';
 import { type ProviderName, providerNames, providers } from './provider.js';
@@ -44,15 +45,31 @@ export interface SolverOptions {
   pollInterval?: number;
   /** Adds up to this fraction of `pollInterval` at random to each gap, so polls do not move in lockstep; never shortens a gap. From 0 to 1. @default 0.1 */
   pollJitter?: number;
-  /** Overall deadline per task in milliseconds, from submit to answer. @default 180 000 (90 000 for images) */
+  /**
+   * Overall deadline per task in milliseconds, from the `solve()` call to the answer, submit
+   * retries included. A hard limit: the request in flight is aborted when it passes.
+   * @default 180 000 (90 000 for images)
+   */
   timeout?: number;
+  /**
+   * Retries of a submit that failed `transient` (network error, timeout, 5xx, HTML page,
+   * unreadable answer, 3xx), each after the failure's `retryAfter` (`transientDelay` or the
+   * server's `Retry-After`), never past `timeout`. A lost answer may mean the service accepted
+   * the task anyway (see `docs/solver.md`, "Which submit failures are repeated"); set 0 to
+   * never repeat a submit. An integer from 0. @default 2
+   */
+  submitRetries?: number;
   /**
    * The wait suggested (as the error's `retryAfter`) after a transient failure: a network
    * error, a timeout, a 5xx, an HTML page, an empty or unreadable body. Polling waits at least
    * this long before the next poll. The providers advise 5 s. @default 5 000
    */
   transientDelay?: number;
-  /** Limit per HTTP request in milliseconds (connect, headers and body), in real time. @default 15 000 */
+  /**
+   * Limit per HTTP request in milliseconds (connect, headers and body), in real time. A hard
+   * limit: a timer aborts the request when it passes, even while a body trickles in.
+   * @default 15 000
+   */
   requestTimeout?: number;
   /** Answer format asked for (`json=1` or `json=0`); both are understood either way. @default 'json' */
   responseFormat?: 'json' | 'text';
@@ -65,10 +82,32 @@ export interface SolverOptions {
   clock?: Clock;
 }
 
-/** Per-call options. */
-export interface SolveOptions {
+/** Options of `balance()` and `report()`. */
+export interface CallOptions {
   /** Aborts the call at once: pending sleeps and requests stop, the promise rejects with an `AbortError`. */
   signal?: AbortSignal;
+}
+
+/** Options of `solve()`. */
+export interface SolveOptions extends CallOptions {
+  /**
+   * A captcha id from an earlier `solve()` (its `onSubmitted`) to pick up instead of
+   * submitting: the solver polls it at once. If the service no longer knows it
+   * (`ERROR_WRONG_CAPTCHA_ID`, `ERROR_NO_SUCH_CAPCHA_ID`: wrong, or its result expired), the
+   * task is submitted anew (and `onSubmitted` called with the new id). Checked like an id the
+   * service sends: 1 to 128 printable ASCII characters, no spaces (a `TypeError` or
+   * `RangeError` otherwise).
+   */
+  resumeId?: string | undefined;
+  /**
+   * Called with the captcha id right after the service accepted the task, before the first
+   * poll, so the caller can persist it (and later pass it as `resumeId`). A returned promise is
+   * awaited before polling. If it throws (or rejects), `solve()` rejects with that error: the
+   * task stays accepted (and charged) by the service.
+   */
+  onSubmitted?: ((captchaId: string) => void | PromiseLike<void>) | undefined;
+  /** Overrides the solver's `submitRetries` for this call (`solveStage` passes 0: it retries itself). */
+  submitRetries?: number;
 }
 
 /** A solved task. */
@@ -81,6 +120,13 @@ export interface Solution {
   readonly elapsedMs: number;
   /** How many `res.php?action=get` requests it took. */
   readonly polls: number;
+  /**
+   * True when the answer came from polling `resumeId` without a new submit. Always set by
+   * `createSolver`'s solvers (optional for other `Solver` implementations).
+   */
+  readonly resumed?: boolean;
+  /** `in.php` requests this call made (0 when resumed; more after submit retries). Always set by `createSolver`'s solvers. */
+  readonly submits?: number;
 }
 
 /** Cheap counters, for tests and dashboards. */
@@ -88,7 +134,12 @@ export interface SolverStats {
   /** `solve()` calls not yet settled. */
   readonly inFlight: number;
   readonly requests: number;
+  /** `in.php` requests, submit retries included. */
   readonly submits: number;
+  /** Submits repeated after a transient failure (part of `submits`). */
+  readonly submitRetries: number;
+  /** Calls that picked up a `resumeId` and got their answer without a new submit. */
+  readonly resumed: number;
   readonly polls: number;
   readonly solved: number;
   readonly failed: number;
@@ -100,17 +151,30 @@ export interface SolverStats {
 export interface Solver {
   readonly provider: ProviderName;
   /**
-   * Submits `task`, polls until it is solved, and resolves with the answer. Rejects with an
+   * Submits `task` (or picks up `options.resumeId`), polls until it is solved, and resolves
+   * with the answer. Only the task's own enumerable fields are read, once. Rejects with an
    * `InvalidTaskError` before any request when the task is malformed; with a classified
-   * `SolverError` when the service refuses it (transient poll failures are retried until the
-   * deadline); with `SolverTimeoutError` when `timeout` passes; with an `AbortError` on abort;
-   * with `SolverClosedError` after `close()`.
+   * `SolverError` when the service refuses it (transient submit failures are retried
+   * `submitRetries` times and transient poll failures until the deadline); with
+   * `SolverTimeoutError` when `timeout` passes (kind `transient` with the last failure as
+   * `cause` when the service could not be reached at the end, `unsolvable` when it kept
+   * answering "not ready"); with an `AbortError` on abort; with `SolverClosedError` after
+   * `close()`.
+   *
+   * @example
+   * ```ts
+   * const { token } = await solver.solve(task, {
+   *   signal,
+   *   resumeId: saved.captchaId, // undefined the first time
+   *   onSubmitted: (captchaId) => save({ ...saved, captchaId }),
+   * });
+   * ```
    */
   solve(task: Task, options?: SolveOptions): Promise<Solution>;
   /** The account balance (`getbalance`). */
-  balance(options?: SolveOptions): Promise<number>;
+  balance(options?: CallOptions): Promise<number>;
   /** Reports an answer as good or bad (`reportgood` / `reportbad`). */
-  report(id: string | number, verdict: 'good' | 'bad', options?: SolveOptions): Promise<void>;
+  report(id: string | number, verdict: 'good' | 'bad', options?: CallOptions): Promise<void>;
   /** Counters since creation. */
   stats(): SolverStats;
   /** Aborts every call in flight, refuses new ones, and closes the default Pool. Idempotent. */
@@ -131,16 +195,36 @@ function isLoopback(hostname: string): boolean {
   return loopbackHosts.has(hostname) || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
+/** A URL as it may appear in an error: no userinfo, query or fragment (they can hold secrets). */
+function safeHref(url: URL): string {
+  const hidden = [
+    url.username !== '' || url.password !== '' ? 'credentials' : '',
+    url.search !== '' ? 'query' : '',
+    url.hash !== '' ? 'fragment' : '',
+  ].filter(Boolean);
+  const shown = `${url.protocol}//${url.host}${url.pathname}`;
+  return hidden.length === 0 ? shown : `${shown} (${hidden.join(', ')} removed)`;
+}
+
 function checkBaseUrl(value: unknown, allowInsecure: boolean): URL {
   const expected = 'an https: URL (or http: to a loopback host) without query, hash or credentials';
   if (typeof value !== 'string' && !(value instanceof URL)) {
-    v.string('baseUrl', value); // throws the TypeError
+    throw new InvalidOptionTypeError({
+      option: 'baseUrl',
+      expected: 'a string or a URL',
+      received: `[${kindOf(value)}]`,
+    });
   }
   let url: URL;
   try {
     url = new URL(String(value));
   } catch {
-    throw new InvalidOptionValueError({ option: 'baseUrl', expected, received: String(value) });
+    // An unparseable string may still hold a secret: show its length only.
+    throw new InvalidOptionValueError({
+      option: 'baseUrl',
+      expected,
+      received: `[not a URL, ${String(value).length} characters]`,
+    });
   }
   const bad =
     (url.protocol !== 'https:' && url.protocol !== 'http:') ||
@@ -148,15 +232,76 @@ function checkBaseUrl(value: unknown, allowInsecure: boolean): URL {
     url.hash !== '' ||
     url.username !== '' ||
     url.password !== '';
-  if (bad) throw new InvalidOptionValueError({ option: 'baseUrl', expected, received: url.href });
+  if (bad)
+    throw new InvalidOptionValueError({ option: 'baseUrl', expected, received: safeHref(url) });
   if (url.protocol === 'http:' && !allowInsecure && !isLoopback(url.hostname)) {
     throw new InvalidOptionValueError({
       option: 'baseUrl',
       expected: 'https: for a non-loopback host (set allowInsecure: true to send the key in clear)',
-      received: url.href,
+      received: safeHref(url),
     });
   }
   return url;
+}
+
+/** What a value is, without showing it (for errors about the key). */
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value !== 'object') return typeof value;
+  if (Array.isArray(value)) return 'an array';
+  if (Buffer.isBuffer(value)) return 'a Buffer';
+  return 'an object';
+}
+
+/**
+ * The API key, checked without ever putting it (or a wrong-typed value that may be it, such
+ * as a `Buffer` or a number) into an error: `received` says only what kind of value it was.
+ */
+function checkApiKey(value: unknown): string {
+  if (typeof value !== 'string') {
+    throw new InvalidOptionTypeError({
+      option: 'apiKey',
+      expected: 'a non-empty string',
+      received: `[redacted ${kindOf(value)}]`,
+    });
+  }
+  if (value.length === 0)
+    throw new InvalidOptionValueError({
+      option: 'apiKey',
+      expected: 'a non-empty string',
+      received: '',
+    });
+  if (!isWellFormed(value)) {
+    throw new InvalidOptionValueError({
+      option: 'apiKey',
+      expected: 'a well-formed string (no lone UTF-16 surrogate)',
+      received: '[redacted string]',
+    });
+  }
+  return value;
+}
+
+/** A `resumeId` option: a string the service could have sent as a task id. */
+function checkResumeId(value: unknown): string {
+  const id = v.string('options.resumeId', value);
+  const problem = taskIdProblem(id);
+  if (problem !== undefined) {
+    throw new InvalidOptionValueError({
+      option: 'options.resumeId',
+      expected: `a task id (1 to ${maxTaskIdLength} printable ASCII characters, no spaces)`,
+      received: `[${problem}]`,
+    });
+  }
+  return id;
+}
+
+/** Provider codes that say a (resumed) task id is unknown: submit the task anew. */
+const unknownIdCodes = new Set(['ERROR_WRONG_CAPTCHA_ID', 'ERROR_NO_SUCH_CAPCHA_ID']);
+
+/** A task's own enumerable fields, read once (no inherited field is ever sent). */
+function ownFields(task: unknown): unknown {
+  if (typeof task !== 'object' || task === null || Array.isArray(task)) return task;
+  return { ...(task as object) };
 }
 
 /**
@@ -188,6 +333,7 @@ class SolverClient implements Solver {
   readonly #pollInterval: number;
   readonly #pollJitter: number;
   readonly #timeout: number | undefined;
+  readonly #submitRetries: number;
   readonly #requestTimeout: number;
   readonly #transientDelay: number;
   readonly #stopOnFatal: boolean;
@@ -200,6 +346,8 @@ class SolverClient implements Solver {
   #inFlight = 0;
   #requests = 0;
   #submits = 0;
+  #submitRetriesMade = 0;
+  #resumed = 0;
   #polls = 0;
   #solved = 0;
   #failed = 0;
@@ -209,7 +357,7 @@ class SolverClient implements Solver {
     this.provider = v.optional(options.provider, 'captchaai', (x) =>
       v.oneOf('provider', x, providerNames),
     );
-    const apiKey = v.string('apiKey', options.apiKey, { nonEmpty: true });
+    const apiKey = checkApiKey(options.apiKey);
     const allowInsecure = v.optional(options.allowInsecure, false, (x) =>
       v.boolean('allowInsecure', x),
     );
@@ -218,24 +366,25 @@ class SolverClient implements Solver {
       allowInsecure,
     );
     this.#firstPollDelay = v.optional(options.firstPollDelay, undefined, (x) =>
-      typeof x === 'function'
-        ? (x as (task: Task) => number)
-        : v.number('firstPollDelay', x, { min: 0 }),
+      typeof x === 'function' ? (x as (task: Task) => number) : v.duration('firstPollDelay', x),
     );
     this.#pollInterval = v.optional(options.pollInterval, 5_000, (x) =>
-      v.number('pollInterval', x, { min: 0 }),
+      v.duration('pollInterval', x),
     );
     this.#pollJitter = v.optional(options.pollJitter, 0.1, (x) =>
       v.number('pollJitter', x, { min: 0, max: 1 }),
     );
     this.#timeout = v.optional(options.timeout, undefined, (x) =>
-      v.number('timeout', x, { min: 1 }),
+      v.duration('timeout', x, { min: 1 }),
+    );
+    this.#submitRetries = v.optional(options.submitRetries, 2, (x) =>
+      v.integer('submitRetries', x, { min: 0 }),
     );
     this.#requestTimeout = v.optional(options.requestTimeout, 15_000, (x) =>
-      v.number('requestTimeout', x, { min: 1 }),
+      v.duration('requestTimeout', x, { min: 1 }),
     );
     this.#transientDelay = v.optional(options.transientDelay, 5_000, (x) =>
-      v.number('transientDelay', x, { min: 0 }),
+      v.duration('transientDelay', x),
     );
     const format = v.optional(options.responseFormat, 'json' as const, (x) =>
       v.oneOf('responseFormat', x, ['json', 'text'] as const),
@@ -268,33 +417,60 @@ class SolverClient implements Solver {
   }
 
   async solve(task: Task, options: SolveOptions = {}): Promise<Solution> {
-    validateTask(task);
+    const snapshot = ownFields(task);
+    validateTask(snapshot);
+    v.object('options', options);
+    const resumeId = v.optional(options.resumeId, undefined, checkResumeId);
+    const onSubmitted = v.optional(options.onSubmitted, undefined, (x) =>
+      v.func<(id: string) => void | PromiseLike<void>>('options.onSubmitted', x),
+    );
+    const submitRetries = v.optional(options.submitRetries, this.#submitRetries, (x) =>
+      v.integer('options.submitRetries', x, { min: 0 }),
+    );
     const call = this.#open(options.signal);
     // One frame per task in flight: everything below lives in this function (memory per task).
     const clock = this.#clock;
     const start = clock.now();
-    const timeout = this.#timeout ?? (task.type === 'image' ? 90_000 : 180_000);
+    const timeout = this.#timeout ?? (snapshot.type === 'image' ? 90_000 : 180_000);
     const deadline = start + timeout;
+    const params = taskParams(snapshot);
+    let submits = 0;
+    /** Submits (with retries) until accepted; resolves with the new id. */
+    const submit = async (): Promise<string> => {
+      for (let attempt = 0; ; attempt++) {
+        if (this.#fatal) throw this.#refuse(this.#fatal);
+        this.#submits++;
+        submits++;
+        if (attempt > 0) this.#submitRetriesMade++;
+        let id: string | undefined;
+        try {
+          id = await this.#request('in', params, 'submit', deadline, call);
+          if (id === undefined) throw this.#unexpectedNotReady('submit', undefined);
+        } catch (error) {
+          if (!isSolverError(error, 'transient') || call.stopped) throw error;
+          const wait = error.retryAfter ?? this.#transientDelay;
+          if (clock.now() + wait >= deadline) {
+            if (clock.now() < deadline) await call.sleep(deadline - clock.now());
+            throw new SolverTimeoutError(timeout, undefined, 0, error);
+          }
+          if (attempt >= submitRetries) throw error;
+          await call.sleep(wait);
+          continue;
+        }
+        // Outside the try: the caller's callback failing is not a submit failure to retry.
+        if (onSubmitted) await onSubmitted(id);
+        return id;
+      }
+    };
     this.#inFlight++;
     try {
-      if (this.#fatal) throw this.#refuse(this.#fatal);
-      this.#submits++;
-      let id: string | undefined;
-      try {
-        id = await this.#request('in', taskParams(task), 'submit', deadline, call);
-      } catch (error) {
-        if (isSolverError(error, 'transient') && !call.stopped && clock.now() >= deadline)
-          throw new SolverTimeoutError(timeout, undefined, 0, error);
-        throw error;
-      }
-      if (id === undefined) throw this.#unexpectedNotReady('submit', undefined);
-      const params: [string, string][] = [
-        ['action', 'get'],
-        ['id', id],
-      ];
+      let resumed = resumeId !== undefined;
+      if (!resumed && this.#fatal) throw this.#refuse(this.#fatal);
+      let id = resumeId ?? (await submit());
       let polls = 0;
+      /** The last transient poll failure, cleared by a "not ready" answer. */
       let lastTransient: SolverError | undefined;
-      let wait = this.#firstDelay(task);
+      let wait = resumed ? 0 : this.#firstDelay(snapshot);
       for (;;) {
         const remaining = deadline - clock.now();
         if (wait >= remaining) {
@@ -305,13 +481,39 @@ class SolverClient implements Solver {
         polls++;
         this.#polls++;
         try {
-          const token = await this.#request('res', params, 'poll', deadline, call, id);
+          const token = await this.#request(
+            'res',
+            [
+              ['action', 'get'],
+              ['id', id],
+            ],
+            'poll',
+            deadline,
+            call,
+            id,
+          );
           if (token !== undefined) {
             this.#solved++;
-            return { id, token, elapsedMs: clock.now() - start, polls };
+            if (resumed) this.#resumed++;
+            return { id, token, elapsedMs: clock.now() - start, polls, resumed, submits };
           }
+          lastTransient = undefined;
           wait = this.#nextGap(0);
         } catch (error) {
+          if (
+            resumed &&
+            isSolverError(error) &&
+            error.providerCode !== undefined &&
+            unknownIdCodes.has(error.providerCode) &&
+            !call.stopped
+          ) {
+            // The service forgot the resumed id (wrong, or its result expired): start over.
+            resumed = false;
+            lastTransient = undefined;
+            id = await submit();
+            wait = this.#firstDelay(snapshot);
+            continue;
+          }
           // A submitted task is paid for: keep polling through network trouble until the deadline.
           if (!isSolverError(error, 'transient') || call.stopped) throw error;
           lastTransient = error;
@@ -352,10 +554,10 @@ class SolverClient implements Solver {
     });
   }
 
-  async balance(options: SolveOptions = {}): Promise<number> {
+  async balance(options: CallOptions = {}): Promise<number> {
     const value = await this.#simple([['action', 'getbalance']], 'balance', options.signal);
     const balance = Number(value);
-    if (!Number.isFinite(balance)) {
+    if (value.trim() === '' || !Number.isFinite(balance)) {
       throw new SolverError({
         kind: 'transient',
         message: 'Unreadable balance from res.php (not a number)',
@@ -369,7 +571,7 @@ class SolverClient implements Solver {
   async report(
     id: string | number,
     verdict: 'good' | 'bad',
-    options: SolveOptions = {},
+    options: CallOptions = {},
   ): Promise<void> {
     if (typeof id === 'number' ? !Number.isFinite(id) : typeof id !== 'string' || id === '')
       v.string('id', id, { nonEmpty: true });
@@ -390,6 +592,8 @@ class SolverClient implements Solver {
       inFlight: this.#inFlight,
       requests: this.#requests,
       submits: this.#submits,
+      submitRetries: this.#submitRetriesMade,
+      resumed: this.#resumed,
       polls: this.#polls,
       solved: this.#solved,
       failed: this.#failed,
@@ -447,12 +651,9 @@ class SolverClient implements Solver {
     call: Call,
     taskId?: string,
   ): Promise<string | undefined> {
-    const remaining = deadline - this.#clock.now();
-    const timeout = Math.min(this.#requestTimeout, remaining);
+    // The request may not outlive the call's deadline (a hard limit, armed on every request).
+    const timeout = Math.min(this.#requestTimeout, deadline - this.#clock.now());
     this.#requests++;
-    // undici's own timeouts tick about once a second: fine for 15 s, too coarse for a short
-    // limit or a deadline, which then get a precise timer of their own.
-    const exact = remaining < this.#requestTimeout || timeout <= 2_000;
     const reply = await this.#transport.post(
       endpoint,
       params,
@@ -460,7 +661,6 @@ class SolverClient implements Solver {
       timeout,
       call.requestSignal,
       taskId,
-      exact,
     );
     try {
       return interpretReply(reply, {
@@ -491,7 +691,7 @@ class SolverClient implements Solver {
     const option = this.#firstPollDelay;
     if (option === undefined) return firstPollDefaults[task.type];
     if (typeof option === 'number') return option;
-    return v.number('firstPollDelay(task)', option(task), { min: 0 });
+    return v.duration('firstPollDelay(task)', option(task));
   }
 
   #nextGap(atLeast: number): number {

@@ -1,3 +1,4 @@
+import { taskIdProblem, tokenProblem } from './answer-checks.js';
 import { classifyCode } from './classify-code.js';
 import { parseAnswer } from './parse-answer.js';
 import { type ProviderName, providers } from './provider.js';
@@ -28,8 +29,13 @@ function mediaType(contentType: string | undefined): string {
  * - HTTP 429: `rate-limited`, `retryAfter` from `Retry-After` (or `transientDelay`);
  * - HTTP 5xx, an HTML page, an empty, malformed or unrecognized body, a success with an error
  *   status: `transient`, described by status, content type and size, never quoted;
+ * - HTTP 3xx: `transient`, naming the status (redirects are never followed);
  * - a protocol code: its kind from {@link classifyCode} for the provider, the code verbatim in
- *   `providerCode`. "Not ready" outside polling is `transient`.
+ *   `providerCode`. "Not ready" outside polling is `transient`;
+ * - an accepted submit whose task id is unusable (empty, over 128 characters, spaces, CR/LF or
+ *   other control or non-ASCII characters): `transient` (the answer is unreadable);
+ * - a solved poll whose token is not a solution (empty, blank, control characters, invalid
+ *   UTF-8, a lone surrogate): `unsolvable`, since polling again returns the same answer.
  *
  * @example
  * ```ts
@@ -53,6 +59,17 @@ export function interpretReply(reply: Reply, context: ReplyContext): string | un
       taskId,
     });
   }
+  if (status >= 300 && status < 400) {
+    // Never followed (the key would go along with a re-POST): a redirect is not an answer.
+    throw new SolverError({
+      kind: 'transient',
+      message: `${where} answered HTTP ${status} (a redirect, not followed)`,
+      retryAfter: reply.retryAfter ?? transientDelay,
+      status,
+      phase,
+      taskId,
+    });
+  }
   const answer = status >= 500 ? undefined : parseAnswer(reply.text);
   if (
     answer === undefined ||
@@ -69,7 +86,7 @@ export function interpretReply(reply: Reply, context: ReplyContext): string | un
       taskId,
     });
   }
-  if (answer.type === 'ok') return answer.value;
+  if (answer.type === 'ok') return checkValue(answer.value, reply, context);
   const meaning = classifyCode(answer.code, provider);
   if (meaning.kind === 'not-ready' && phase === 'poll') return undefined;
   throw new SolverError({
@@ -82,4 +99,33 @@ export function interpretReply(reply: Reply, context: ReplyContext): string | un
     phase,
     taskId,
   });
+}
+
+/** The value of an `ok` answer, checked for what the phase uses it as. */
+function checkValue(value: string, reply: Reply, context: ReplyContext): string {
+  const { endpoint, phase, taskId, transientDelay } = context;
+  if (phase === 'submit') {
+    const problem = reply.validUtf8 ? taskIdProblem(value) : 'a task id that is not valid UTF-8';
+    if (problem !== undefined) {
+      throw new SolverError({
+        kind: 'transient',
+        message: `Unreadable answer from ${endpoint}.php: ${problem} (HTTP ${reply.status})`,
+        retryAfter: reply.retryAfter ?? transientDelay,
+        status: reply.status,
+        phase,
+      });
+    }
+  } else if (phase === 'poll') {
+    const problem = tokenProblem(value, reply.validUtf8);
+    if (problem !== undefined) {
+      throw new SolverError({
+        kind: 'unsolvable',
+        message: `${endpoint}.php answered ${problem}: not a solution`,
+        status: reply.status,
+        phase,
+        taskId,
+      });
+    }
+  }
+  return value;
 }

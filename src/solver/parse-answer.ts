@@ -33,9 +33,10 @@ function fromJson(text: string): Answer {
       : typeof request === 'number' && Number.isFinite(request)
         ? String(request)
         : undefined;
-  if (value === undefined || value.length === 0)
-    return { type: 'malformed', what: 'JSON without a request field' };
+  if (value === undefined) return { type: 'malformed', what: 'JSON without a request field' };
+  // An empty value is still an answer: the caller decides what an empty id or token means.
   if (status === 1 || status === '1') return { type: 'ok', value };
+  if (value.length === 0) return { type: 'malformed', what: 'JSON without a request field' };
   // A code is a short protocol token; anything else (an HTML page in `request`…) is not one.
   if (status === 0 || status === '0')
     return codeToken.test(value) && value.length <= 64
@@ -61,12 +62,8 @@ export function parseAnswer(body: string): Answer {
   const first = text.charCodeAt(0);
   if (first === 0x7b /* { */ || first === 0x5b /* [ */) return fromJson(text);
   if (first === 0x3c /* < */) return { type: 'malformed', what: 'an HTML page' };
-  if (text.startsWith('OK|')) {
-    const value = text.slice(3);
-    return value.length > 0
-      ? { type: 'ok', value }
-      : { type: 'malformed', what: 'OK| without a value' };
-  }
+  // An empty value is still an answer: the caller decides what an empty id or token means.
+  if (text.startsWith('OK|')) return { type: 'ok', value: text.slice(3) };
   if (text === 'OK_REPORT_RECORDED') return { type: 'ok', value: text };
   if (numberToken.test(text)) return { type: 'ok', value: text };
   if (codeToken.test(text) && text.length <= 64) return { type: 'code', code: text };

@@ -15,16 +15,34 @@ import { breakerGate } from '../stages/breaker-gate.js';
 import { ItemFailedError } from '../stages/item-failed-error.js';
 import type { Solution, Solver } from './create-solver.js';
 import { SolveRunError } from './solve-run-error.js';
-import { isSolverError, type SolverError, type SolverErrorKind } from './solver-error.js';
+import {
+  isSolverError,
+  SolverError,
+  type SolverErrorCode,
+  type SolverErrorKind,
+} from './solver-error.js';
 import { solverFailureClass } from './solver-failure-class.js';
 import type { Task } from './task.js';
 
-/** A task the stage solved: the token is yielded the moment it arrives. */
+/**
+ * A task the stage solved: the token is yielded the moment it arrives. `id` is the provider's
+ * captcha id (your own id is `task.id`).
+ */
 export interface SolvedRecord<T extends Task = Task> extends Solution {
   readonly status: 'solved';
   readonly task: T;
-  /** Calls to `solver.solve` for this task (1 unless retried or resubmitted). */
+  /**
+   * Calls to `solver.solve` for this task: 1, plus one per transient retry, unsolvable
+   * resubmit and overload retry. The stage asks each call for a single submit
+   * (`submitRetries: 0`), so with `createSolver` it is also the task's `in.php` requests.
+   */
   readonly attempts: number;
+  /**
+   * Milliseconds on the stage's clock from the stage starting this task (its first rate-limit
+   * wait) to this record, retries and waits included. The successful call's own time is not
+   * kept separately: with one attempt the two differ only by the rate-limit wait.
+   */
+  readonly elapsedMs: number;
 }
 
 /** A task the stage gave up on, with the reason. The run goes on. */
@@ -35,8 +53,12 @@ export interface FailedRecord<T extends Task = Task> {
   readonly reason: SolverError;
   /** `reason.kind`, for quick filtering. */
   readonly kind: SolverErrorKind;
-  /** Calls to `solver.solve` for this task (1 unless retried or resubmitted). */
+  /** `reason.code` (`ERR_BPK_SOLVER_…`), for quick filtering. */
+  readonly code: SolverErrorCode;
+  /** Calls to `solver.solve` for this task (see {@link SolvedRecord.attempts}). */
   readonly attempts: number;
+  /** Milliseconds on the stage's clock from the stage starting this task to this record (0 if never started). */
+  readonly elapsedMs: number;
 }
 
 /** What {@link solveStage} yields: exactly one record per task. */
@@ -64,7 +86,7 @@ export interface SolveStageOptions {
    * (2captcha bans more than 60 submits in 3 s)
    */
   rateLimit?: RateLimiterOptions | RateLimiter | false;
-  /** Resubmits of a task answered `unsolvable` (or past the solver's deadline). An integer from 0. @default 2 */
+  /** Resubmits of a task answered `unsolvable` (or past the solver's deadline while "not ready"). An integer from 0. @default 2 */
   resubmitUnsolvable?: number;
   /** Retries of a submit that failed `transient` (network, 5xx, HTML…). An integer from 0. @default 3 */
   retries?: number;
@@ -117,6 +139,38 @@ export interface SolveStage<T extends Task = Task> extends Stage<T, SolveResult<
 interface Entry<T> {
   readonly task: T;
   attempts: number;
+  /** Clock time the stage started on the task (its first submit), once it has. */
+  startedAt: number | undefined;
+}
+
+/** Longest part of a foreign error's message kept in a failed record's reason. */
+const maxForeignMessage = 200;
+
+/**
+ * A failed record's reason for something `solve()` threw that is not a `SolverError` (a
+ * custom solver's bug, a `URIError`…): kind `fatal-item`, so that one task fails and the run
+ * goes on. The message keeps the error's name and a short, single-line part of its message.
+ */
+function foreignFailure(error: unknown): SolverError {
+  const name =
+    error instanceof Error && /^[\w$]{1,60}$/.test(error.name) ? error.name : typeof error;
+  const raw = error instanceof Error ? error.message : '';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it strips
+  const text = raw.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').slice(0, maxForeignMessage);
+  return new SolverError({
+    kind: 'fatal-item',
+    message: `solve() threw ${name}${text === '' ? '' : `: ${text}`}${raw.length > maxForeignMessage ? '…' : ''}`,
+    cause: error,
+  });
+}
+
+/** Errors after which the run cannot go on: an abort, a closed solver, an isolated breaker. */
+function stopsTheRun(error: unknown): boolean {
+  return (
+    isAbortError(error) ||
+    hasErrorCode(error, 'ERR_BPK_SOLVER_CLOSED') ||
+    hasErrorCode(error, 'ERR_BPK_CIRCUIT_ISOLATED')
+  );
 }
 
 /** The `SolverError` behind what `adaptiveMap` or `retry` wrapped around it. */
@@ -133,17 +187,21 @@ function unwrap(error: unknown): unknown {
  * |---|---|
  * | `overload` | congestion signal: the concurrency limit backs off; the task is retried (`overloadRetries`) |
  * | `rate-limited` | the same, and every submit pauses for the answer's `retryAfter` |
- * | `transient` | the submit is retried with jittered backoff (`retries`); counts toward opening the breaker |
- * | `unsolvable` (or past the deadline) | resubmitted up to `resubmitUnsolvable` times, then a failed record |
- * | `fatal-item` (bad task, expired id, …) | a failed record at once; the run goes on |
+ * | `transient` (or past the deadline, service unreachable) | the submit is retried with jittered backoff (`retries`); counts toward opening the breaker |
+ * | `unsolvable` (or past the deadline, "not ready" to the end) | resubmitted up to `resubmitUnsolvable` times, then a failed record |
+ * | `fatal-item` (bad task, expired id, anything not a `SolverError`) | a failed record at once; the run goes on |
  * | `fatal-account` (wrong key, no funds on 2captcha) | the breaker isolates, the run throws a `SolveRunError` |
  *
  * Every task yields exactly one record, `{ status: 'solved', token, … }` or
- * `{ status: 'failed', reason, kind, … }`, in completion order, the moment it is ready (tokens
+ * `{ status: 'failed', reason, kind, code, … }`, in completion order, the moment it is ready (tokens
  * expire in about two minutes). When the run stops early (`SolveRunError`: fatal account,
- * closed solver, an error that is not a `SolverError`) the error lists the tasks without a
- * record in `unfinished`. A transient failure of a submit whose answer was lost is retried as a
- * new submit: the first task may still be solved (and charged) by the service.
+ * closed solver, isolated breaker) the error lists the tasks without a
+ * record in `unfinished`. Anything else `solve()` throws for one task (even an error that is
+ * not a `SolverError`) becomes that task's failed record, kind `fatal-item`, and the run goes
+ * on. A transient failure of a submit whose answer was lost is retried as a new submit: the
+ * first task may still be solved (and charged) by the service. The stage calls `solve()` with
+ * `submitRetries: 0` and does the retrying itself, so every submit takes a rate token and every
+ * failure reaches the breaker; `attempts` then counts submits (see `docs/solver.md`).
  *
  * Early exit (`break`) and abort (`options.signal` or the `pipeline()` signal) stop pulling,
  * abort every solve in flight, return the source and leave no timer; on abort the consumer
@@ -179,11 +237,9 @@ export function solveStage<T extends Task = Task>(
   const overloadRetries = v.optional(opts.overloadRetries, 20, (x) =>
     v.integer('overloadRetries', x, { min: 0, allowInfinity: true }),
   );
-  const retryDelay = v.optional(opts.retryDelay, 1_000, (x) =>
-    v.number('retryDelay', x, { min: 0 }),
-  );
+  const retryDelay = v.optional(opts.retryDelay, 1_000, (x) => v.duration('retryDelay', x));
   const maxRetryDelay = v.optional(opts.maxRetryDelay, Math.max(30_000, retryDelay), (x) =>
-    v.number('maxRetryDelay', x, { min: retryDelay }),
+    v.duration('maxRetryDelay', x, { min: retryDelay }),
   );
   const breaker = isCircuitBreaker(opts.breaker)
     ? opts.breaker
@@ -234,7 +290,9 @@ export function solveStage<T extends Task = Task>(
             if (limiter) await limiter.acquire({ signal: s ?? callSignal });
             entry.attempts++;
             counters.submits++;
-            return solver.solve(entry.task, { signal: s ?? callSignal });
+            // submitRetries 0: the stage retries itself, so each retry takes a rate token and
+            // the breaker sees each failure (no retries multiplied inside the solver).
+            return solver.solve(entry.task, { signal: s ?? callSignal, submitRetries: 0 });
           },
           { signal: callSignal },
         );
@@ -256,6 +314,7 @@ export function solveStage<T extends Task = Task>(
 
   /** Transient retries around a submit, and bounded resubmits of unsolvable tasks. */
   const solveEntry = async (entry: Entry<T>, context: { signal: AbortSignal }) => {
+    entry.startedAt ??= clock.now();
     for (let resubmits = 0; ; resubmits++) {
       try {
         return await retry(() => submit(entry, context.signal), {
@@ -322,7 +381,7 @@ export function solveStage<T extends Task = Task>(
     async function* accept(): AsyncGenerator<Entry<T>> {
       try {
         for await (const task of source) {
-          const entry: Entry<T> = { task, attempts: 0 };
+          const entry: Entry<T> = { task, attempts: 0, startedAt: undefined };
           open.add(entry);
           yield entry;
         }
@@ -339,18 +398,27 @@ export function solveStage<T extends Task = Task>(
       for await (const record of flow) {
         const entry = record.item;
         open.delete(entry);
+        const elapsedMs = entry.startedAt === undefined ? 0 : clock.now() - entry.startedAt;
         if (record.status === 'fulfilled') {
           counters.solved++;
-          yield { status: 'solved', task: entry.task, attempts: entry.attempts, ...record.value };
+          yield {
+            status: 'solved',
+            task: entry.task,
+            attempts: entry.attempts,
+            ...record.value,
+            elapsedMs,
+          };
           continue;
         }
-        const reason = unwrap(record.reason);
-        if (!isSolverError(reason) || isAbortError(reason)) {
+        const cause = unwrap(record.reason);
+        if (stopsTheRun(cause)) {
           open.add(entry);
-          stop = reason;
+          stop = cause;
           stopped = true;
           break;
         }
+        // Anything else thrown for one task fails that task only.
+        const reason = isSolverError(cause) ? cause : foreignFailure(cause);
         counters.failed++;
         counters.failedByKind[reason.kind] = (counters.failedByKind[reason.kind] ?? 0) + 1;
         yield {
@@ -358,7 +426,9 @@ export function solveStage<T extends Task = Task>(
           task: entry.task,
           reason,
           kind: reason.kind,
+          code: reason.code,
           attempts: entry.attempts,
+          elapsedMs,
         };
         if (reason.kind === 'fatal-account') {
           stop = reason;

@@ -7,8 +7,12 @@ export interface Reply {
   readonly status: number;
   /** The `Retry-After` header in milliseconds, when present and readable. */
   readonly retryAfter: number | undefined;
+  /** The `Content-Type` header, with the API key (if the server echoed it) redacted. */
   readonly contentType: string | undefined;
+  /** The body as UTF-8, with the API key (if the server echoed it) redacted. */
   readonly text: string;
+  /** False when the body was not valid UTF-8 (`text` then holds replacement characters). */
+  readonly validUtf8: boolean;
 }
 
 /** What the transport needs to know. */
@@ -25,6 +29,8 @@ const maxBodyBytes = 256 * 1024;
 
 const formHeaders = { 'content-type': 'application/x-www-form-urlencoded' };
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 function header(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
@@ -38,19 +44,47 @@ function parseRetryAfter(value: string | undefined): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
+/** A network error's code (`ECONNRESET`, `UND_ERR_SOCKET`…) or class name; never its message. */
 function describeFailure(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string') return code;
-  return error instanceof Error ? error.name : 'unknown error';
+  if (typeof code === 'string' && /^[A-Z][A-Z0-9_]{0,40}$/.test(code)) return code;
+  const name = error instanceof Error ? error.name : '';
+  return /^[A-Za-z]{1,40}$/.test(name) ? name : 'unknown error';
+}
+
+/**
+ * What a network error may pass on as `cause`: a fresh `Error` with the original's name and
+ * code only. The original is dropped because its message and properties can hold the request
+ * (undici's `MockAgent` puts the whole form body, key included, in its "not matched" error).
+ */
+function safeCause(error: unknown): Error {
+  const what = describeFailure(error);
+  const cause = new Error(`Network failure (${what})`);
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code === what) Object.assign(cause, { code });
+  return cause;
+}
+
+/** Replaces every occurrence of `secret` in `text`. */
+function redact(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets)
+    if (out.includes(secret)) out = out.split(secret).join('[redacted]');
+  return out;
 }
 
 /**
  * POSTs urlencoded forms to `in.php` and `res.php`. The API key is added to the body here and
- * nowhere else: it is never in a URL, a header, a message or an error property.
+ * nowhere else: it is never in a URL, a header, a message or an error property, and a server
+ * that echoes it back has it redacted from the reply.
  *
- * Each request has a total time limit in real time: `headersTimeout` covers connect-to-headers
- * (hangs, slow headers), `bodyTimeout` covers a stalled body, and the elapsed time is checked on
- * every chunk so a body that trickles bytes cannot outlive the limit either.
+ * Each request has a hard time limit in real time, always armed: a timer aborts the request
+ * when it passes, whatever stage it is in (connecting, waiting for headers, or reading a body
+ * that trickles bytes). An abort (the caller's signal, or `close()`) settles the request at
+ * once, even one still queued in the dispatcher for a socket. Redirects are never followed:
+ * `maxRedirections: 0` turns off undici's redirect interceptor, a 3xx answer is returned as
+ * such (the solver makes it a `transient` error), and an answer the dispatcher reached by
+ * following a redirect anyway (undici reports its `history`) is refused.
  */
 export class Transport {
   readonly #origin: string;
@@ -59,6 +93,7 @@ export class Transport {
   readonly #dispatcher: Dispatcher;
   /** `key=…&json=…`, encoded once. */
   readonly #prefix: string;
+  readonly #secrets: readonly string[];
   readonly #transientDelay: number;
 
   constructor(apiKey: string, options: TransportOptions) {
@@ -67,13 +102,21 @@ export class Transport {
     this.#inPath = `${base}/in.php`;
     this.#resPath = `${base}/res.php`;
     this.#dispatcher = options.dispatcher;
-    this.#prefix = `key=${encodeURIComponent(apiKey)}&json=${options.format === 'json' ? '1' : '0'}`;
+    const encoded = encodeURIComponent(apiKey);
+    this.#prefix = `key=${encoded}&json=${options.format === 'json' ? '1' : '0'}`;
+    this.#secrets = encoded === apiKey ? [apiKey] : [apiKey, encoded];
     this.#transientDelay = options.transientDelay;
+  }
+
+  /** `text` with the API key (raw or encoded) replaced by `[redacted]`. */
+  redact(text: string): string {
+    return redact(text, this.#secrets);
   }
 
   /**
    * Sends one request and reads the whole answer. Rejects with a `transient` {@link SolverError}
-   * on network failures and timeouts, or with the signal's abort (the caller maps it).
+   * on network failures, timeouts and followed redirects, or with the signal's abort (the
+   * caller maps it).
    */
   async post(
     endpoint: 'in' | 'res',
@@ -82,29 +125,30 @@ export class Transport {
     timeoutMs: number,
     signal: RequestSignal | undefined,
     taskId?: string,
-    exact = false,
   ): Promise<Reply> {
     // A plain string beats URLSearchParams here (this runs twice per solve at least).
     let form = this.#prefix;
     for (const [name, value] of params) form += `&${name}=${encodeURIComponent(value)}`;
     const path = endpoint === 'in' ? this.#inPath : this.#resPath;
     const limit = Math.max(1, Math.ceil(timeoutMs));
-    const until = performance.now() + limit;
+    // undici's own timeouts tick about once a second and only see gaps between chunks; this
+    // timer holds the whole request to its limit. Its controller also settles the request at
+    // once on abort: undici settles a request still queued for a socket only when it gets one.
+    const controller = new AbortController();
+    let onStop: ((reason: unknown) => void) | undefined;
+    const stopped = new Promise<never>((_, reject) => {
+      onStop = reject;
+    });
+    stopped.catch(noop);
+    const stop = (reason: unknown): void => {
+      controller.abort(reason);
+      onStop?.(reason);
+    };
+    const dispose = listen(signal, () => stop(userAbort));
+    const timer = setTimeout(() => stop(deadlineReached), limit);
     let response: Dispatcher.ResponseData | undefined;
-    // undici's own timeouts tick about once a second; when the limit is a task's deadline it
-    // must hold to the millisecond, so a plain timer aborts the request then.
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let expired: AbortController | undefined;
-    let dispose: (() => void) | undefined;
-    if (exact) {
-      const controller = new AbortController();
-      expired = controller;
-      dispose = listen(signal, () => controller.abort());
-      timer = setTimeout(() => controller.abort(deadlineReached), limit);
-      signal = controller.signal;
-    }
     try {
-      response = await this.#dispatcher.request({
+      const pending = this.#dispatcher.request({
         origin: this.#origin,
         path,
         method: 'POST',
@@ -112,49 +156,80 @@ export class Transport {
         body: form,
         headersTimeout: limit,
         bodyTimeout: limit,
-        signal: signal ?? null,
-      });
+        maxRedirections: 0,
+        signal: controller.signal,
+      } as Dispatcher.RequestOptions);
+      // The request may settle later (when it reaches a socket): never leave it unhandled.
+      pending.then((r) => {
+        if (controller.signal.aborted && !r.body.destroyed) r.body.destroy();
+      }, noop);
+      response = await Promise.race([pending, stopped]);
+      const history = (response.context as { history?: unknown } | undefined)?.history;
+      if (Array.isArray(history) && history.length > 0)
+        throw transportError('an answer reached through a redirect, refused');
       const chunks: Buffer[] = [];
       let size = 0;
-      for await (const chunk of response.body as AsyncIterable<Buffer>) {
-        size += chunk.length;
-        if (size > maxBodyBytes) throw transportError('an oversized body');
-        if (performance.now() > until) throw transportError('the request timeout');
-        chunks.push(chunk);
+      const body = response.body as AsyncIterable<Buffer>;
+      const read = (async () => {
+        for await (const chunk of body) {
+          size += chunk.length;
+          if (size > maxBodyBytes) throw transportError('an oversized body');
+          chunks.push(chunk);
+        }
+      })();
+      read.catch(noop);
+      await Promise.race([read, stopped]);
+      const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      let text: string;
+      let validUtf8 = true;
+      try {
+        text = strictUtf8.decode(bytes);
+      } catch {
+        validUtf8 = false;
+        text = bytes.toString('utf8');
       }
+      const contentType = header(response.headers['content-type']);
       return {
         status: response.statusCode,
         retryAfter: parseRetryAfter(header(response.headers['retry-after'])),
-        contentType: header(response.headers['content-type']),
-        text:
-          chunks.length === 1
-            ? chunks[0]!.toString('utf8')
-            : Buffer.concat(chunks).toString('utf8'),
+        contentType: contentType === undefined ? undefined : this.redact(contentType),
+        text: this.redact(text),
+        validUtf8,
       };
     } catch (error) {
       // Make sure a half-read body releases its socket.
       if (response && !response.body.destroyed) response.body.destroy();
-      const timedOut = expired?.signal.reason === deadlineReached;
+      const reason = controller.signal.reason;
       // An abort (the caller's, or close()) is mapped by the solver, which knows why.
-      if (!timedOut && isAborted(signal)) throw error;
-      const reason = timedOut
+      if (reason === userAbort) throw abortReason(signal);
+      const timedOut = reason === deadlineReached;
+      const what = timedOut
         ? 'the request timeout'
         : error instanceof TransportFailure
           ? error.what
           : describeFailure(error);
       throw new SolverError({
         kind: 'transient',
-        message: `Request to ${endpoint}.php failed (${reason})`,
+        message: `Request to ${endpoint}.php failed (${what})`,
         retryAfter: this.#transientDelay,
         phase,
         taskId,
-        cause: error instanceof TransportFailure || timedOut ? undefined : error,
+        cause: error instanceof TransportFailure || timedOut ? undefined : safeCause(error),
       });
     } finally {
-      if (timer !== undefined) clearTimeout(timer);
-      dispose?.();
+      clearTimeout(timer);
+      dispose();
     }
   }
+}
+
+function noop(): void {}
+
+const userAbort = Symbol('abort');
+
+/** The reason of an aborted request signal (an emitter has none: the solver maps it). */
+function abortReason(signal: RequestSignal | undefined): unknown {
+  return signal !== undefined && 'aborted' in signal ? signal.reason : new Error('aborted');
 }
 
 const deadlineReached = Symbol('deadline');
@@ -172,10 +247,6 @@ function listen(signal: RequestSignal | undefined, fn: () => void): () => void {
   }
   signal.once('abort', fn);
   return () => signal.removeListener('abort', fn);
-}
-
-function isAborted(signal: RequestSignal | undefined): boolean {
-  return signal !== undefined && 'aborted' in signal && signal.aborted;
 }
 
 class TransportFailure extends Error {

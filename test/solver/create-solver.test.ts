@@ -14,9 +14,10 @@ import {
 } from '../../src/solver/index.js';
 import { VirtualClock } from '../../src/testing/virtual-clock.js';
 import {
+  closeAfterEach,
   drive,
-  expectNoLeaksAfterEach,
   type FakeServer,
+  fastOptions,
   json,
   type Step,
   startScripted,
@@ -82,23 +83,16 @@ let solver: Solver | undefined;
 /** Every error a test saw, checked for the key afterwards. */
 const seenErrors: unknown[] = [];
 
-expectNoLeaksAfterEach(async () => {
-  await solver?.close();
-  await server?.close();
+closeAfterEach(() => {
+  const open = [solver, server];
   solver = undefined;
   server = undefined;
+  return open;
 });
 
 function fast(extra: Partial<SolverOptions> = {}): SolverOptions {
-  return {
-    apiKey: KEY,
-    baseUrl: server!.url,
-    firstPollDelay: 0,
-    pollInterval: 1,
-    pollJitter: 0,
-    requestTimeout: 2_000,
-    ...extra,
-  };
+  // One submit per call unless a test says otherwise (submit retries have their own tests).
+  return fastOptions(KEY, server!.url, { submitRetries: 0, ...extra });
 }
 
 async function failure(promise: Promise<unknown>): Promise<SolverError> {

@@ -182,3 +182,39 @@ export function expectNoLeaksAfterEach(cleanup: () => Promise<void>): void {
     expect(await leakedResources(before)).toEqual([]);
   });
 }
+
+/**
+ * {@link expectNoLeaksAfterEach} for files that keep their solver and server in variables:
+ * after each test, closes what `current()` returns (in order; `undefined` skipped).
+ */
+export function closeAfterEach(
+  current: () => readonly ({ close(): Promise<void> } | undefined)[],
+): void {
+  expectNoLeaksAfterEach(async () => {
+    for (const item of current()) await item?.close();
+  });
+}
+
+/** Solver options for a fake server: no waits between polls, short limits. */
+export function fastOptions<O extends object>(
+  apiKey: string,
+  baseUrl: string,
+  extra: O,
+): {
+  apiKey: string;
+  baseUrl: string;
+  firstPollDelay: 0;
+  pollInterval: 1;
+  pollJitter: 0;
+  requestTimeout: number;
+} & O {
+  return {
+    apiKey,
+    baseUrl,
+    firstPollDelay: 0,
+    pollInterval: 1,
+    pollJitter: 0,
+    requestTimeout: 2_000,
+    ...extra,
+  };
+}

@@ -1,6 +1,11 @@
 import { AbortedError } from '../../src/errors.js';
 import type { Clock } from '../../src/internal/clock.js';
-import type { Solution, Solver, SolverStats } from '../../src/solver/create-solver.js';
+import type {
+  Solution,
+  SolveOptions,
+  Solver,
+  SolverStats,
+} from '../../src/solver/create-solver.js';
 import { SolverError, type SolverErrorKind } from '../../src/solver/solver-error.js';
 import type { Task } from '../../src/solver/task.js';
 
@@ -14,6 +19,8 @@ export interface FakeSolver extends Solver {
   readonly calls: Map<string | number | undefined, number>;
   /** Clock time of every call. */
   readonly callTimes: number[];
+  /** The options of every call, in order. */
+  readonly options: SolveOptions[];
   /** Signals of calls still running. */
   readonly running: Set<AbortSignal | undefined>;
   peak: number;
@@ -30,13 +37,16 @@ export function fakeSolver(
   const calls = new Map<string | number | undefined, number>();
   const callTimes: number[] = [];
   const running = new Set<AbortSignal | undefined>();
+  const seenOptions: SolveOptions[] = [];
   const solver: FakeSolver = {
     provider: 'captchaai',
     calls,
     callTimes,
     running,
+    options: seenOptions,
     peak: 0,
     async solve(task, options = {}): Promise<Solution> {
+      seenOptions.push(options);
       const attempt = (calls.get(task.id) ?? 0) + 1;
       calls.set(task.id, attempt);
       callTimes.push(clock.now());
@@ -70,6 +80,8 @@ export function fakeSolver(
       inFlight: running.size,
       requests: 0,
       submits: 0,
+      submitRetries: 0,
+      resumed: 0,
       polls: 0,
       solved: 0,
       failed: 0,

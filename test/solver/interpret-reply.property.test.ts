@@ -31,6 +31,7 @@ const reply = (status: number, text: string, contentType?: string): Reply => ({
   retryAfter: undefined,
   contentType,
   text,
+  validUtf8: true,
 });
 
 describe('interpretReply', () => {
@@ -108,6 +109,7 @@ describe('interpretReply', () => {
           status: 429,
           retryAfter: seconds === undefined ? undefined : seconds * 1000,
           contentType: undefined,
+          validUtf8: true,
           text: '',
         },
         ctx,

@@ -184,8 +184,9 @@ describe('solveStage against the mock', () => {
 
   it('a result that expired before its poll fails that task only', async () => {
     const { solver } = await mockAndSolver(
-      { latency: 0, resultTtl: 30_000 },
-      { firstPollDelay: (t) => (t.id === 0 ? 100 : 1) },
+      // 300 ms of real time: the prompt polls make it even on a loaded machine, task 0's does not
+      { latency: 0, resultTtl: 300_000 },
+      { firstPollDelay: (t) => (t.id === 0 ? 1_000 : 1) },
     );
     const { records } = await drain(solveStage(solver, fastStage)(images(3)));
     const byId = new Map(records.map((r) => [r.task.id, r]));
@@ -225,6 +226,9 @@ describe('solveStage against the mock', () => {
         keys: { [DEFAULT_MOCK_KEY]: { threads: 1_000 } },
         faults: FAULT_KINDS.map((kind) => ({ kind, rate: 0.01, delay: 20_000, retryAfter: 0 })),
         logSize: 0,
+        // results kept past any real-time retry (a poll after a 1 s request timeout would
+        // otherwise find a scaled 10-minute TTL long gone: ERROR_WRONG_CAPTCHA_ID)
+        resultTtl: 10_000_000,
         seed: 11,
       },
       // generous limits: the soak checks accounting, not speed (the machine may be busy)

@@ -3,8 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { InvalidOptionTypeError } from '../../src/errors.js';
 import {
   type FailedRecord,
+  type SolveOptions,
   type SolveResult,
   SolveRunError,
+  SolverClosedError,
+  SolverError,
   type SolverErrorKind,
   solveStage,
   type Task,
@@ -177,6 +180,89 @@ describe('solveStage', () => {
     const again = await collect(clock, stage(imageTasks(3)));
     expect(again.error).toBeInstanceOf(SolveRunError);
     expect(solver.calls.size).toBe(4);
+  });
+
+  it('records carry what the CLI writes: id via task.id, status, token, kind, code, reason, attempts, elapsedMs', async () => {
+    const clock = new VirtualClock();
+    const solver = fakeSolver(clock, (task, attempt) =>
+      task.id === 1
+        ? fail('fatal-item', 300)
+        : attempt === 1
+          ? fail('transient', 100, 1_000)
+          : ok(2_000),
+    );
+    const stage = solveStage(solver, { clock, rateLimit: false, retries: 1, random: () => 0 });
+    const { records } = await collect(clock, stage(imageTasks(2)));
+    const byId = new Map(records.map((r) => [r.task.id, r]));
+    const solved = byId.get(0)!;
+    const failed = byId.get(1) as FailedRecord;
+    expect(solved).toMatchObject({ status: 'solved', token: 'token-0', attempts: 2 });
+    // first call 100 ms, the retry waits retryAfter (1 000 ms), then a 2 000 ms call
+    expect(solved.elapsedMs).toBe(3_100);
+    expect(failed).toMatchObject({
+      status: 'failed',
+      kind: 'fatal-item',
+      code: 'ERR_BPK_SOLVER_FATAL_ITEM',
+      attempts: 1,
+      elapsedMs: 300,
+    });
+    expect(failed.reason.message).toBe('scripted fatal-item');
+  });
+
+  it('asks the solver for one submit per call (submitRetries: 0), so attempts count submits', async () => {
+    const clock = new VirtualClock();
+    const solver = fakeSolver(clock, () => ok());
+    const stage = solveStage(solver, { clock, rateLimit: false });
+    await collect(clock, stage(imageTasks(3)));
+    expect(solver.options).toHaveLength(3);
+    for (const options of solver.options) expect(options.submitRetries).toBe(0);
+  });
+
+  it('anything not a SolverError thrown for one task becomes its failed record; the run goes on', async () => {
+    const clock = new VirtualClock();
+    const base = fakeSolver(clock, () => ok());
+    const long = `bad\r\ninput ${'x'.repeat(1_000)}`;
+    const solver = {
+      ...base,
+      solve: (task: Task, options?: SolveOptions) => {
+        if (task.id === 1) return Promise.reject(new URIError('URI malformed'));
+        if (task.id === 2) throw new TypeError(long);
+        return base.solve(task, options);
+      },
+    };
+    const stage = solveStage(solver, { clock, rateLimit: false });
+    const { records, error } = await collect(clock, stage(imageTasks(4)));
+    expect(error).toBeUndefined();
+    expect(idsOf(records)).toEqual([0, 1, 2, 3]);
+    const byId = new Map(records.map((r) => [r.task.id, r]));
+    const uri = byId.get(1) as FailedRecord;
+    expect(uri).toMatchObject({
+      status: 'failed',
+      kind: 'fatal-item',
+      code: 'ERR_BPK_SOLVER_FATAL_ITEM',
+      attempts: 1,
+    });
+    expect(uri.reason).toBeInstanceOf(SolverError);
+    expect(uri.reason.message).toBe('solve() threw URIError: URI malformed');
+    expect(uri.reason.cause).toBeInstanceOf(URIError);
+    const type = byId.get(2) as FailedRecord;
+    expect(type.reason.message).not.toMatch(/[\r\n]/);
+    expect(type.reason.message.length).toBeLessThan(260);
+    expect(stage.stats()).toMatchObject({ solved: 2, failed: 2 });
+  });
+
+  it("a closed solver still stops the run (it is not one task's failure)", async () => {
+    const clock = new VirtualClock();
+    const base = fakeSolver(clock, () => ok());
+    const solver = {
+      ...base,
+      solve: (task: Task, options?: SolveOptions) =>
+        task.id === 1 ? Promise.reject(new SolverClosedError()) : base.solve(task, options),
+    };
+    const stage = solveStage(solver, { clock, rateLimit: false, initial: 1, max: 1 });
+    const { error } = await collect(clock, stage(imageTasks(3)));
+    expect(error).toBeInstanceOf(SolveRunError);
+    expect((error as SolveRunError).cause).toBeInstanceOf(SolverClosedError);
   });
 
   it('abort: AbortError, in-flight calls aborted, source closed', async () => {

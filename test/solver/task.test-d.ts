@@ -50,6 +50,8 @@ describe('Solver', () => {
       readonly token: string;
       readonly elapsedMs: number;
       readonly polls: number;
+      readonly resumed?: boolean;
+      readonly submits?: number;
     }>();
     expectTypeOf(solver.balance).returns.resolves.toBeNumber();
     expectTypeOf(solver.report).parameter(1).toEqualTypeOf<'good' | 'bad'>();
