@@ -12,6 +12,7 @@ export default defineConfig([
       'testing/index': 'src/testing/index.ts',
       'solver/index': 'src/solver/index.ts',
       'mock/index': 'src/mock/index.ts',
+      'metrics/index': 'src/metrics/index.ts',
     }),
     format: ['esm', 'cjs'],
     dts: true,
@@ -20,6 +21,8 @@ export default defineConfig([
     target: 'node20',
     splitting: true,
     treeshake: true,
+    // `import.meta.url` in the CJS build (the metrics entry loads its optional peers lazily).
+    shims: true,
   },
   {
     // The `backpressure-kit` command: ESM only, not part of the importable API.
