@@ -13,6 +13,7 @@ export default defineConfig([
       'solver/index': 'src/solver/index.ts',
       'mock/index': 'src/mock/index.ts',
       'bullmq/index': 'src/bullmq/index.ts',
+      'metrics/index': 'src/metrics/index.ts',
     }),
     format: ['esm', 'cjs'],
     dts: true,
@@ -21,6 +22,8 @@ export default defineConfig([
     target: 'node20',
     splitting: true,
     treeshake: true,
+    // `import.meta.url` in the CJS build (the metrics entry loads its optional peers lazily).
+    shims: true,
   },
   {
     // The `backpressure-kit` command: ESM only, not part of the importable API.

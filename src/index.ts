@@ -82,6 +82,11 @@ export type {
 export { circuitBreaker } from './breaker/circuit-breaker.js';
 export { CircuitIsolatedError } from './breaker/circuit-isolated-error.js';
 export { CircuitOpenError } from './breaker/circuit-open-error.js';
+// Observability: monitor() samples any stage's stats() on an interval
+export type { MonitorOptions, MonitorSample, MonitorTick } from './metrics/monitor.js';
+export { monitor } from './metrics/monitor.js';
+export { StatsError } from './metrics/stats-error.js';
+export type { StatsSource, StatsSources } from './metrics/stats-source.js';
 export type {
   RateLimiter,
   RateLimiterOptions,
