@@ -5,8 +5,8 @@ export interface ResumeOptions {
   signal?: AbortSignal;
   /** A captcha id submitted earlier: poll it first, resubmit only if the service lost it. */
   resumeId?: string;
-  /** Called with the service's captcha id right after a submit is accepted. */
-  onSubmitted?: (captchaId: string) => void;
+  /** Called with the service's captcha id right after a submit is accepted; a promise is awaited before polling. */
+  onSubmitted?: ((captchaId: string) => void | PromiseLike<void>) | undefined;
 }
 
 /** Any solver whose `solve` takes {@link ResumeOptions} (the `backpressure-kit/solver` client does). */
@@ -41,8 +41,9 @@ export function storedCaptchaId(progress: unknown): string | undefined {
  * (results live about five minutes there). Only a task's first solve call in a process resumes:
  * a later call (a resubmit after an unsolvable answer) submits afresh and stores its new id.
  *
- * Still paid twice: a task whose worker died after the submit was accepted and before its id
- * reached Redis (one round trip), and a redelivered task whose stored result had expired.
+ * The id is stored before the solver's first poll (the solver awaits `onSubmitted`). Still paid
+ * twice: a task whose worker died after the submit was accepted and before its id reached
+ * Redis (one round trip), and a redelivered task whose stored result had expired.
  * Tasks that did not come from a job are solved as the inner solver does.
  *
  * @example
@@ -67,10 +68,12 @@ export function resumableSolver<S extends ResumeCapableSolver<never, unknown>>(
     return solver.solve(task, {
       ...callOptions,
       ...(resumeId === undefined ? {} : { resumeId }),
-      onSubmitted: (captchaId: string) => {
-        callOptions.onSubmitted?.(captchaId);
+      // Awaited by the solver before its first poll: the id is in Redis before any answer.
+      onSubmitted: async (captchaId: string) => {
+        await callOptions.onSubmitted?.(captchaId);
         const progress: SubmittedProgress = { captchaId };
-        job.job.updateProgress(progress).catch((error: unknown) => {
+        // A failed store must not fail the solve (that would submit, and pay, again).
+        await job.job.updateProgress(progress).catch((error: unknown) => {
           options.onStoreError?.(error, captchaId);
         });
       },

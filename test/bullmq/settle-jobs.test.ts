@@ -39,7 +39,7 @@ function resumeFake() {
       if (task.bad) throw new InvalidTaskError('sitekey', 'a bad task');
       const captchaId = `C-${++n}`;
       submits.push({ taskId: task.id, captchaId });
-      options.onSubmitted?.(captchaId);
+      await options.onSubmitted?.(captchaId);
       if (task.hang) {
         await new Promise<never>((_, reject) =>
           options.signal?.addEventListener('abort', () => reject(new AbortedError()), {
