@@ -11,7 +11,7 @@ export { jobRecord } from './job-record.js';
 export { JobSettledError } from './job-settled-error.js';
 export type { PauseFleetOptions } from './pause-fleet-while-open.js';
 export { pauseFleetWhileOpen } from './pause-fleet-while-open.js';
-export type { QueueSink, QueueSinkOptions, QueueSinkStats } from './queue-sink.js';
+export type { QueueSink, QueueSinkOptions, QueueSinkStats, SinkQueue } from './queue-sink.js';
 export { queueBacklog, queueSink } from './queue-sink.js';
 export type {
   QueueJob,
@@ -21,6 +21,7 @@ export type {
 } from './queue-source.js';
 export { queueSource } from './queue-source.js';
 export { RedisUnavailableError } from './redis-unavailable-error.js';
+export { redisConnectionFromUrl } from './redis-url.js';
 export type {
   ResumableSolverOptions,
   ResumeCapableSolver,

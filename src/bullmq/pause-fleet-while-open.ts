@@ -25,7 +25,7 @@ export interface PauseFleetOptions {
  */
 export function pauseFleetWhileOpen(
   breaker: CircuitBreaker,
-  queue: Queue,
+  queue: Pick<Queue, 'rateLimit'>,
   options: PauseFleetOptions = {},
 ): () => void {
   return breaker.onStateChange((state, change) => {

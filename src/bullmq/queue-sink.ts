@@ -1,4 +1,4 @@
-import type { JobsOptions, Queue } from 'bullmq';
+import type { JobsOptions, JobType } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { AbortedError } from '../errors.js';
 import { type Clock, systemClock } from '../internal/clock.js';
@@ -54,10 +54,17 @@ export interface QueueSink<T> {
   stats(): QueueSinkStats;
 }
 
+/** What {@link queueSink} needs of a BullMQ `Queue` (any `Queue<T>` fits). */
+export interface SinkQueue<T = never> {
+  add(name: never, data: T, opts?: JobsOptions): Promise<unknown>;
+  getJobCounts(...types: JobType[]): Promise<Record<string, number>>;
+  getBackend(): { readonly client: Promise<unknown> };
+}
+
 const BACKLOG = ['waiting', 'prioritized', 'delayed', 'active'] as const;
 
 /** Waiting + prioritized + delayed + active jobs of `queue`. */
-export async function queueBacklog(queue: Queue): Promise<number> {
+export async function queueBacklog(queue: SinkQueue<never>): Promise<number> {
   const counts = await queue.getJobCounts(...BACKLOG);
   let total = 0;
   for (const kind of BACKLOG) total += counts[kind] ?? 0;
@@ -92,11 +99,11 @@ export async function queueBacklog(queue: Queue): Promise<number> {
  * console.log(summary.added, summary.waitedMs);
  * ```
  */
-export function queueSink<T>(queue: Queue<T>, options: QueueSinkOptions<T>): QueueSink<T> {
+export function queueSink<T>(queue: SinkQueue<T>, options: QueueSinkOptions<T>): QueueSink<T> {
   if (
     typeof queue !== 'object' ||
     queue === null ||
-    typeof (queue as Queue<T>).add !== 'function'
+    typeof (queue as SinkQueue<T>).add !== 'function'
   ) {
     v.func('queue.add', undefined);
   }
@@ -120,7 +127,7 @@ export function queueSink<T>(queue: Queue<T>, options: QueueSinkOptions<T>): Que
   const counters = { added: 0, backlog: 0, peakBacklog: 0, waits: 0, waitedMs: 0 };
   const stats = (): QueueSinkStats => ({ ...counters, highWaterMark });
   const readBacklog = async (): Promise<number> => {
-    const backlog = await queueBacklog(queue as Queue);
+    const backlog = await queueBacklog(queue as SinkQueue<never>);
     counters.backlog = backlog;
     counters.peakBacklog = Math.max(counters.peakBacklog, backlog);
     return backlog;
@@ -138,7 +145,7 @@ export function queueSink<T>(queue: Queue<T>, options: QueueSinkOptions<T>): Que
     const disposeAbort = onAnyAbort([signal, context?.signal], (reason) =>
       fail(new AbortedError(reason)),
     );
-    const client = (await (queue as Queue).getBackend().client) as unknown as Redis;
+    const client = (await queue.getBackend().client) as Redis;
     const disposeWatch = watchRedis(client, health.redisTimeout, fail);
     const iterator =
       Symbol.asyncIterator in source
@@ -188,7 +195,7 @@ export function queueSink<T>(queue: Queue<T>, options: QueueSinkOptions<T>): Que
         const item = next.value;
         const itemPriority = typeof priority === 'function' ? priority(item) : priority;
         await guard(
-          queue.add((typeof name === 'function' ? name(item) : name) as never, item as never, {
+          queue.add((typeof name === 'function' ? name(item) : name) as never, item, {
             ...jobOptions,
             ...(jobId === undefined ? {} : { jobId: jobId(item) }),
             ...(itemPriority === undefined ? {} : { priority: itemPriority }),

@@ -6,9 +6,12 @@
  *   backpressure-kit demo     the seed scenario, live: unbounded queue vs boundedBuffer vs shed
  *   backpressure-kit mock     a local CaptchaAI / 2captcha-compatible solver service
  */
+import { runCollectCommand } from './collect-command.js';
 import { runDemo } from './demo.js';
+import { runEnqueueCommand } from './enqueue-command.js';
 import { runMockCommand } from './mock-command.js';
 import { EXIT, runSolveCommand } from './solve-command.js';
+import { runWorkCommand } from './work-command.js';
 
 const usage = `Usage: backpressure-kit <command> [options]
 
@@ -16,6 +19,9 @@ Commands:
   solve     solve a JSON Lines file of tasks, live, resumable (solve --help)
   demo      run the seed scenario live: unbounded queue vs boundedBuffer vs shed
   mock      run a local CaptchaAI / 2captcha-compatible solver (mock --help)
+  enqueue   add a JSON Lines file of tasks to a fleet's queue on Redis (enqueue --help)
+  work      solve jobs from a fleet's queue (work --help)
+  collect   append a fleet's finished jobs to a results file (collect --help)
   help      show this text
 
 Exit codes: 0 done, 1 the run failed, 2 usage error, 130 stopped by Ctrl-C.`;
@@ -51,6 +57,12 @@ async function main(argv: string[]): Promise<number> {
     case 'mock':
       await runMockCommand(rest);
       return EXIT.finished;
+    case 'enqueue':
+      return runEnqueueCommand(rest);
+    case 'work':
+      return runWorkCommand(rest);
+    case 'collect':
+      return runCollectCommand(rest);
     case undefined:
     case 'help':
     case '--help':
@@ -70,7 +82,9 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     if (isUsageError(error)) {
-      const help = command === 'solve' || command === 'mock' ? `${command} --help` : 'help';
+      const help = ['solve', 'mock', 'enqueue', 'work', 'collect'].includes(command ?? '')
+        ? `${command} --help`
+        : 'help';
       console.error(
         `${(error as Error).message}\nRun \`backpressure-kit ${help}\` for the options.`,
       );
