@@ -169,6 +169,7 @@ export async function runWorkCommand(
     for await (const record of settle(jobs, { signal: stop.signal })) {
       if (record.status === 'solved') solved++;
       else failed++;
+      if ((solved + failed) % 50 === 0) console.log(`work: settled ${solved + failed}`);
     }
   } catch (error) {
     if (!stop.signal.aborted) throw error;
