@@ -168,7 +168,6 @@ export function queueSource<T = unknown, R = unknown>(
   let lockTimer: ReturnType<typeof setInterval> | undefined;
   let disposeWatch: (() => void) | undefined;
   let started: Promise<void> | undefined;
-  let chain: Promise<unknown> = Promise.resolve();
   // Resolves when fetching stops: a next() waiting on Redis (blocked, or Redis away) ends then.
   let wake!: () => void;
   const stopped = new Promise<void>((resolve) => {
@@ -331,9 +330,9 @@ export function queueSource<T = unknown, R = unknown>(
     close,
     stats: () => ({ ...counters, held: held.size }),
     next: () => {
-      // One fetch at a time, in call order.
-      const fetched = chain.then(fetchOne, fetchOne);
-      chain = fetched.catch(() => {});
+      // Each next() fetches one job; calls made before earlier ones resolve fetch concurrently
+      // (as BullMQ's own worker does up to its concurrency), each with its own token.
+      const fetched = fetchOne();
       const outcome = Promise.race([
         fetched.then(
           (result) => ({ result }),
