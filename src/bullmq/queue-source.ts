@@ -48,6 +48,14 @@ export interface QueueSourceOptions extends RedisHealthOptions {
   /** BullMQ key prefix. @default 'bull' */
   prefix?: string;
   /**
+   * BullMQ's queue-wide rate limiter: at most `max` jobs fetched per `duration` ms by all
+   * workers together (each worker should give the same). Without it the source still runs a
+   * limiter too high to ever bind (`max` 10^15 per second), because BullMQ honours
+   * `queue.rateLimit(ms)` (the fleet pause of `pauseFleetWhileOpen`) only for workers that have one.
+   * @default { max: 1e15, duration: 1000 }
+   */
+  limiter?: { max: number; duration: number };
+  /**
    * Longest wait between fetch attempts while the queue has jobs but hands none out (global
    * concurrency reached, or the queue rate-limited); waits start at 5 ms and double up to it.
    * @default 250
@@ -132,6 +140,13 @@ export function queueSource<T = unknown, R = unknown>(
   const maxFetchWait = v.optional(opts.maxFetchWait, 250, (x) =>
     v.duration('maxFetchWait', x, { min: 5 }),
   );
+  const limiter = v.optional(opts.limiter, { max: 1e15, duration: 1_000 }, (x) => {
+    const l = v.object<{ max: number; duration: number }>('limiter', x);
+    return {
+      max: v.integer('limiter.max', l.max, { min: 1 }),
+      duration: v.duration('limiter.duration', l.duration, { min: 1 }),
+    };
+  });
   const health = redisHealth(opts);
 
   const shared = {
@@ -141,6 +156,7 @@ export function queueSource<T = unknown, R = unknown>(
   const worker = new Worker<T, R>(queueName, null, {
     ...shared,
     autorun: false,
+    limiter,
     lockDuration,
     stalledInterval,
     maxStalledCount,
