@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { type ConnectionOptions, Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { AbortedError } from '../errors.js';
@@ -178,6 +179,8 @@ export function queueSource<T = unknown, R = unknown>(
     lostLocks: 0,
   };
   const stop = new AbortController();
+  // Every concurrent fetch may sleep on it while the queue is at its limit.
+  setMaxListeners(Number.POSITIVE_INFINITY, stop.signal);
   let stopping = false;
   let closed: Promise<void> | undefined;
   let failure: unknown;
