@@ -28,7 +28,7 @@ import {
   uniquePrefix,
 } from './redis.js';
 
-/** Tasks in the run (the 2,000; the run takes about 15 s on 2 loaded cores). */
+/** Tasks in the run: the 2,000 (55-70 s on 2 cores at load average 15-20). */
 const TASKS = 2_000;
 const THREADS = 20;
 
