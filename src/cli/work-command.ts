@@ -169,7 +169,8 @@ export async function runWorkCommand(
     for await (const record of settle(jobs, { signal: stop.signal })) {
       if (record.status === 'solved') solved++;
       else failed++;
-      if ((solved + failed) % 50 === 0) console.log(`work: settled ${solved + failed}`);
+      if ((solved + failed) % 50 === 0)
+        console.log(`work: settled ${solved + failed} (holding ${jobs.stats().held})`);
     }
   } catch (error) {
     if (!stop.signal.aborted) throw error;
