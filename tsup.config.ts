@@ -12,6 +12,7 @@ export default defineConfig([
       'testing/index': 'src/testing/index.ts',
       'solver/index': 'src/solver/index.ts',
       'mock/index': 'src/mock/index.ts',
+      'bullmq/index': 'src/bullmq/index.ts',
       'metrics/index': 'src/metrics/index.ts',
     }),
     format: ['esm', 'cjs'],

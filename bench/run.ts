@@ -19,6 +19,7 @@ const all = [
   'mock-parse.ts',
   'shed-priorities.ts',
   'ordered-window.ts',
+  'fleet.ts',
 ];
 const requested = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const flags = process.argv.slice(2).filter((a) => a.startsWith('--'));

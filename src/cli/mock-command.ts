@@ -2,10 +2,11 @@
  * `backpressure-kit mock`: runs the mock solver service from the command line until SIGINT or
  * SIGTERM.
  */
-import { InvalidOptionTypeError, InvalidOptionValueError } from '../errors.js';
+import { InvalidOptionValueError } from '../errors.js';
 import { DEFAULT_MOCK_KEY } from '../mock/constants.js';
 import { startMockSolver } from '../mock/start-mock-solver.js';
 import type { MockKeyOptions, MockProvider, MockSolverOptions } from '../mock/types.js';
+import { type FlagTable, numberFlag, parseCommandArgs } from './cli-args.js';
 
 /** Help text of `backpressure-kit mock`. */
 export const MOCK_USAGE = `Usage: backpressure-kit mock [options]
@@ -40,30 +41,18 @@ export interface MockCommandIo {
   readonly onListening?: (url: string) => void;
 }
 
-const FLAGS = [
-  '--port',
-  '--host',
-  '--provider',
-  '--keys',
-  '--time-scale',
-  '--latency',
-  '--unsolvable-rate',
-  '--seed',
-  '--help',
-] as const;
-type Flag = (typeof FLAGS)[number];
-
-function numberFlag(flag: string, text: string, integerOnly: boolean): number {
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || (integerOnly && !Number.isInteger(value))) {
-    throw new InvalidOptionTypeError({
-      option: flag,
-      expected: integerOnly ? 'an integer' : 'a number',
-      received: text,
-    });
-  }
-  return value;
-}
+/** The flags of `backpressure-kit mock`, for `parseArgs`. */
+export const MOCK_FLAGS = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  provider: { type: 'string' },
+  keys: { type: 'string' },
+  'time-scale': { type: 'string' },
+  latency: { type: 'string' },
+  'unsolvable-rate': { type: 'string' },
+  seed: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies FlagTable;
 
 function parseKeys(text: string): Record<string, MockKeyOptions> {
   const keys: Record<string, MockKeyOptions> = {};
@@ -82,10 +71,10 @@ function parseKeys(text: string): Record<string, MockKeyOptions> {
       plan.threads =
         threads === 'Infinity'
           ? Number.POSITIVE_INFINITY
-          : numberFlag(`--keys[${i}] threads`, threads, true);
+          : numberFlag(`--keys[${i}] threads`, threads, { integerOnly: true });
     }
     if (balance !== undefined && balance !== '') {
-      plan.balance = numberFlag(`--keys[${i}] balance`, balance, false);
+      plan.balance = numberFlag(`--keys[${i}] balance`, balance);
     }
     keys[key] = plan;
   });
@@ -94,8 +83,8 @@ function parseKeys(text: string): Record<string, MockKeyOptions> {
 
 /**
  * Parses the arguments of `backpressure-kit mock` into mock options; `help` is `true` for
- * `--help`. Accepts `--flag value` and `--flag=value`. Throws `TypeError` / `RangeError`
- * naming the flag; the mock validates the values again when it starts.
+ * `--help`. Accepts `--flag value` and `--flag=value` (`node:util` `parseArgs`). Throws
+ * `TypeError` / `RangeError` naming the flag; the mock validates the values again when it starts.
  *
  * @example
  * ```ts
@@ -107,56 +96,22 @@ export function parseMockArgs(argv: readonly string[]): {
   help: boolean;
   options: MockSolverOptions;
 } {
+  const { values } = parseCommandArgs(MOCK_FLAGS, argv);
+  const text = values as Partial<Record<keyof typeof MOCK_FLAGS, string>>;
   const options: Record<string, unknown> = {};
-  let help = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const eq = arg.indexOf('=');
-    const flag = (eq === -1 ? arg : arg.slice(0, eq)) as Flag;
-    if (!(FLAGS as readonly string[]).includes(flag)) {
-      throw new InvalidOptionValueError({
-        option: flag,
-        expected: `a known flag (${FLAGS.join(', ')})`,
-        // Only the flag: its value may be a key.
-        received: flag,
-      });
-    }
-    if (flag === '--help') {
-      help = true;
-      continue;
-    }
-    const value = eq === -1 ? argv[++i] : arg.slice(eq + 1);
-    if (value === undefined) {
-      throw new InvalidOptionTypeError({ option: flag, expected: 'a value', received: undefined });
-    }
-    switch (flag) {
-      case '--port':
-        options.port = numberFlag(flag, value, true);
-        break;
-      case '--host':
-        options.host = value;
-        break;
-      case '--provider':
-        options.provider = value as MockProvider;
-        break;
-      case '--keys':
-        options.keys = parseKeys(value);
-        break;
-      case '--time-scale':
-        options.timeScale = numberFlag(flag, value, false);
-        break;
-      case '--latency':
-        options.latency = numberFlag(flag, value, false);
-        break;
-      case '--unsolvable-rate':
-        options.unsolvableRate = numberFlag(flag, value, false);
-        break;
-      case '--seed':
-        options.seed = numberFlag(flag, value, true);
-        break;
-    }
-  }
-  return { help, options: options as MockSolverOptions };
+  if (text.port !== undefined)
+    options.port = numberFlag('--port', text.port, { integerOnly: true });
+  if (text.host !== undefined) options.host = text.host;
+  if (text.provider !== undefined) options.provider = text.provider as MockProvider;
+  if (text.keys !== undefined) options.keys = parseKeys(text.keys);
+  if (text['time-scale'] !== undefined)
+    options.timeScale = numberFlag('--time-scale', text['time-scale']);
+  if (text.latency !== undefined) options.latency = numberFlag('--latency', text.latency);
+  if (text['unsolvable-rate'] !== undefined)
+    options.unsolvableRate = numberFlag('--unsolvable-rate', text['unsolvable-rate']);
+  if (text.seed !== undefined)
+    options.seed = numberFlag('--seed', text.seed, { integerOnly: true });
+  return { help: values.help === true, options: options as MockSolverOptions };
 }
 
 function isLoopback(host: string): boolean {

@@ -1,0 +1,169 @@
+/**
+ * JSON Lines files the CLI appends to and resumes from: a writer that puts each record in the
+ * file the moment it is written (a `kill -9` loses nothing already written), and a reader of
+ * the ids a results file already holds, which first cuts off a torn last line left by a crash.
+ */
+import {
+  closeSync,
+  createReadStream,
+  fstatSync,
+  ftruncateSync,
+  openSync,
+  readSync,
+  writeSync,
+} from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { TaskId } from './solve-record.js';
+
+/**
+ * Appends JSON records to a file, one line each, with a synchronous write per record: when
+ * `write` returns, the line is in the operating system's hands and survives the process being
+ * killed. Writes are batched only within one call of {@link JsonlWriter.writeMany}.
+ *
+ * @example
+ * ```ts
+ * const out = JsonlWriter.open('results.jsonl', { truncate: false });
+ * out.write({ id: 't1', status: 'solved' });
+ * out.close();
+ * ```
+ */
+export class JsonlWriter {
+  #fd: number | undefined;
+  #lines = 0;
+
+  private constructor(fd: number) {
+    this.#fd = fd;
+  }
+
+  /** Opens `path` for appending (`truncate: true` empties it first); creates it when missing. */
+  static open(path: string, options: { truncate: boolean }): JsonlWriter {
+    return new JsonlWriter(openSync(path, options.truncate ? 'w' : 'a'));
+  }
+
+  /** Lines written through this writer. */
+  get lines(): number {
+    return this.#lines;
+  }
+
+  /** Writes one record as one line. Throws after {@link JsonlWriter.close}. */
+  write(record: object): void {
+    this.writeMany([record]);
+  }
+
+  /** Writes records as lines with one system call. */
+  writeMany(records: readonly object[]): void {
+    if (this.#fd === undefined) throw new Error('JsonlWriter: write after close');
+    if (records.length === 0) return;
+    let text = '';
+    for (const record of records) text += `${JSON.stringify(record)}\n`;
+    const bytes = Buffer.from(text);
+    for (let at = 0; at < bytes.length; ) at += writeSync(this.#fd, bytes, at);
+    this.#lines += records.length;
+  }
+
+  /** Closes the file. Idempotent. */
+  close(): void {
+    if (this.#fd === undefined) return;
+    closeSync(this.#fd);
+    this.#fd = undefined;
+  }
+}
+
+/** What {@link readRecordedIds} found in a results file. */
+export interface RecordedIds {
+  /** The id of every complete record. */
+  readonly ids: Set<TaskId>;
+  /** Complete records by `status`. */
+  readonly byStatus: Readonly<Record<string, number>>;
+  /** Bytes of a torn last line that were cut off (0 when the file ended cleanly). */
+  readonly tornBytes: number;
+  /** Complete lines that were not a record with an id (left in place, not counted as done). */
+  readonly unreadable: number;
+}
+
+const NEWLINE = 0x0a;
+const CHUNK = 64 * 1024;
+
+/** Offset just past the last newline of an open file (0 when it has none). */
+function endOfLastLine(fd: number, size: number): number {
+  const chunk = Buffer.alloc(CHUNK);
+  for (let end = size; end > 0; ) {
+    const start = Math.max(0, end - CHUNK);
+    const read = readSync(fd, chunk, 0, end - start, start);
+    const at = chunk.subarray(0, read).lastIndexOf(NEWLINE);
+    if (at !== -1) return start + at + 1;
+    end = start;
+  }
+  return 0;
+}
+
+/**
+ * Cuts a torn last line (one without its newline, as a crash mid-write leaves) off `path`, so
+ * records appended later start on a line of their own. Returns the bytes cut; a missing file
+ * is left missing.
+ */
+export function cutTornLine(path: string): number {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r+');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw error;
+  }
+  try {
+    const { size } = fstatSync(fd);
+    const end = endOfLastLine(fd, size);
+    if (end < size) ftruncateSync(fd, end);
+    return size - end;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Reads the ids of the records already in a results file, streaming it line by line. A torn
+ * last line is cut off first (that task is solved again); blank lines are ignored; lines that
+ * are not JSON objects with an `id` are counted in `unreadable` and otherwise ignored.
+ *
+ * @example
+ * ```ts
+ * const { ids } = await readRecordedIds('results.jsonl');
+ * if (ids.has('t1')) console.log('t1 is done');
+ * ```
+ */
+export async function readRecordedIds(path: string): Promise<RecordedIds> {
+  const tornBytes = cutTornLine(path);
+  const ids = new Set<TaskId>();
+  const byStatus: Record<string, number> = {};
+  let unreadable = 0;
+  let input: ReturnType<typeof createReadStream>;
+  try {
+    input = createReadStream(path);
+    await new Promise<void>((resolve, reject) => {
+      input.once('open', () => resolve());
+      input.once('error', reject);
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      return { ids, byStatus, tornBytes, unreadable };
+    throw error;
+  }
+  for await (const line of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
+    if (line.trim() === '') continue;
+    let record: { id?: unknown; status?: unknown } | undefined;
+    try {
+      record = JSON.parse(line) as typeof record;
+    } catch {
+      record = undefined;
+    }
+    const id = record?.id;
+    if (typeof id !== 'string' && typeof id !== 'number') {
+      unreadable++;
+      continue;
+    }
+    ids.add(id);
+    const status = String(record?.status);
+    byStatus[status] = (byStatus[status] ?? 0) + 1;
+  }
+  return { ids, byStatus, tornBytes, unreadable };
+}
