@@ -16,6 +16,7 @@ const all = [
   'adaptive-overhead.ts',
   'resilience.ts',
   'solver.ts',
+  'cli.ts',
 ];
 const requested = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const flags = process.argv.slice(2).filter((a) => a.startsWith('--'));
