@@ -1,7 +1,7 @@
 /**
- * Reads a JSON Lines file of tasks one line at a time (a file of a million lines runs in flat
- * memory): each line becomes a task with an id, a reject with the reason, or a skip when the
- * results file already holds that id.
+ * Reads a JSON Lines file of tasks one line at a time (no line is held after it is handed on;
+ * only the ids seen are kept, to refuse duplicates): each line becomes a task with an id, a
+ * reject with the reason, or a skip when the results file already holds that id.
  */
 import { createReadStream } from 'node:fs';
 import { createInterface, type Interface } from 'node:readline';
