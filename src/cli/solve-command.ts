@@ -413,7 +413,6 @@ export async function runSolveCommand(
           outcome: run.outcome,
           out: o.out,
           rejects: o.rejects,
-          resumedFrom: final.skipped,
           reportsSent: 0,
         }))
           stdout.write(`${line}\n`);
