@@ -157,6 +157,22 @@ describe('solve', { timeout: 90_000 }, () => {
       expect(() => JSON.parse(line)).not.toThrow();
   });
 
+  it('--metrics-port with a file: every line is read (none lost while the endpoint starts)', async () => {
+    const d = freshDir();
+    const run = solveLines(d, turnstileTasks(10), [
+      ...FAST,
+      '--metrics-port',
+      '0',
+      '--progress',
+      'none',
+    ]);
+    expect((await run.exit).code).toBe(0);
+    expect(run.stdout.join('\n')).toMatch(
+      /^Serving metrics at http:\/\/127\.0\.0\.1:\d+\/metrics$/m,
+    );
+    expect(readRecords(join(d, 'out.jsonl'))).toHaveLength(10);
+  });
+
   it('exits with 2 on a usage error and prints help for every command', async () => {
     const bad = runCli(cli(), ['solve', 'x.jsonl', '--out', 'o.jsonl', '--buffer', 'ten']);
     const noOut = runCli(cli(), ['solve', 'x.jsonl']);
