@@ -20,6 +20,7 @@ const all = [
   'shed-priorities.ts',
   'ordered-window.ts',
   'fleet.ts',
+  'cli.ts',
 ];
 const requested = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const flags = process.argv.slice(2).filter((a) => a.startsWith('--'));

@@ -135,11 +135,20 @@ class JsonView implements ProgressView {
   }
 }
 
-class QuietView implements ProgressView {
+/** No progress; notes (rejects, the metrics URL, Ctrl-C) still print unless `quiet`. */
+class NoProgressView implements ProgressView {
   readonly intervalMs = 60_000;
+  readonly #note: (line: string) => void;
+
+  constructor(note: (line: string) => void) {
+    this.#note = note;
+  }
+
   update(): void {}
   done(): void {}
-  note(): void {}
+  note(line: string): void {
+    this.#note(line);
+  }
 }
 
 /**
@@ -159,6 +168,7 @@ export function createProgressView(
   // A terminal that reports no rows (some pseudo-terminals) would show log-update nothing.
   const isTerminal = streams.stdout.isTTY === true && (streams.stdout.rows ?? 0) > 0;
   const resolved = mode === 'auto' ? (isTerminal ? 'tty' : 'plain') : mode;
+  const quietView = new NoProgressView(() => {});
   switch (resolved) {
     case 'json':
       return new JsonView(
@@ -167,12 +177,12 @@ export function createProgressView(
         options.quiet ? () => {} : (line) => streams.stdout.write(`${line}\n`),
       );
     case 'none':
-      return new QuietView();
-    case 'tty':
-      return options.quiet ? new QuietView() : new LiveView(streams.stdout);
-    default:
       return options.quiet
-        ? new QuietView()
-        : new PlainView(streams.stdout, options.intervalMs ?? 2_000);
+        ? quietView
+        : new NoProgressView((line) => streams.stdout.write(`${line}\n`));
+    case 'tty':
+      return options.quiet ? quietView : new LiveView(streams.stdout);
+    default:
+      return options.quiet ? quietView : new PlainView(streams.stdout, options.intervalMs ?? 2_000);
   }
 }

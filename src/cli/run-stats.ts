@@ -135,11 +135,17 @@ export class RunStats {
     if (inFlight > this.#peakInFlight) this.#peakInFlight = inFlight;
   }
 
-  /** A snapshot of the run now. */
-  sample(): ProgressSample {
+  /**
+   * A snapshot of the run now. `stats` passes the stages' snapshots already taken (by
+   * `monitor()`); without it they are read from the sources.
+   */
+  sample(stats?: {
+    queue: BoundedBufferStats | ShedStats;
+    solve: SolveStageStats;
+  }): ProgressSample {
     const now = this.#now();
-    const queue = this.#sources.queue();
-    const stage = this.#sources.stage();
+    const queue = stats?.queue ?? this.#sources.queue();
+    const stage = stats?.solve ?? this.#sources.stage();
     const records = this.#solved + this.#failed + this.#dropped;
     const done = records + this.#rejected + this.#skipped;
     this.#history.push({ at: now, records });

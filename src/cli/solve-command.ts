@@ -7,6 +7,8 @@ import { access, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { InvalidOptionValueError, isAbortError } from '../errors.js';
+import { monitor } from '../metrics/monitor.js';
+import type { MetricsServer } from '../metrics/serve-metrics.js';
 import { createSolver, type SolverOptions } from '../solver/create-solver.js';
 import { providers } from '../solver/provider.js';
 import { SolveRunError } from '../solver/solve-run-error.js';
@@ -17,6 +19,7 @@ import { shed } from '../stages/shed.js';
 import { type EmbeddedMock, startEmbeddedMock } from './embedded-mock.js';
 import { JsonlWriter, readRecordedIds } from './jsonl-file.js';
 import { createProgressView, type ProgressView } from './progress-view.js';
+import { MetricsUnavailableError, serveRunMetrics } from './run-metrics.js';
 import { RunStats } from './run-stats.js';
 import { DEFAULT_TIME_SCALE, parseSolveArgs, type SolveCommandOptions } from './solve-options.js';
 import { droppedRecord, type RejectRecord, toSolveRecord } from './solve-record.js';
@@ -215,6 +218,7 @@ export async function runSolveCommand(
   const rate = o.pipeline.rate;
   const stageOptions: SolveStageOptions = defined({
     max: o.pipeline.max,
+    min: o.pipeline.min,
     retries: o.pipeline.retries,
     resubmitUnsolvable: o.pipeline.resubmits,
     retryDelay: t.retryDelay,
@@ -240,7 +244,8 @@ export async function runSolveCommand(
   let out: JsonlWriter | undefined;
   let rejects: JsonlWriter | undefined;
   let reader: TaskLineReader | undefined;
-  let ticker: NodeJS.Timeout | undefined;
+  let stopSampling: (() => void) | undefined;
+  let metrics: MetricsServer | undefined;
   let stats: RunStats | undefined;
   let stopping = false;
   const onSigint = (): void => {
@@ -349,7 +354,15 @@ export async function runSolveCommand(
 
     view = createProgressView(o.progress.mode, o.progress, { stdout, stderr });
     const activeView = view;
-    ticker = setInterval(() => activeView.update(runStats.sample()), activeView.intervalMs);
+    const stages = { queue, solve: stage };
+    if (o.metricsPort !== undefined) {
+      metrics = await serveRunMetrics({ ...stages, breaker: stage.breaker }, o.metricsPort);
+      note(`Serving metrics at ${metrics.url}`);
+    }
+    stopSampling = monitor(stages, {
+      intervalMs: activeView.intervalMs,
+      onSample: (sample) => activeView.update(runStats.sample(sample)),
+    });
 
     try {
       for await (const result of stage(feed(queue(tasks())))) {
@@ -379,13 +392,14 @@ export async function runSolveCommand(
       } else throw error;
     }
   } catch (error) {
-    if (!(error instanceof RunFailure)) throw error;
+    if (!(error instanceof RunFailure || error instanceof MetricsUnavailableError)) throw error;
     run.outcome = 'failed';
     exitCode = EXIT.failed;
     stderr.write(`Error: ${error.message}\n`);
   } finally {
     signals.off('SIGINT', onSigint);
-    if (ticker) clearInterval(ticker);
+    stopSampling?.();
+    await metrics?.close();
     reader?.close();
     out?.close();
     rejects?.close();
@@ -399,7 +413,6 @@ export async function runSolveCommand(
           outcome: run.outcome,
           out: o.out,
           rejects: o.rejects,
-          resumedFrom: final.skipped,
           reportsSent: 0,
         }))
           stdout.write(`${line}\n`);

@@ -21,6 +21,7 @@ export const PIPELINE_FLAGS = {
   buffer: { type: 'string' },
   shed: { type: 'string' },
   max: { type: 'string' },
+  min: { type: 'string' },
   rate: { type: 'string' },
   timeout: { type: 'string' },
   retries: { type: 'string' },
@@ -84,6 +85,8 @@ export type QueueOptions =
 export interface PipelineOptions {
   readonly queue: QueueOptions;
   readonly max: number;
+  /** Fewest tasks in flight the adaptive limit may fall to; `min === max` fixes the limit. */
+  readonly min: number | undefined;
   readonly rate: RateFlag | undefined;
   readonly timeoutMs: number | undefined;
   readonly retries: number | undefined;
@@ -175,6 +178,14 @@ const count = (min: number) => (flag: string, value: string) =>
  */
 export function readPipelineFlags(values: Values): PipelineOptions {
   const max = optional(values, 'max', count(1)) ?? DEFAULT_MAX;
+  const min = optional(values, 'min', count(1));
+  if (min !== undefined && min > max) {
+    throw new InvalidOptionValueError({
+      option: '--min',
+      expected: `an integer from 1 to --max (${max})`,
+      received: min,
+    });
+  }
   const buffer = optional(values, 'buffer', count(1));
   const shedCapacity = optional(values, 'shed', count(1));
   if (buffer !== undefined && shedCapacity !== undefined) {
@@ -190,6 +201,7 @@ export function readPipelineFlags(values: Values): PipelineOptions {
         ? { kind: 'buffer', capacity: buffer ?? BUFFER_PER_THREAD * max }
         : { kind: 'shed', capacity: shedCapacity },
     max,
+    min,
     rate: optional(values, 'rate', rateFlag),
     timeoutMs: optional(values, 'timeout', durationFlag),
     retries: optional(values, 'retries', count(0)),

@@ -30,6 +30,7 @@ Files:
 
 Pipeline:
   --max N               account threads: most tasks in flight          (default ${DEFAULT_MAX})
+  --min N               fewest in flight the adaptive limit may fall to (default 1; = --max fixes it)
   --buffer N            boundedBuffer capacity: the reader waits when full (default ${BUFFER_PER_THREAD} x --max)
   --shed N              shed capacity instead: never wait, drop by task.priority when full
   --rate R              submits per time, N/s or N/m, or off          (default 10/s, burst 5)
@@ -47,6 +48,8 @@ Progress:
   --progress MODE       auto, tty (live view), plain (a log line every few seconds),
                         json (NDJSON samples on stderr) or none        (default auto)
   --progress-interval D between plain lines or JSON samples           (default 2s plain, 1s json)
+  --metrics-port N      serve Prometheus metrics at http://127.0.0.1:N/metrics while it runs
+                        (needs prom-client installed; 0 picks a free port)
   --quiet, -q           print nothing but errors
   --help, -h            show this text
 

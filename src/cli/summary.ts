@@ -11,8 +11,6 @@ export interface SummaryContext {
   readonly outcome: 'finished' | 'interrupted' | 'aborted' | 'failed';
   readonly out: string;
   readonly rejects: string;
-  /** Records already in `out` before this run (skipped). */
-  readonly resumedFrom: number;
   /** Reports (`reportgood` / `reportbad`) sent. */
   readonly reportsSent: number;
 }

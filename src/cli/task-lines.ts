@@ -1,7 +1,7 @@
 /**
- * Reads a JSON Lines file of tasks one line at a time (a file of a million lines runs in flat
- * memory): each line becomes a task with an id, a reject with the reason, or a skip when the
- * results file already holds that id.
+ * Reads a JSON Lines file of tasks one line at a time (no line is held after it is handed on;
+ * only the ids seen are kept, to refuse duplicates): each line becomes a task with an id, a
+ * reject with the reason, or a skip when the results file already holds that id.
  */
 import { createReadStream } from 'node:fs';
 import { createInterface, type Interface } from 'node:readline';
@@ -90,15 +90,17 @@ export function parseTaskLine(
  * ```
  */
 export class TaskLineReader {
-  readonly #input: Readable;
-  readonly #lines: Interface;
+  readonly #path: string;
+  readonly #stdin: Readable;
   readonly #recorded: ReadonlySet<TaskId>;
+  #input: Readable | undefined;
+  #lines: Interface | undefined;
   #closed = false;
   #lineNumber = 0;
 
   constructor(path: string, recorded: ReadonlySet<TaskId>, stdin: Readable = process.stdin) {
-    this.#input = path === '-' ? stdin : createReadStream(path);
-    this.#lines = createInterface({ input: this.#input, crlfDelay: Number.POSITIVE_INFINITY });
+    this.#path = path;
+    this.#stdin = stdin;
     this.#recorded = recorded;
   }
 
@@ -112,17 +114,26 @@ export class TaskLineReader {
     return this.#closed;
   }
 
-  /** Yields what each non-blank line became, in file order. Rejects on a read error (a missing file). */
+  /**
+   * Yields what each non-blank line became, in file order. Reading starts here, not in the
+   * constructor: readline emits lines whether or not anyone listens, so lines read before the
+   * iteration began would be lost. Rejects on a read error (a missing file).
+   */
   async *lines(): AsyncGenerator<TaskLine> {
+    if (this.#closed) return;
+    const input = this.#path === '-' ? this.#stdin : createReadStream(this.#path);
+    const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+    this.#input = input;
+    this.#lines = lines;
     const seen = new Set<TaskId>();
     let failure: { error: unknown } | undefined;
     const onError = (error: unknown): void => {
       failure = { error };
-      this.#lines.close();
+      lines.close();
     };
-    this.#input.once('error', onError);
+    input.once('error', onError);
     try {
-      for await (const text of this.#lines) {
+      for await (const text of lines) {
         if (this.#closed) break;
         this.#lineNumber++;
         if (text.trim() === '') continue;
@@ -130,7 +141,7 @@ export class TaskLineReader {
       }
       if (failure) throw failure.error;
     } finally {
-      this.#input.off('error', onError);
+      input.off('error', onError);
       this.close();
     }
   }
@@ -139,8 +150,8 @@ export class TaskLineReader {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#lines.close();
-    if (this.#input !== process.stdin) this.#input.destroy();
+    this.#lines?.close();
+    if (this.#input !== undefined && this.#input !== this.#stdin) this.#input.destroy();
   }
 }
 

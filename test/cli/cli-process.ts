@@ -98,7 +98,7 @@ type Waiter = {
 export function runCli(
   main: string,
   args: readonly string[],
-  options: { env?: Record<string, string>; cwd?: string } = {},
+  options: { env?: Record<string, string>; cwd?: string; stdin?: 'pipe' | 'ignore' } = {},
 ): CliRun {
   const env: Record<string, string | undefined> = { ...process.env, ...options.env };
   for (const name of ['CAPTCHAAI_API_KEY', 'TWOCAPTCHA_API_KEY']) {
@@ -107,7 +107,7 @@ export function runCli(
   const child = spawn(process.execPath, [main, ...args], {
     env,
     cwd: options.cwd ?? root,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
   });
   const lines = { stdout: [] as string[], stderr: [] as string[] };
   const waiters: Waiter[] = [];

@@ -31,6 +31,8 @@ describe('parseSolveArgs', () => {
         '--shed',
         '200',
         '--max=20',
+        '--min',
+        '5',
         '--rate',
         '300/m',
         '--timeout',
@@ -76,6 +78,7 @@ describe('parseSolveArgs', () => {
       pipeline: {
         queue: { kind: 'shed', capacity: 200 },
         max: 20,
+        min: 5,
         rate: { rate: 300, interval: 60_000 },
         timeoutMs: 90_000,
         retries: 1,
@@ -106,6 +109,9 @@ describe('parseSolveArgs', () => {
       () =>
         parseSolveArgs(['--out', 'r.jsonl', ...args], {});
     expect(parse('--max', '0')).toThrow(/`--max` to be an integer from 1/);
+    expect(parse('--max', '4', '--min', '5')).toThrow(
+      /`--min` to be an integer from 1 to --max \(4\)/,
+    );
     expect(parse('--buffer', '10', '--shed', '10')).toThrow(/either --buffer or --shed/);
     expect(parse('--rate', 'fast')).toThrow(/`--rate` to be a rate/);
     expect(parse('--provider', 'anticaptcha')).toThrow(RangeError);

@@ -157,6 +157,22 @@ describe('solve', { timeout: 90_000 }, () => {
       expect(() => JSON.parse(line)).not.toThrow();
   });
 
+  it('--metrics-port with a file: every line is read (none lost while the endpoint starts)', async () => {
+    const d = freshDir();
+    const run = solveLines(d, turnstileTasks(10), [
+      ...FAST,
+      '--metrics-port',
+      '0',
+      '--progress',
+      'none',
+    ]);
+    expect((await run.exit).code).toBe(0);
+    expect(run.stdout.join('\n')).toMatch(
+      /^Serving metrics at http:\/\/127\.0\.0\.1:\d+\/metrics$/m,
+    );
+    expect(readRecords(join(d, 'out.jsonl'))).toHaveLength(10);
+  });
+
   it('exits with 2 on a usage error and prints help for every command', async () => {
     const bad = runCli(cli(), ['solve', 'x.jsonl', '--out', 'o.jsonl', '--buffer', 'ten']);
     const noOut = runCli(cli(), ['solve', 'x.jsonl']);
@@ -244,6 +260,34 @@ describe('solve: resume', { timeout: 90_000 }, () => {
     );
     expectEveryTaskOnce(d);
     expect(mock.state().tasks.created).toBe(TASKS);
+  });
+
+  it('a second Ctrl-C aborts the tasks in flight: not recorded, solved by the rerun', async () => {
+    const d = freshDir();
+    // Solves that take 10 s: the tasks are surely in flight when the run is interrupted.
+    mock = await startMockSolver({
+      keys: { [DEFAULT_MOCK_KEY]: { threads: MAX } },
+      latency: 10_000,
+    });
+    writeLines(join(d, 'tasks.jsonl'), turnstileTasks(TASKS));
+    const first = start(d, mock.url);
+    await first.waitForJson((s) => typeof s.inFlight === 'number' && s.inFlight >= 1);
+    first.child.kill('SIGINT');
+    await first.waitForLine(/^Ctrl-C: stopped reading/);
+    first.child.kill('SIGINT');
+    await first.waitForLine(/^Ctrl-C again: aborting/);
+    expect((await first.exit).code).toBe(130);
+    expect(first.stdout.join('\n')).toMatch(/outcome\s+aborted/);
+    const submittedFirst = mock.state().tasks.created;
+    expect(readRecords(join(d, 'out.jsonl'))).toEqual([]);
+
+    mock.configure({ latency: 0 });
+    const second = start(d, mock.url);
+    expect((await second.exit).code).toBe(0);
+    expectEveryTaskOnce(d);
+    // Only the aborted ones (at most --max) were submitted twice.
+    expect(submittedFirst).toBeLessThanOrEqual(MAX);
+    expect(mock.state().tasks.created).toBe(TASKS + submittedFirst);
   });
 
   it('after kill -9 (and a torn last line): nothing lost; only tasks in flight at the kill are solved twice', async () => {

@@ -1,0 +1,187 @@
+/**
+ * `backpressure-kit solve` end to end: throughput and peak memory of the command against the
+ * same pipeline written as a library script, and memory flatness of a large input with --shed.
+ *
+ * 1. CLI vs library: `solve` on `--n` tasks (default 100,000) against the embedded mock with
+ *    zero solve latency (`--mock-latency 0`, 50 threads, a fixed limit of 50 (`--min 50 --max
+ *    50`: on a loaded machine the adaptive limit would follow scheduling noise), no rate limit), and
+ *    bench/cli-library-run.ts doing the same (same mock in-process, same solver timings, same
+ *    buffer, one JSON line per record). Both are bundled with esbuild and run as separate
+ *    processes, interleaved, `--reps` times (default 3); medians. Reported: records/s, peak RSS
+ *    (`process.resourceUsage().maxRSS` at exit), and the CLI's overhead in time.
+ * 2. Flat memory: `solve --shed 100` on `--big` lines (default 1,000,000) and on a tenth of that:
+ *    peak RSS of both (the reader never waits with shed, so nearly every task is dropped and
+ *    recorded as `dropped`; the point is that the input is streamed).
+ *
+ * Run: `npm run bench -- cli [--n=100000] [--reps=3] [--big=1000000]`
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { machineLine, numberFlag } from './harness.js';
+
+const N = numberFlag('n', 100_000);
+const REPS = numberFlag('reps', 3);
+const BIG = numberFlag('big', 1_000_000);
+const root = fileURLToPath(new URL('..', import.meta.url));
+const work = join(root, 'node_modules', '.cache', `bpk-bench-cli-${process.pid}`);
+
+async function bundle(entry: string, name: string): Promise<string> {
+  const outfile = join(work, name);
+  await build({
+    entryPoints: [join(root, entry)],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'error',
+  });
+  return outfile;
+}
+
+async function writeTasks(path: string, count: number): Promise<void> {
+  const out = createWriteStream(path);
+  for (let i = 1; i <= count; i++) {
+    const line = `{"id":"t${i}","type":"turnstile","sitekey":"0x4AAAAAAAexample","pageurl":"https://example.com/p/${i}","priority":${i % 3}}\n`;
+    if (!out.write(line)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+}
+
+interface RunResult {
+  ms: number;
+  maxRssMb: number;
+  records: number;
+}
+
+/** Runs `node script …args` with a preload that reports peak RSS at exit. */
+async function run(script: string, args: string[], outFile: string): Promise<RunResult> {
+  const rssFile = join(work, 'rss.txt');
+  rmSync(rssFile, { force: true });
+  const started = performance.now();
+  const child = spawn(
+    process.execPath,
+    ['--import', join(work, 'report-rss.mjs'), script, ...args],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, BPK_RSS_FILE: rssFile, CAPTCHAAI_API_KEY: '' },
+    },
+  );
+  const [code] = (await once(child, 'exit')) as [number | null];
+  const ms = performance.now() - started;
+  if (code !== 0) throw new Error(`${script} exited with ${code}`);
+  const records = readFileSync(outFile, 'utf8').split('\n').length - 1;
+  return { ms, maxRssMb: Number(readFileSync(rssFile, 'utf8')) / 1024, records };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+mkdirSync(work, { recursive: true });
+try {
+  writeFileSync(
+    join(work, 'report-rss.mjs'),
+    "import { writeFileSync } from 'node:fs';\nprocess.on('exit', () => writeFileSync(process.env.BPK_RSS_FILE, String(process.resourceUsage().maxRSS)));\n",
+  );
+  const cli = await bundle('src/cli/main.ts', 'main.mjs');
+  const library = await bundle('bench/cli-library-run.ts', 'library.mjs');
+  console.log(machineLine());
+  console.log(
+    `load average at start: ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`,
+  );
+
+  const tasks = join(work, 'tasks.jsonl');
+  await writeTasks(tasks, N);
+  const out = join(work, 'out.jsonl');
+  const cliArgs = (input: string, extra: string[] = []) => [
+    'solve',
+    input,
+    '--out',
+    out,
+    '--restart',
+    '--mock-threads',
+    '50',
+    '--max',
+    '50',
+    '--min',
+    '50',
+    '--mock-latency',
+    '0',
+    '--time-scale',
+    '0.01',
+    '--first-poll-delay',
+    '0',
+    '--poll-interval',
+    '1',
+    '--rate',
+    'off',
+    '--progress',
+    'none',
+    ...extra,
+  ];
+  const cases = [
+    { name: 'library script (same pipeline)', start: () => run(library, [tasks, out], out) },
+    { name: 'backpressure-kit solve', start: () => run(cli, cliArgs(tasks), out) },
+  ];
+  const results = new Map<string, RunResult[]>(cases.map((c) => [c.name, []]));
+  for (let rep = 0; rep < REPS; rep++) {
+    for (let k = 0; k < cases.length; k++) {
+      const c = cases[(k + rep) % cases.length]!;
+      const r = await c.start();
+      if (r.records !== N) throw new Error(`${c.name}: ${r.records} records, expected ${N}`);
+      results.get(c.name)!.push(r);
+    }
+    console.log(`  rep ${rep + 1}/${REPS} done`);
+  }
+  console.log(
+    `\n### CLI vs library script: ${N.toLocaleString('en')} tasks, zero-latency mock, ${REPS} reps (medians)\n`,
+  );
+  console.log('| case | records/s | time | peak RSS |');
+  console.log('|---|---:|---:|---:|');
+  const summary = cases.map(({ name }) => {
+    const rs = results.get(name)!;
+    const ms = median(rs.map((r) => r.ms));
+    const rss = median(rs.map((r) => r.maxRssMb));
+    console.log(
+      `| ${name} | ${Math.round((N * 1000) / ms)} | ${(ms / 1000).toFixed(1)} s | ${rss.toFixed(0)} MB |`,
+    );
+    return { ms, rss };
+  });
+  const overhead = summary[1]!.ms / summary[0]!.ms - 1;
+  console.log(
+    `\nCLI overhead in time: ${(overhead * 100).toFixed(1)}% (target <= 10%); peak RSS ratio ${(summary[1]!.rss / summary[0]!.rss).toFixed(2)}x`,
+  );
+
+  console.log(`\n### solve --shed 100: peak RSS against input size\n`);
+  console.log('| lines | time | peak RSS | records |');
+  console.log('|---:|---:|---:|---:|');
+  for (const lines of [Math.round(BIG / 10), BIG]) {
+    const big = join(work, `big-${lines}.jsonl`);
+    await writeTasks(big, lines);
+    const r = await run(cli, cliArgs(big, ['--shed', '100']), out);
+    if (r.records !== lines) throw new Error(`--shed: ${r.records} records, expected ${lines}`);
+    console.log(
+      `| ${lines.toLocaleString('en')} | ${(r.ms / 1000).toFixed(1)} s | ${r.maxRssMb.toFixed(0)} MB | ${r.records.toLocaleString('en')} |`,
+    );
+    rmSync(big, { force: true });
+  }
+  console.log(
+    `load average at end: ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`,
+  );
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
