@@ -1,6 +1,6 @@
 /**
- * The anchor controllers the simulation compares against, written from the formulas in
- * `resilience-anchors.md` §2 (models of the algorithms, not the libraries themselves). Each
+ * The anchor controllers the simulation compares against, written from their published
+ * formulas (AIMD, Netflix's Gradient2 and Vegas limits; models of the algorithms, not the libraries themselves). Each
  * is a {@link LimitAlgorithm}, so it runs in the pure engine and in the real stage alike.
  */
 import {

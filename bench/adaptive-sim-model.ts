@@ -90,7 +90,7 @@ export interface Metrics {
   reactS: number;
 }
 
-/** Phase 1 is 300–900 s, phase 2 is 1200–1800 s (as in resilience-anchors.md §2.1). */
+/** Phase 1 is 300–900 s, phase 2 is 1200–1800 s: steady state, well clear of the start and of the capacity drop at 900 s. */
 export function metrics(s: Scenario, trace: RunTrace): Metrics {
   const mean = (s.medianMs * Math.exp((s.sigma * s.sigma) / 2)) / 1000;
   const phase = (from: number, to: number, cap: number) => {

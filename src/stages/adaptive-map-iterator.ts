@@ -441,7 +441,7 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
     }
     core.retried++;
     this.retryWaiting++;
-    // Full jitter: the fewest calls of the jittered backoffs (resilience-anchors.md §4).
+    // Full jitter: the fewest calls of the jittered backoffs (AWS's comparison of full, equal and decorrelated jitter).
     const cap = Math.min(config.retryMaxDelayMs, config.retryDelayMs * 2 ** (call.attempts - 1));
     const delay = config.random() * cap;
     config.clock.sleep(delay, this.runSignal()).then(
