@@ -10,6 +10,7 @@ export default defineConfig([
     entry: present({
       index: 'src/index.ts',
       'testing/index': 'src/testing/index.ts',
+      'testing/arbitraries/index': 'src/testing/arbitraries/index.ts',
       'solver/index': 'src/solver/index.ts',
       'mock/index': 'src/mock/index.ts',
       'bullmq/index': 'src/bullmq/index.ts',

@@ -15,7 +15,6 @@
 import { pathToFileURL } from 'node:url';
 import { adaptiveMap, boundedBuffer, type Clock, compose } from 'backpressure-kit';
 import {
-  arrivalPatterns,
   arrivalSource,
   boundsGauge,
   checkCleanup,
@@ -25,9 +24,9 @@ import {
   probeListeners,
   type SimulatedAnswer,
   simulatedSolver,
-  solverBehaviours,
   VirtualClock,
 } from 'backpressure-kit/testing';
+import { arrivalPatterns, solverBehaviours } from 'backpressure-kit/testing/arbitraries';
 import fc from 'fast-check';
 
 type Solve = (job: number, context: { signal: AbortSignal }) => Promise<SimulatedAnswer<number>>;

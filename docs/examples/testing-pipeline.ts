@@ -3,13 +3,13 @@ import {
   type ArrivalPattern,
   arrivalSource,
   boundsGauge,
-  burstyArrivals,
   checkConservation,
   driveClock,
   type SimulatedAnswer,
   simulatedSolver,
   VirtualClock,
 } from 'backpressure-kit/testing';
+import { burstyArrivals } from 'backpressure-kit/testing/arbitraries';
 import fc from 'fast-check';
 
 type Solve = (task: number, context: { signal: AbortSignal }) => Promise<SimulatedAnswer<number>>;

@@ -1,7 +1,7 @@
-import fc from 'fast-check';
 import type { Clock } from '../internal/clock.js';
 import type { Stage } from '../stage.js';
 import { type CountingClock, countingClock, trackedAbortController } from './leak-tracking.js';
+import { loadFastCheck } from './load-fast-check.js';
 
 /**
  * The conformance suite: the checks every stage must pass, written once and run the same way
@@ -226,6 +226,7 @@ export function conformanceChecks(subject: ConformanceSubject): ConformanceCheck
     {
       name: name('conserves every item (random sources and consumers)'),
       run: async () => {
+        const fc = await loadFastCheck('conformanceChecks');
         await fc.assert(
           fc.asyncProperty(
             fc.array(fc.integer({ min: 0, max: 1_000 }), { maxLength: 120 }),
@@ -244,6 +245,7 @@ export function conformanceChecks(subject: ConformanceSubject): ConformanceCheck
     {
       name: name('closes its source and leaves nothing behind on early exit'),
       run: async () => {
+        const fc = await loadFastCheck('conformanceChecks');
         await fc.assert(
           fc.asyncProperty(fc.nat({ max: 30 }), fc.boolean(), async (stopAfter, isAsync) => {
             const clock = countingClock();

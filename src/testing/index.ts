@@ -2,21 +2,6 @@
  * `backpressure-kit/testing`: tools for testing pipelines and stages, ours or your own.
  */
 
-// fast-check arbitraries (this module imports fast-check, an optional peer dependency)
-export type {
-  ArrivalArbitraryOptions,
-  LatencyArbitraryOptions,
-  SolverBehaviourArbitraryOptions,
-} from './arbitraries.js';
-export {
-  arrivalPatterns,
-  burstyArrivals,
-  latencyDistributions,
-  onOffArrivals,
-  rampArrivals,
-  solverBehaviours,
-  steadyArrivals,
-} from './arbitraries.js';
 // Arrival patterns, the simulated solver, invariant checkers (none of these load fast-check)
 export type { ArrivalPattern, ArrivalSource, ArrivalSourceOptions } from './arrivals.js';
 export { arrivalSource, arrivalTimes } from './arrivals.js';

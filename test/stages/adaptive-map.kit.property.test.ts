@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AbortedError, adaptiveMap } from '../../src/index.js';
+import { arrivalPatterns, solverBehaviours } from '../../src/testing/arbitraries/index.js';
 import {
   type ArrivalPattern,
-  arrivalPatterns,
   arrivalSource,
   checkCleanup,
   checkConservation,
@@ -14,7 +14,6 @@ import {
   probeListeners,
   type SolverBehaviour,
   simulatedSolver,
-  solverBehaviours,
   VirtualClock,
 } from '../../src/testing/index.js';
 import { seededRandom } from '../../src/testing/seeded-random.js';

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { boundedBuffer } from '../../src/index.js';
+import { arrivalPatterns } from '../../src/testing/arbitraries/index.js';
 import {
-  arrivalPatterns,
   arrivalSource,
   boundsGauge,
   checkCleanup,

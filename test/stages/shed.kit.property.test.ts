@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type DropReason, shed } from '../../src/index.js';
+import { burstyArrivals } from '../../src/testing/arbitraries/index.js';
 import {
   arrivalSource,
   boundsGauge,
-  burstyArrivals,
   checkCleanup,
   checkConservation,
   checkOrder,

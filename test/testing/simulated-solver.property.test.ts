@@ -1,13 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { arrivalPatterns, solverBehaviours } from '../../src/testing/arbitraries/index.js';
 import {
-  arrivalPatterns,
   arrivalSource,
   driveClock,
   type SimulatedAnswer,
   SimulatedSolverError,
   simulatedSolver,
-  solverBehaviours,
   VirtualClock,
 } from '../../src/testing/index.js';
 
