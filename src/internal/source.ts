@@ -68,3 +68,34 @@ export function isIteratorResult<T>(result: unknown): result is IteratorResult<T
 export function invalidResult(stage: string, received: unknown): InvalidIteratorResultError {
   return new InvalidIteratorResultError(stage, received);
 }
+
+/**
+ * Reads a source with the same checks as the stages, for code that consumes a source with a
+ * generator rather than a hand-written iterator: its own errors pass through unchanged (the
+ * source is not returned then, as with `for await`); a malformed result becomes an
+ * {@link InvalidIteratorResultError}; on that, and on early exit, the source is returned.
+ */
+export async function* readSource<T>(stage: string, source: Source<T>): AsyncGenerator<T> {
+  const opened = openSource(stage, source);
+  const iterator: AsyncIterator<T> | Iterator<T> = opened.asyncIt ?? opened.syncIt;
+  let finished = false;
+  try {
+    for (;;) {
+      let result: unknown;
+      try {
+        result = await iterator.next();
+      } catch (error) {
+        finished = true; // the source failed: it has cleaned up after itself
+        throw error;
+      }
+      if (!isIteratorResult<T>(result)) throw invalidResult(stage, result);
+      if (result.done === true) {
+        finished = true;
+        return;
+      }
+      yield result.value;
+    }
+  } finally {
+    if (!finished) await iterator.return?.();
+  }
+}

@@ -3,6 +3,7 @@ import { circuitBreaker } from '../breaker/circuit-breaker.js';
 import { isCircuitBreaker } from '../breaker/is-circuit-breaker.js';
 import { hasErrorCode, isAbortError } from '../errors.js';
 import { type Clock, systemClock } from '../internal/clock.js';
+import { checkSource, readSource } from '../internal/source.js';
 import * as v from '../internal/validate.js';
 import type { LimitAlgorithm } from '../limit/limit-algorithm.js';
 import { isRateLimiter } from '../rate/is-rate-limiter.js';
@@ -374,9 +375,7 @@ export function solveStage<T extends Task = Task>(
     source: Source<T>,
     context?: StageContext,
   ): AsyncIterableIterator<SolveResult<T>> => {
-    if (source === null || source === undefined)
-      throw new TypeError('solveStage: expected the source to be an iterable or async iterable');
-    return runStage(source, context?.signal);
+    return runStage(checkSource<T>('solveStage', source), context?.signal);
   };
 
   async function* runStage(
@@ -387,7 +386,7 @@ export function solveStage<T extends Task = Task>(
     let sourceError: { error: unknown } | undefined;
     async function* accept(): AsyncGenerator<Entry<T>> {
       try {
-        for await (const task of source) {
+        for await (const task of readSource('solveStage', source)) {
           const entry: Entry<T> = { task, attempts: 0, startedAt: undefined };
           open.add(entry);
           yield entry;
