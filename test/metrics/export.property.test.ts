@@ -141,7 +141,14 @@ describe('prometheus and OpenTelemetry export (property)', () => {
           want[`bpk.${otelName(e.metric)}${JSON.stringify(Object.entries(e.labels).sort())}`] =
             e.value;
         }
-        expect(observed).toEqual(want);
+        // The OpenTelemetry SDK keeps cumulative sums by adding deltas, which may move a
+        // fractional value (seconds waited) by an ulp: equal keys, values equal within 1e-9.
+        expect(Object.keys(observed).sort()).toEqual(Object.keys(want).sort());
+        for (const [key, value] of Object.entries(want)) {
+          expect(Math.abs(observed[key]! - value), key).toBeLessThanOrEqual(
+            1e-9 * Math.max(1, Math.abs(value)),
+          );
+        }
       }
       await otel.shutdown();
       dispose();
