@@ -1,3 +1,5 @@
+import { mulberry32 } from '../internal/mulberry32.js';
+
 /**
  * A small seedable pseudo-random generator (mulberry32). The mock keeps one stream per purpose
  * (latency, outcome, token, fault), so a fault drawn on a poll never shifts the latencies of
@@ -27,12 +29,5 @@ function mix(seed: number, label: string): number {
  * ```
  */
 export function createRandom(seed: number, label: string): Random {
-  let state = mix(seed, label);
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(mix(seed, label));
 }
