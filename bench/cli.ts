@@ -21,7 +21,7 @@ import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } fro
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { bundleForNode } from '../test/cli/cli-process.js';
 import { machineLine, numberFlag } from './harness.js';
 
 const N = numberFlag('n', 100_000);
@@ -32,16 +32,7 @@ const work = join(root, 'node_modules', '.cache', `bpk-bench-cli-${process.pid}`
 
 async function bundle(entry: string, name: string): Promise<string> {
   const outfile = join(work, name);
-  await build({
-    entryPoints: [join(root, entry)],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'error',
-  });
+  await bundleForNode(join(root, entry), outfile);
   return outfile;
 }
 

@@ -16,15 +16,14 @@ import { afterAll, beforeAll } from 'vitest';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Bundles src/cli/main.ts; returns the path of the bundle and a cleanup. */
-export async function buildCli(): Promise<{ main: string; cleanup: () => Promise<void> }> {
-  const cache = join(root, 'node_modules', '.cache');
-  await mkdir(cache, { recursive: true });
-  // One folder per test file and process: parallel copies of the suite never share a bundle.
-  const dir = await mkdtemp(join(cache, 'bpk-cli-e2e-'));
-  const main = join(dir, 'main.mjs');
+/**
+ * Bundles one TypeScript entry into a single ESM file for Node 20, packages left external:
+ * what the e2e tests and the CLI benchmark run as a child process.
+ */
+export async function bundleForNode(entry: string, outfile: string): Promise<void> {
   await build({
-    entryPoints: [join(root, 'src/cli/main.ts')],
-    outfile: main,
+    entryPoints: [entry],
+    outfile,
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -32,6 +31,15 @@ export async function buildCli(): Promise<{ main: string; cleanup: () => Promise
     packages: 'external',
     logLevel: 'error',
   });
+}
+
+export async function buildCli(): Promise<{ main: string; cleanup: () => Promise<void> }> {
+  const cache = join(root, 'node_modules', '.cache');
+  await mkdir(cache, { recursive: true });
+  // One folder per test file and process: parallel copies of the suite never share a bundle.
+  const dir = await mkdtemp(join(cache, 'bpk-cli-e2e-'));
+  const main = join(dir, 'main.mjs');
+  await bundleForNode(join(root, 'src/cli/main.ts'), main);
   return { main, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
