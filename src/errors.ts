@@ -3,6 +3,10 @@
  * carries a `code` (`ERR_BPK_…`) that never changes between versions, a `name`, and a `cause`
  * where there is one. The table of codes lives in `docs/errors.md`.
  *
+ * This file holds the base class, the option errors, `AbortedError` and the source errors
+ * every stage shares; an error thrown by one part only lives in its own file next to that part
+ * (e.g. `stages/priority-error.ts`), extending the base class from here.
+ *
  * This file imports nothing, so every other module may import it without creating a cycle.
  */
 
@@ -122,43 +126,6 @@ export class AbortedError extends BackpressureError {
   constructor(reason?: unknown) {
     super('ERR_BPK_ABORTED', 'The operation was aborted', { cause: reason });
     this.name = 'AbortError';
-  }
-}
-
-/**
- * A user's `onDrop` callback threw. The drop itself still happened and was counted; this error
- * reaches the consumer only after every admitted item was emitted. `cause` is the first error
- * thrown, `failures` how many calls threw in all.
- */
-export class DropCallbackError extends BackpressureError {
-  /** How many calls of `onDrop` threw in all. */
-  readonly failures: number;
-
-  constructor(cause: unknown, failures: number) {
-    super(
-      'ERR_BPK_DROP_CALLBACK',
-      `onDrop threw ${failures} time${failures === 1 ? '' : 's'}; every item was still accounted for`,
-      { cause },
-    );
-    this.name = 'DropCallbackError';
-    this.failures = failures;
-  }
-}
-
-/**
- * A `shed` stage's `priority` function threw or returned something other than a number. The
- * item it was called with is attached, so it is not lost; `cause` is what went wrong.
- */
-export class PriorityError<T = unknown> extends BackpressureError {
-  /** The item the priority function failed for. */
-  readonly item: T;
-
-  constructor(item: T, cause: unknown) {
-    super('ERR_BPK_PRIORITY', 'The priority function failed for an item; see `item` and `cause`', {
-      cause,
-    });
-    this.name = 'PriorityError';
-    this.item = item;
   }
 }
 

@@ -8,14 +8,12 @@ export type { BackpressureErrorCode, InvalidOptionDetails } from './errors.js';
 export {
   AbortedError,
   BackpressureError,
-  DropCallbackError,
   hasErrorCode,
   InvalidIteratorResultError,
   InvalidOptionTypeError,
   InvalidOptionValueError,
   InvalidSourceError,
   isAbortError,
-  PriorityError,
 } from './errors.js';
 // Time
 export type { Clock } from './internal/clock.js';
@@ -31,6 +29,8 @@ export type {
   BufferStage,
 } from './stages/bounded-buffer.js';
 export { boundedBuffer } from './stages/bounded-buffer.js';
+export { DropCallbackError } from './stages/drop-callback-error.js';
+export { PriorityError } from './stages/priority-error.js';
 export type { DropReason, ShedOptions, ShedStage, ShedStats } from './stages/shed.js';
 export { shed } from './stages/shed.js';
 

@@ -1,22 +1,14 @@
-import {
-  AbortedError,
-  DropCallbackError,
-  InvalidOptionTypeError,
-  PriorityError,
-} from '../errors.js';
-import { DONE } from '../internal/done.js';
-import { noop } from '../internal/noop.js';
+import { InvalidOptionTypeError } from '../errors.js';
 import {
   PriorityShedQueue,
   type ShedQueue,
   SinglePriorityShedQueue,
 } from '../internal/shed-queue.js';
-import { onAnyAbort } from '../internal/signal.js';
-import { checkSource, invalidResult, isIteratorResult, openSource } from '../internal/source.js';
 import * as validate from '../internal/validate.js';
-import { WaiterQueue } from '../internal/waiter-queue.js';
-import { yieldToEventLoop } from '../internal/yield.js';
 import type { Source, Stage, StageContext } from '../stage.js';
+import { DropCallbackError } from './drop-callback-error.js';
+import { PriorityError } from './priority-error.js';
+import { type BufferPolicy, type PumpCounters, pumpedRun } from './pumped-buffer.js';
 
 /**
  * Why an item was dropped:
@@ -93,20 +85,12 @@ interface ShedConfig<T> {
   readonly signal: AbortSignal | undefined;
 }
 
-interface ShedCounters {
+interface ShedCounters extends PumpCounters {
   buffered: number;
-  received: number;
-  emitted: number;
   dropped: number;
   droppedByReason: Record<DropReason, number>;
   dropCallbackErrors: number;
 }
-
-/**
- * Pulls so many consecutive items without the consumer taking one before the pump lets the
- * event loop run, so an endless synchronous source cannot starve timers and I/O.
- */
-const FAIRNESS_BATCH = 1024;
 
 const STAGE = 'shed';
 
@@ -155,9 +139,12 @@ export function shed<T>(options: number | ShedOptions<T>): ShedStage<T> {
     droppedByReason: { full: 0, evicted: 0, discarded: 0 },
     dropCallbackErrors: 0,
   };
-  const run = (source: Source<T>, context?: StageContext): AsyncIterableIterator<T> => {
-    return new ShedIterator(checkSource<T>(STAGE, source), config, counters, context?.signal);
-  };
+  const run = pumpedRun<T>(
+    STAGE,
+    config.signal,
+    counters,
+    () => new DropByPriority<T>(config, counters),
+  );
   const stats = (): ShedStats => ({
     ...counters,
     droppedByReason: droppedByReasonSnapshot(counters.droppedByReason),
@@ -192,144 +179,38 @@ function parseOptions<T>(options: number | ShedOptions<T>): ShedConfig<T> {
   };
 }
 
-class ShedIterator<T> implements AsyncIterableIterator<T> {
+/**
+ * The `shed` policy: a {@link ShedQueue} bounded at `capacity`; the pump never waits, and an
+ * item that finds the store full evicts a less important one or is dropped itself. Every drop
+ * is counted and reported to `onDrop`; a throwing `onDrop` fails the run only at its end.
+ */
+class DropByPriority<T> implements BufferPolicy<T> {
+  readonly waitsWhenFull = false;
   private readonly queue: ShedQueue<T>;
-  private readonly asyncIterator: AsyncIterator<T> | undefined;
-  private readonly syncIterator: Iterator<T> | undefined;
-  /** Consumers parked in `next()` while the queue is empty, oldest first. */
-  private readonly waiters = new WaiterQueue<T>();
-  private disposeAbort: () => void = noop;
-  private started = false;
-  private pumping = false;
-  private finished = false;
-  private stopped = false;
-  private failure: { error: unknown } | undefined;
   private firstDropError: { error: unknown } | undefined;
-  private pulledSinceTake = 0;
-  private returned: Promise<unknown> | undefined;
 
   constructor(
-    source: Source<T>,
     private readonly config: ShedConfig<T>,
     private readonly counters: ShedCounters,
-    contextSignal: AbortSignal | undefined,
   ) {
     // Without a priority function every item ranks the same: a plain ring is the whole store.
     this.queue =
       config.priority === undefined
         ? new SinglePriorityShedQueue<T>(config.capacity)
         : new PriorityShedQueue<T>(config.capacity, config.order === 'priority');
-    const { asyncIt, syncIt } = openSource(STAGE, source);
-    this.asyncIterator = asyncIt;
-    this.syncIterator = syncIt;
-    this.disposeAbort = onAnyAbort([config.signal, contextSignal], (reason) => this.abort(reason));
   }
 
-  [Symbol.asyncIterator](): this {
-    return this;
+  get size(): number {
+    return this.queue.size;
   }
 
-  next(): Promise<IteratorResult<T>> {
-    this.pulledSinceTake = 0;
-    if (this.queue.size > 0) {
-      const value = this.queue.take();
-      this.counters.buffered--;
-      this.counters.emitted++;
-      return Promise.resolve({ done: false, value });
-    }
-    const failure = this.takeFailure();
-    if (failure) {
-      this.disposeAbort();
-      return Promise.reject(failure.error);
-    }
-    if (this.finished || this.stopped) {
-      // Abort listeners stay until the consumer has seen the end (see boundedBuffer).
-      this.disposeAbort();
-      return Promise.resolve(DONE);
-    }
-    const parked = this.waiters.park();
-    if (!this.started) {
-      this.started = true;
-      this.pumping = true;
-      void this.pump();
-    }
-    return parked;
+  get isFull(): boolean {
+    return this.queue.size >= this.config.capacity;
   }
 
-  return(): Promise<IteratorResult<T>> {
-    this.stop();
-    return this.closeSource().then(() => DONE);
-  }
-
-  /** The error to deliver once the buffer is empty: the stage's own, else an onDrop failure. */
-  private takeFailure(): { error: unknown } | undefined {
-    if (this.failure) {
-      const failure = this.failure;
-      this.failure = undefined;
-      this.stopped = true;
-      return failure;
-    }
-    if (this.finished && !this.stopped && this.firstDropError) {
-      const error = new DropCallbackError(
-        this.firstDropError.error,
-        this.counters.dropCallbackErrors,
-      );
-      this.firstDropError = undefined;
-      this.stopped = true;
-      return { error };
-    }
-    return undefined;
-  }
-
-  /** Pulls until the source ends or the stage stops. Never rejects. */
-  private async pump(): Promise<void> {
-    const asyncIterator = this.asyncIterator;
-    const syncIterator = this.syncIterator;
-    try {
-      while (!this.stopped) {
-        if (this.pulledSinceTake >= FAIRNESS_BATCH) {
-          this.pulledSinceTake = 0;
-          await yieldToEventLoop();
-          if (this.stopped) return;
-        }
-        const result = asyncIterator ? await asyncIterator.next() : syncIterator!.next();
-        if (!isIteratorResult(result)) {
-          if (this.stopped) return;
-          // Not a result: the source is broken; return it and end the run with the error.
-          this.fail(invalidResult(STAGE, result));
-          void this.closeSource().catch(noop);
-          return;
-        }
-        if (this.stopped) {
-          if (!result.done) this.drop(result.value, 'discarded');
-          return;
-        }
-        if (result.done) {
-          this.finish();
-          return;
-        }
-        this.pulledSinceTake++;
-        this.counters.received++;
-        if (this.waiters.size > 0) {
-          // A consumer waits only when the queue is empty, so a hand-off keeps any serving
-          // order; the source's own result object is handed straight over.
-          this.counters.emitted++;
-          this.waiters.resolveOldest(result);
-        } else {
-          this.admit(result.value);
-        }
-      }
-    } catch (error) {
-      if (!this.stopped) this.fail(error);
-    } finally {
-      this.pumping = false;
-    }
-  }
-
-  /** Buffers an item no consumer is waiting for, or drops one by the admission rule. */
-  private admit(value: T): void {
-    const priority = this.priorityOf(value);
-    const outcome = this.queue.offer(value, priority);
+  /** Buffers the item, or drops one by the admission rule. */
+  admit(value: T): void {
+    const outcome = this.queue.offer(value, this.priorityOf(value));
     if (!outcome.admitted) {
       this.drop(value, 'full');
       return;
@@ -339,7 +220,21 @@ class ShedIterator<T> implements AsyncIterableIterator<T> {
     else this.counters.buffered++;
   }
 
-  /** The item's priority; a failing `priority` function un-counts the item and fails the stage. */
+  take(): T {
+    this.counters.buffered--;
+    return this.queue.take();
+  }
+
+  discard(value: T): void {
+    this.drop(value, 'discarded');
+  }
+
+  endError(): DropCallbackError | undefined {
+    const first = this.firstDropError;
+    return first && new DropCallbackError(first.error, this.counters.dropCallbackErrors);
+  }
+
+  /** The item's priority; a failing `priority` function un-counts the item and fails the run. */
   private priorityOf(value: T): number {
     const priorityOf = this.config.priority;
     if (!priorityOf) return 0;
@@ -361,71 +256,6 @@ class ShedIterator<T> implements AsyncIterableIterator<T> {
     } catch (error) {
       this.counters.dropCallbackErrors++;
       this.firstDropError ??= { error };
-    }
-  }
-
-  private finish(): void {
-    this.finished = true;
-    this.settleWaiters();
-  }
-
-  private fail(error: unknown): void {
-    this.finished = true;
-    this.failure = { error };
-    this.settleWaiters();
-  }
-
-  /** After the source ended: parked consumers get the pending error or the end. */
-  private settleWaiters(): void {
-    if (this.waiters.size === 0) return;
-    this.disposeAbort();
-    const failure = this.takeFailure();
-    if (failure) this.waiters.rejectAll(failure.error);
-    else this.waiters.resolveAll(DONE);
-  }
-
-  private abort(reason: unknown): void {
-    if (this.stopped) return;
-    const error = new AbortedError(reason);
-    const hadWaiters = this.waiters.size > 0;
-    if (hadWaiters) this.waiters.rejectAll(error);
-    this.stop();
-    if (!hadWaiters) this.failure = { error };
-    void this.closeSource().catch(noop);
-  }
-
-  /** Stops pulling and reports every buffered item as discarded; idempotent. */
-  private stop(): void {
-    if (this.stopped) return;
-    this.stopped = true;
-    this.disposeAbort();
-    while (this.queue.size > 0) {
-      const value = this.queue.take();
-      this.counters.buffered--;
-      this.drop(value, 'discarded');
-    }
-    this.waiters.resolveAll(DONE);
-  }
-
-  private closeSource(): Promise<unknown> {
-    if (this.returned) return this.returned;
-    if (!this.started || (this.finished && !this.pumping)) {
-      // Never pulled, or ended by itself: a generator source still needs `return()` to run
-      // its `finally` when it was never started, and returning an ended one is harmless.
-      this.returned = this.finished ? Promise.resolve() : this.callReturn();
-    } else {
-      this.returned = this.callReturn();
-    }
-    return this.returned;
-  }
-
-  private callReturn(): Promise<unknown> {
-    try {
-      return Promise.resolve(
-        this.asyncIterator ? this.asyncIterator.return?.() : this.syncIterator?.return?.(),
-      );
-    } catch (error) {
-      return Promise.reject(error);
     }
   }
 }

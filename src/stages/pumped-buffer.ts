@@ -1,0 +1,344 @@
+import { AbortedError } from '../errors.js';
+import { DONE } from '../internal/done.js';
+import { noop } from '../internal/noop.js';
+import { onAnyAbort } from '../internal/signal.js';
+import { checkSource, invalidResult, isIteratorResult, openSource } from '../internal/source.js';
+import { WaiterQueue } from '../internal/waiter-queue.js';
+import { yieldToEventLoop } from '../internal/yield.js';
+import type { Source, StageContext } from '../stage.js';
+
+/**
+ * Pulls so many consecutive items without the consumer taking one before the pump lets the
+ * event loop run, so an endless synchronous source cannot starve timers and I/O.
+ */
+export const FAIRNESS_BATCH = 1024;
+
+/**
+ * The one mechanism behind `boundedBuffer` and `shed`: a pump that reads a source into a
+ * bounded store, a consumer parked in `next()` while the store is empty, and one way to end a
+ * run (the source's end or error, the consumer's early exit, an abort). The two stages differ
+ * only in their {@link BufferPolicy}: what the store is, and what happens when it is full.
+ *
+ * ## The protocol
+ *
+ * - **When the source is pulled.** The pump starts at the first `next()` and pulls one item at
+ *   a time. An item goes straight to a parked consumer when one waits (the source's own result
+ *   object is handed over: no store, no copy), else to {@link BufferPolicy.admit}.
+ * - **When full.** With `waitsWhenFull` (`boundedBuffer`) the pump stops pulling as soon as
+ *   {@link BufferPolicy.isFull} and starts again when the consumer makes room: after every take
+ *   for an async source; for a sync source once the store is empty, and then `next()` itself
+ *   refills it in one synchronous batch up to the bound (no promise per item, nothing
+ *   parked). Without it (`shed`) the pump never stops: `admit` makes room or refuses, and the
+ *   policy reports what it dropped.
+ * - **Fairness.** After {@link FAIRNESS_BATCH} pulls without the consumer taking one, the pump
+ *   lets the event loop run one macrotask turn, so an endless synchronous source cannot starve
+ *   timers and I/O.
+ * - **End and errors.** The source's end reaches the consumer after every stored item. A
+ *   source error (`next()` throwing or rejecting) reaches it after every stored item too, as
+ *   the original error; the source is not returned then (it failed, as with `for await`). A
+ *   malformed result (`next()` giving a non-object) or a failing policy (`shed`'s `priority`)
+ *   ends the run the same way, but the source is returned. With several consumers parked,
+ *   the oldest gets the error and the others the end. Once the source ended cleanly and the
+ *   store is empty, {@link BufferPolicy.endError} may still fail the run (`shed`'s
+ *   `DropCallbackError`).
+ * - **Early exit (`return()`).** The pump stops pulling, every stored item is released to
+ *   {@link BufferPolicy.discard}, parked consumers get the end, and `return()` is called on the
+ *   source once (not when it already ended by itself); the promise `return()` gives settles
+ *   with the source's. An item the source yields after the stop is received and discarded,
+ *   never lost; a source error not yet delivered is dropped with the run: every later `next()`
+ *   gives the end.
+ * - **Abort** (the stage's own `signal` or the one `pipeline()` passes): as an early exit, and
+ *   the consumer gets an `AbortError` (`AbortedError`, the signal's reason as `cause`): parked
+ *   consumers at once, otherwise at its next `next()`. The abort listeners are removed once
+ *   the consumer has seen the end, an error, or stopped.
+ *
+ * `next()` never throws synchronously: every failure is a rejected promise.
+ */
+export class PumpedBuffer<T> implements AsyncIterableIterator<T> {
+  private readonly asyncIt: AsyncIterator<T> | undefined;
+  private readonly syncIt: Iterator<T> | undefined;
+  /** Consumers parked in `next()` while the store is empty, oldest first. */
+  private readonly waiters = new WaiterQueue<T>();
+  /** A sync source under `waitsWhenFull`: `next()` refills an empty store in place. */
+  private readonly refillInPlace: boolean;
+  /** An async source under `waitsWhenFull`: every take makes room to pull into. */
+  private readonly resumeAfterTake: boolean;
+  private disposeAbort: () => void = noop;
+  private pumping = false;
+  /** The pump stopped because the store was full (`waitsWhenFull` only). */
+  private paused = false;
+  /** The source ended, failed, or the run failed. */
+  private finished = false;
+  /** The consumer stopped, saw the error, or the stage aborted. */
+  private stopped = false;
+  /** An error the consumer has yet to see (the source's, the policy's, or the abort). */
+  private failure: { error: unknown } | undefined;
+  private pulledSinceTake = 0;
+  private returned: Promise<unknown> | undefined;
+
+  /**
+   * Opens `source` at once (an `InvalidSourceError` naming `stage` when it is not one)
+   * and watches `signals`; nothing is pulled before the first `next()`.
+   */
+  constructor(
+    private readonly stage: string,
+    source: Source<T>,
+    private readonly policy: BufferPolicy<T>,
+    private readonly counters: PumpCounters,
+    signals: readonly (AbortSignal | undefined)[],
+  ) {
+    const { asyncIt, syncIt } = openSource<T>(stage, checkSource<T>(stage, source));
+    this.asyncIt = asyncIt;
+    this.syncIt = syncIt;
+    this.refillInPlace = policy.waitsWhenFull && syncIt !== undefined;
+    this.resumeAfterTake = policy.waitsWhenFull && asyncIt !== undefined;
+    // Last: an already-aborted signal calls `abort` at once, which needs every field above.
+    this.disposeAbort = onAnyAbort(signals, (reason) => this.abort(reason));
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    this.pulledSinceTake = 0;
+    const policy = this.policy;
+    if (this.refillInPlace && policy.size === 0) this.resume();
+    if (policy.size > 0) {
+      const value = policy.take();
+      this.counters.emitted++;
+      if (this.resumeAfterTake) this.resume();
+      return Promise.resolve({ done: false, value });
+    }
+    const failure = this.takeFailure();
+    if (failure) {
+      this.disposeAbort();
+      return Promise.reject(failure.error);
+    }
+    if (this.finished || this.stopped) {
+      // The abort listeners stay until the consumer has seen the end: an abort while stored
+      // items remain still stops the consumer.
+      this.disposeAbort();
+      return Promise.resolve(DONE);
+    }
+    const parked = this.waiters.park();
+    this.resume();
+    return parked;
+  }
+
+  return(): Promise<IteratorResult<T>> {
+    this.stop();
+    return this.closeSource().then(() => DONE);
+  }
+
+  /** Starts the pump unless it runs, the run is over, or (see {@link refillInPlace}) it waits. */
+  private resume(): void {
+    if (this.pumping || this.finished || this.stopped) return;
+    if (this.paused) {
+      this.paused = false;
+      this.policy.onPauseEnd?.();
+    }
+    this.pumping = true;
+    void this.pump();
+  }
+
+  /**
+   * Pulls until the store is full (`waitsWhenFull`), the source ends, or the run stops. Over a
+   * sync source it runs synchronously up to its first yield. Never rejects.
+   */
+  private async pump(): Promise<void> {
+    const { asyncIt, syncIt, policy, counters } = this;
+    const waitsWhenFull = policy.waitsWhenFull;
+    try {
+      while (!this.stopped) {
+        if (waitsWhenFull && policy.isFull) {
+          this.paused = true;
+          policy.onPause?.();
+          return;
+        }
+        if (this.pulledSinceTake >= FAIRNESS_BATCH) {
+          this.pulledSinceTake = 0;
+          await yieldToEventLoop();
+          continue;
+        }
+        let result: IteratorResult<T>;
+        try {
+          result = asyncIt ? await asyncIt.next() : syncIt!.next();
+        } catch (error) {
+          // The source failed: it has cleaned up after itself.
+          if (!this.stopped) this.fail(error);
+          return;
+        }
+        if (!isIteratorResult(result)) {
+          if (this.stopped) return;
+          this.failAndClose(invalidResult(this.stage, result));
+          return;
+        }
+        if (this.stopped) {
+          if (!result.done) {
+            counters.received++;
+            policy.discard(result.value);
+          }
+          return;
+        }
+        if (result.done) {
+          this.finish();
+          return;
+        }
+        this.pulledSinceTake++;
+        counters.received++;
+        if (this.waiters.size > 0) {
+          // A consumer waits only when the store is empty, so a hand-off keeps any serving
+          // order: the hot path with a fast consumer.
+          counters.emitted++;
+          this.waiters.resolveOldest(result);
+        } else {
+          policy.admit(result.value);
+        }
+      }
+    } catch (error) {
+      // The policy failed (a user callback); the source is fine and must be returned.
+      if (!this.stopped) this.failAndClose(error);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /** The error to deliver once the store is empty: the run's own, else the policy's. */
+  private takeFailure(): { error: unknown } | undefined {
+    if (this.failure) {
+      const failure = this.failure;
+      this.failure = undefined;
+      this.stopped = true;
+      return failure;
+    }
+    if (this.finished && !this.stopped) {
+      const error = this.policy.endError?.();
+      if (error !== undefined) {
+        this.stopped = true;
+        return { error };
+      }
+    }
+    return undefined;
+  }
+
+  private finish(): void {
+    this.finished = true;
+    this.settleWaiters();
+  }
+
+  private fail(error: unknown): void {
+    this.finished = true;
+    this.failure = { error };
+    this.settleWaiters();
+  }
+
+  private failAndClose(error: unknown): void {
+    this.fail(error);
+    void this.closeSource().catch(noop);
+  }
+
+  /** After the source ended: parked consumers (the store is empty) get the error or the end. */
+  private settleWaiters(): void {
+    if (this.waiters.size === 0) return;
+    this.disposeAbort();
+    const failure = this.takeFailure();
+    if (failure) this.waiters.rejectOldest(failure.error);
+    this.waiters.resolveAll(DONE);
+  }
+
+  private abort(reason: unknown): void {
+    if (this.stopped) return;
+    const error = new AbortedError(reason);
+    const hadWaiters = this.waiters.size > 0;
+    if (hadWaiters) this.waiters.rejectAll(error);
+    this.stop();
+    if (!hadWaiters) this.failure = { error };
+    void this.closeSource().catch(noop);
+  }
+
+  /** Stops pulling and releases every stored item to the policy; idempotent. */
+  private stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    // A pending source error is moot once the consumer stopped: it sees the end (or the abort).
+    this.failure = undefined;
+    this.disposeAbort();
+    const policy = this.policy;
+    while (policy.size > 0) policy.discard(policy.take());
+    if (this.paused) {
+      this.paused = false;
+      policy.onPauseEnd?.();
+    }
+    this.waiters.resolveAll(DONE);
+  }
+
+  /** Calls `return()` on the source once, unless the source already ended by itself. */
+  private closeSource(): Promise<unknown> {
+    this.returned ??= this.finished && !this.pumping ? Promise.resolve() : this.callReturn();
+    return this.returned;
+  }
+
+  private callReturn(): Promise<unknown> {
+    try {
+      return Promise.resolve(this.asyncIt ? this.asyncIt.return?.() : this.syncIt!.return?.());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+}
+
+/**
+ * The `run` function of a stage built on {@link PumpedBuffer}: each run opens its source and
+ * gets a fresh policy (its own store) over the stage's shared counters, and watches the stage's
+ * own `signal` and the one its caller passes (`pipeline()`'s).
+ */
+export function pumpedRun<T>(
+  stage: string,
+  signal: AbortSignal | undefined,
+  counters: PumpCounters,
+  policy: () => BufferPolicy<T>,
+): (source: Source<T>, context?: StageContext) => AsyncIterableIterator<T> {
+  return (source, context) =>
+    new PumpedBuffer(stage, source, policy(), counters, [signal, context?.signal]);
+}
+
+/**
+ * What a stage built on {@link PumpedBuffer} decides: its store, and what happens when it is
+ * full. The policy also keeps the stage's own counters (`buffered`, drops …); the core counts
+ * `received` and `emitted`.
+ */
+export interface BufferPolicy<T> {
+  /**
+   * `true`: when {@link isFull}, stop pulling until the consumer takes an item (the producer
+   * waits). `false`: never stop pulling; {@link admit} makes room or refuses.
+   */
+  readonly waitsWhenFull: boolean;
+  /** Items stored now. */
+  readonly size: number;
+  /** The store holds its bound (consulted only when {@link waitsWhenFull}). */
+  readonly isFull: boolean;
+  /**
+   * Stores an item no consumer is waiting for, or drops one by the policy's rule. May throw to
+   * fail the run (the source is then returned).
+   */
+  admit(value: T): void;
+  /** Removes and returns the next item to serve; called only when `size > 0`. */
+  take(): T;
+  /** An item released unconsumed: the consumer stopped early or the stage aborted. */
+  discard(value: T): void;
+  /** The pump stopped pulling because the store is full. */
+  onPause?(): void;
+  /** The pump that {@link onPause} stopped is pulling again, or the run stopped. */
+  onPauseEnd?(): void;
+  /** An error to deliver after the source ended cleanly and every stored item went out. */
+  endError?(): unknown;
+}
+
+/** The counters the core keeps, on the stage's counters object (summed over its runs). */
+export interface PumpCounters {
+  /** Items taken from the source. */
+  received: number;
+  /** Items handed to the consumer. */
+  emitted: number;
+}
