@@ -25,11 +25,12 @@ export const FAIRNESS_BATCH = 1024;
  *   a time. An item goes straight to a parked consumer when one waits (the source's own result
  *   object is handed over: no store, no copy), else to {@link BufferPolicy.admit}.
  * - **When full.** With `waitsWhenFull` (`boundedBuffer`) the pump stops pulling as soon as
- *   {@link BufferPolicy.isFull} and starts again when the consumer makes room: after every take
- *   for an async source; for a sync source once the store is empty, and then `next()` itself
- *   refills it in one synchronous batch up to the bound (no promise per item, nothing
- *   parked). Without it (`shed`) the pump never stops: `admit` makes room or refuses, and the
- *   policy reports what it dropped.
+ *   {@link BufferPolicy.isFull}, and starts again after the consumer's next take. Without it
+ *   (`shed`) the pump never stops: `admit` makes room or refuses, and the policy reports what
+ *   it dropped.
+ * - **Sync sources under `waitsWhenFull`** have no pump: once the store is empty, `next()`
+ *   refills it in one synchronous batch, up to the bound or {@link FAIRNESS_BATCH} pulls,
+ *   and answers from it (no promise per item, nothing parked).
  * - **Fairness.** After {@link FAIRNESS_BATCH} pulls without the consumer taking one, the pump
  *   lets the event loop run one macrotask turn, so an endless synchronous source cannot starve
  *   timers and I/O.
@@ -59,7 +60,7 @@ export class PumpedBuffer<T> implements AsyncIterableIterator<T> {
   private readonly syncIt: Iterator<T> | undefined;
   /** Consumers parked in `next()` while the store is empty, oldest first. */
   private readonly waiters = new WaiterQueue<T>();
-  /** A sync source under `waitsWhenFull`: `next()` refills an empty store in place. */
+  /** A sync source under `waitsWhenFull`: `next()` refills an empty store in place ({@link refill}). */
   private readonly refillInPlace: boolean;
   /** An async source under `waitsWhenFull`: every take makes room to pull into. */
   private readonly resumeAfterTake: boolean;
@@ -67,6 +68,8 @@ export class PumpedBuffer<T> implements AsyncIterableIterator<T> {
   private pumping = false;
   /** The pump stopped because the store was full (`waitsWhenFull` only). */
   private paused = false;
+  /** The source ended or threw by itself: it needs no `return()`. */
+  private sourceEnded = false;
   /** The source ended, failed, or the run failed. */
   private finished = false;
   /** The consumer stopped, saw the error, or the stage aborted. */
@@ -103,7 +106,7 @@ export class PumpedBuffer<T> implements AsyncIterableIterator<T> {
   next(): Promise<IteratorResult<T>> {
     this.pulledSinceTake = 0;
     const policy = this.policy;
-    if (this.refillInPlace && policy.size === 0) this.resume();
+    if (this.refillInPlace && policy.size === 0 && !this.finished && !this.stopped) this.refill();
     if (policy.size > 0) {
       const value = policy.take();
       this.counters.emitted++;
@@ -131,15 +134,57 @@ export class PumpedBuffer<T> implements AsyncIterableIterator<T> {
     return this.closeSource().then(() => DONE);
   }
 
-  /** Starts the pump unless it runs, the run is over, or (see {@link refillInPlace}) it waits. */
+  /** Starts the pump unless it runs or the run is over. */
   private resume(): void {
     if (this.pumping || this.finished || this.stopped) return;
+    this.endPause();
+    this.pumping = true;
+    void this.pump();
+  }
+
+  private endPause(): void {
     if (this.paused) {
       this.paused = false;
       this.policy.onPauseEnd?.();
     }
-    this.pumping = true;
-    void this.pump();
+  }
+
+  /**
+   * The pump of a sync source under `waitsWhenFull`, run by `next()` on an empty store: pulls
+   * in one synchronous loop until the store is full, the source ends, or
+   * {@link FAIRNESS_BATCH} pulls (so each `next()` does bounded work, whatever the bound).
+   */
+  private refill(): void {
+    const { syncIt, policy, counters } = this;
+    this.endPause();
+    try {
+      for (let pulled = 0; pulled < FAIRNESS_BATCH; pulled++) {
+        if (policy.isFull) {
+          this.paused = true;
+          policy.onPause?.();
+          return;
+        }
+        let result: IteratorResult<T>;
+        try {
+          result = syncIt!.next();
+        } catch (error) {
+          this.sourceFailed(error);
+          return;
+        }
+        if (!isIteratorResult(result)) {
+          this.failAndClose(invalidResult(this.stage, result));
+          return;
+        }
+        if (result.done) {
+          this.finish();
+          return;
+        }
+        counters.received++;
+        policy.admit(result.value);
+      }
+    } catch (error) {
+      this.failAndClose(error);
+    }
   }
 
   /**
@@ -165,8 +210,7 @@ export class PumpedBuffer<T> implements AsyncIterableIterator<T> {
         try {
           result = asyncIt ? await asyncIt.next() : syncIt!.next();
         } catch (error) {
-          // The source failed: it has cleaned up after itself.
-          if (!this.stopped) this.fail(error);
+          if (!this.stopped) this.sourceFailed(error);
           return;
         }
         if (!isIteratorResult(result)) {
@@ -222,9 +266,17 @@ export class PumpedBuffer<T> implements AsyncIterableIterator<T> {
     return undefined;
   }
 
+  /** The source said it is done. */
   private finish(): void {
+    this.sourceEnded = true;
     this.finished = true;
     this.settleWaiters();
+  }
+
+  /** The source's `next()` threw or rejected: it has cleaned up after itself. */
+  private sourceFailed(error: unknown): void {
+    this.sourceEnded = true;
+    this.fail(error);
   }
 
   private fail(error: unknown): void {
@@ -266,16 +318,13 @@ export class PumpedBuffer<T> implements AsyncIterableIterator<T> {
     this.disposeAbort();
     const policy = this.policy;
     while (policy.size > 0) policy.discard(policy.take());
-    if (this.paused) {
-      this.paused = false;
-      policy.onPauseEnd?.();
-    }
+    this.endPause();
     this.waiters.resolveAll(DONE);
   }
 
-  /** Calls `return()` on the source once, unless the source already ended by itself. */
+  /** Calls `return()` on the source once, unless it already ended or threw by itself. */
   private closeSource(): Promise<unknown> {
-    this.returned ??= this.finished && !this.pumping ? Promise.resolve() : this.callReturn();
+    this.returned ??= this.sourceEnded ? Promise.resolve() : this.callReturn();
     return this.returned;
   }
 

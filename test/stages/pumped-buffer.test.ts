@@ -148,7 +148,7 @@ describe('pumped-buffer core (boundedBuffer and shed)', () => {
     expect(state.closed).toBe(true);
   });
 
-  it(`boundedBuffer: a bound above ${FAIRNESS_BATCH} over a sync source answers after ${FAIRNESS_BATCH} pulls`, async () => {
+  it(`boundedBuffer: a bound above ${FAIRNESS_BATCH} over a sync source refills at most ${FAIRNESS_BATCH} items per next()`, async () => {
     const { iterable, state } = trackedSyncSource(range(5_000));
     const iterator = boundedBuffer<number>(100_000)(iterable)[Symbol.asyncIterator]();
     expect(await iterator.next()).toEqual({ done: false, value: 0 });
