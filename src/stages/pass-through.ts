@@ -38,7 +38,10 @@ export type StepResult<T> = IteratorResult<T> | Promise<IteratorResult<T>>;
  * consumer gets.
  */
 export class NextQueue<T> {
+  /** The newest pending call; calls made meanwhile run after it. */
   private pending: Promise<IteratorResult<T>> | undefined;
+  /** Pending calls. Each runs after the one before, so the newest settles last. */
+  private outstanding = 0;
 
   constructor(private readonly step: () => StepResult<T>) {}
 
@@ -57,12 +60,15 @@ export class NextQueue<T> {
 
   private track(promise: Promise<IteratorResult<T>>): Promise<IteratorResult<T>> {
     this.pending = promise;
-    const clear = (): void => {
-      if (this.pending === promise) this.pending = undefined;
-    };
-    promise.then(clear, clear);
+    this.outstanding++;
+    promise.then(this.settled, this.settled);
     return promise;
   }
+
+  /** Prebound (no closure per call): the queue is idle once every pending call settled. */
+  private readonly settled = (): void => {
+    if (--this.outstanding === 0) this.pending = undefined;
+  };
 }
 
 /**
