@@ -78,6 +78,7 @@ export type {
   ExecuteOptions,
   FailureClass,
   HalfOpenOptions,
+  IsolationHandle,
   ResetBackoffOptions,
   StateChange,
 } from './breaker/breaker-types.js';
@@ -111,3 +112,6 @@ export type {
 export { breakerGate } from './stages/breaker-gate.js';
 export type { RateLimitStage, RateLimitStats } from './stages/rate-limit.js';
 export { rateLimit } from './stages/rate-limit.js';
+export type { TimeoutContext, TimeoutOptions } from './timeout/timeout.js';
+export { timeout } from './timeout/timeout.js';
+export { TimeoutError } from './timeout/timeout-error.js';

@@ -1,9 +1,11 @@
-import { rateLimit } from 'backpressure-kit';
+import { rateLimit, rateLimiter } from 'backpressure-kit';
 
 // The provider bans more than 10 submits in any 50 ms (scaled down from seconds so the example
 // runs in a moment). Stay within it: rate + burst <= 10.
-const submitLimit = rateLimit<number>({ rate: 5, interval: 50, burst: 5 });
-const submit = submitLimit.wrap(async (task: number) => `submitted-${task}`); // the same bucket
+// One limiter, shared: the stage limits a stream, `limiter.wrap` limits plain function calls.
+const limiter = rateLimiter({ rate: 5, interval: 50, burst: 5 });
+const submitLimit = rateLimit<number>(limiter);
+const submit = limiter.wrap(async (task: number) => `submitted-${task}`); // the same bucket
 
 const start = performance.now();
 const times: number[] = [];

@@ -175,7 +175,7 @@ export interface BreakerStats {
     admitted: number;
     /** Trials running now. */
     active: number;
-    /** Trials reserved (`reserveTrial`) and not yet claimed. */
+    /** Trials a `breakerGate` reserved for the items it passed, not yet claimed by a call. */
     reserved: number;
     /** Trials finished. */
     completed: number;
@@ -220,22 +220,23 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
 }
 
+/** What {@link CircuitBreaker.isolate} returns: disposing it ends that isolation. */
+export interface IsolationHandle {
+  /** Ends this isolation; the breaker closes when it was the last one held. Idempotent. */
+  dispose(): void;
+}
+
 /** The object {@link circuitBreaker} returns. */
 export interface CircuitBreaker {
   /** The current state. Reading it applies time-based transitions (open to half-open, half-open deadline). */
   readonly state: CircuitState;
-  /** Generation of the current state. */
-  readonly generation: number;
   /** Clock time the open state ends, or `undefined` when not open. */
   readonly openUntil: number | undefined;
-  /** The clock the breaker measures time with (a gate sleeps on the same one). */
-  readonly clock: Clock;
-  /** Clock time the current half-open episode ends at the latest, or `undefined`. */
-  readonly halfOpenDeadline: number | undefined;
   /**
    * Returns a function with the same signature as `fn` that runs it under the breaker: it
    * rejects with `CircuitOpenError` / `CircuitIsolatedError` without calling `fn` when no
    * permit is available, and records the outcome otherwise.
+   * @throws InvalidOptionTypeError (`ERR_BPK_INVALID_OPTION_TYPE`) when `fn` is not a function.
    */
   wrap<A extends unknown[], R>(
     fn: (...args: A) => R | PromiseLike<R>,
@@ -247,29 +248,35 @@ export interface CircuitBreaker {
   ): Promise<Awaited<R>>;
   /** Takes a permit or throws `CircuitOpenError` / `CircuitIsolatedError`. For custom integrations. */
   acquire(): BreakerPermit;
-  /** Isolates the breaker until {@link CircuitBreaker.reset}: every call is refused. */
-  isolate(): void;
-  /** Closes the breaker with an empty window and no back-off history. */
+  /**
+   * Holds the breaker isolated: every call is refused with `CircuitIsolatedError` (and a gate
+   * waits) until the returned handle is disposed. Isolations nest, as with cockatiel's
+   * `isolate()`: the breaker stays isolated until every handle was disposed, and disposing the
+   * last one closes it (a transition with reason `'reset'`). Disposing a handle twice does
+   * nothing. `reset()` ends every isolation at once (the handles then do nothing), and is the
+   * only way out of an isolation caused by a `'fatal'` error: disposing handles never ends that
+   * one. Unlike cockatiel, a manual isolation is not a separate kind of open state: it is the
+   * same `'isolated'` state a fatal error leads to, so a gate and `stats()` see one state.
+   * @example
+   * ```ts
+   * const maintenance = breaker.isolate();
+   * try {
+   *   await migrateDatabase();
+   * } finally {
+   *   maintenance.dispose(); // closes the breaker unless another isolation is still held
+   * }
+   * ```
+   */
+  isolate(): IsolationHandle;
+  /** Closes the breaker with an empty window and no back-off history; ends every isolation. */
   reset(): void;
   /**
    * Calls `listener(state, change)` on every transition: the new state first (as
    * `onLimitChange` passes the new limit first), then the details (`from`, `to`, `reason`,
    * `generation`, `at`, `openUntil`). Returns a disposer.
+   * @throws InvalidOptionTypeError (`ERR_BPK_INVALID_OPTION_TYPE`) when `listener` is not a function.
    */
   onStateChange(listener: (state: CircuitState, change: StateChange) => void): () => void;
-  /**
-   * Calls `listener` whenever admission may have changed: a transition, or a half-open slot
-   * freed. For stage authors (the gate uses it); returns a disposer.
-   */
-  onAdmissionChange(listener: () => void): () => void;
-  /**
-   * Half-open only: reserves a trial slot for an item a gate is about to pass downstream. The
-   * next `acquire()` in the same episode claims it. Returns the episode's generation, or
-   * `undefined` when no slot is free (or the breaker is not half-open).
-   */
-  reserveTrial(): number | undefined;
-  /** Gives back an unclaimed reservation of episode `generation` (ignored when the episode ended). */
-  cancelReservation(generation: number): void;
   /** Counters. */
   stats(): BreakerStats;
   /** A JSON-safe snapshot to persist and pass back as `initialState`. */

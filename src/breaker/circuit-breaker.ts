@@ -1,7 +1,8 @@
 import { AbortedError } from '../errors.js';
-import type { Clock } from '../internal/clock.js';
 import { onAbort } from '../internal/signal.js';
+import * as validate from '../internal/validate.js';
 import { type BreakerConfig, parseBreakerOptions } from './breaker-config.js';
+import { attachInternals, type BreakerInternals } from './breaker-internals.js';
 import { type BreakerEvent, type BreakerState, reasonOf, transition } from './breaker-state.js';
 import type {
   BreakerPermit,
@@ -11,6 +12,7 @@ import type {
   CircuitBreakerOptions,
   CircuitState,
   ExecuteOptions,
+  IsolationHandle,
   StateChange,
 } from './breaker-types.js';
 import { CircuitIsolatedError } from './circuit-isolated-error.js';
@@ -34,15 +36,17 @@ import { TimeWindowPolicy } from './time-window-policy.js';
  *   counted failure (or a slow trial) opens it again; when every trial finished and at least
  *   one succeeded it closes; when all were inconclusive (ignored, overload, aborted) a new
  *   episode starts. An episode undecided after `halfOpen.deadlineMs` opens it again.
- * - **Isolated**: by `isolate()` or a `'fatal'` error; calls reject with
- *   `CircuitIsolatedError` until `reset()`.
+ * - **Isolated**: by `isolate()` (until its handle is disposed, or `reset()`) or a `'fatal'`
+ *   error (until `reset()`); calls reject with `CircuitIsolatedError`.
  *
  * Every transition starts a new generation; a result from a call admitted in an earlier
  * generation updates `stats()` but never changes the state (a straggler cannot close it).
  * Time-based transitions are applied whenever the breaker is used or read (`state`,
  * `stats()`): the breaker holds no timer of its own; `breakerGate` wakes itself with one.
  *
- * @throws TypeError / RangeError at once for a bad option, naming it.
+ * @throws InvalidOptionTypeError / InvalidOptionValueError (a `TypeError` / `RangeError`) at
+ * once for a bad option, naming it; the same for a non-function given to `wrap` or
+ * `onStateChange`.
  *
  * @example
  * ```ts
@@ -126,6 +130,11 @@ class Breaker implements CircuitBreaker {
     listenerErrors: 0,
   };
 
+  /** Manual isolations held (handles from `isolate()` not yet disposed). */
+  private isolations = 0;
+  /** Grows at every `reset()`, which ends every isolation: older handles then do nothing. */
+  private isolationEpoch = 0;
+
   /** True when outcomes need the clock (slow calls or a time window); false skips `now()` on the hot path. */
   private readonly timed: boolean;
 
@@ -140,6 +149,42 @@ class Breaker implements CircuitBreaker {
     if (w?.kind === 'count') this.policies.push(new CountWindowPolicy(w.size, rule));
     if (w?.kind === 'time') this.policies.push(new TimeWindowPolicy(w.size, w.buckets, rule));
     this.s = this.restore(config.initialState);
+    attachInternals(this, this.internals());
+  }
+
+  /** The gate's view of the breaker (see `breaker-internals.ts`); not on the public type. */
+  private internals(): BreakerInternals {
+    return {
+      clock: this.config.clock,
+      generation: () => this.refresh().generation,
+      halfOpenDeadline: () => {
+        const s = this.refresh();
+        return s.kind === 'half-open' ? s.deadline : undefined;
+      },
+      reserveTrial: () => {
+        const s = this.refresh();
+        if (s.kind !== 'half-open') return undefined;
+        if (s.admitted >= this.config.trials || s.active + s.reserved >= this.config.concurrency) {
+          return undefined;
+        }
+        s.admitted++;
+        s.reserved++;
+        return s.generation;
+      },
+      cancelReservation: (generation) => {
+        const s = this.s;
+        if (s.kind !== 'half-open' || s.generation !== generation || s.reserved === 0) return;
+        s.reserved--;
+        s.admitted--;
+        this.notifyAdmission();
+      },
+      onAdmissionChange: (listener) => {
+        this.admissionListeners.add(listener);
+        return () => {
+          this.admissionListeners.delete(listener);
+        };
+      },
+    };
   }
 
   private restore(snapshot: BreakerSnapshot | undefined): BreakerState {
@@ -166,22 +211,9 @@ class Breaker implements CircuitBreaker {
     return this.refresh().kind;
   }
 
-  get generation(): number {
-    return this.refresh().generation;
-  }
-
   get openUntil(): number | undefined {
     const s = this.refresh();
     return s.kind === 'open' ? s.openUntil : undefined;
-  }
-
-  get clock(): Clock {
-    return this.config.clock;
-  }
-
-  get halfOpenDeadline(): number | undefined {
-    const s = this.refresh();
-    return s.kind === 'half-open' ? s.deadline : undefined;
   }
 
   /**
@@ -305,25 +337,6 @@ class Breaker implements CircuitBreaker {
     return new Permit(this, s.generation, timed ? this.config.clock.now() : 0);
   }
 
-  reserveTrial(): number | undefined {
-    const s = this.refresh();
-    if (s.kind !== 'half-open') return undefined;
-    if (s.admitted >= this.config.trials || s.active + s.reserved >= this.config.concurrency) {
-      return undefined;
-    }
-    s.admitted++;
-    s.reserved++;
-    return s.generation;
-  }
-
-  cancelReservation(generation: number): void {
-    const s = this.s;
-    if (s.kind !== 'half-open' || s.generation !== generation || s.reserved === 0) return;
-    s.reserved--;
-    s.admitted--;
-    this.notifyAdmission();
-  }
-
   /** Records the outcome of a permit; called once per permit by {@link Permit}. */
   settle(permit: Permit, kind: 'success' | 'failure' | 'release', error: unknown): void {
     const c = this.counters;
@@ -366,7 +379,10 @@ class Breaker implements CircuitBreaker {
     if (slow) c.slowCalls++;
 
     if (outcome === 'fatal') {
-      this.apply({ type: 'isolate', cause: error, reason: 'fatal' });
+      const s = this.s;
+      // Already isolated by hand: the fatal error now holds it too (until reset()).
+      if (s.kind === 'isolated') this.s = { ...s, cause: error };
+      else this.apply({ type: 'isolate', cause: error, reason: 'fatal' });
       return;
     }
     const s = this.refresh();
@@ -406,9 +422,7 @@ class Breaker implements CircuitBreaker {
   wrap<A extends unknown[], R>(
     fn: (...args: A) => R | PromiseLike<R>,
   ): (...args: A) => Promise<Awaited<R>> {
-    if (typeof fn !== 'function') {
-      throw new TypeError(`Expected \`fn\` to be a function, got ${typeof fn}`);
-    }
+    validate.func('fn', fn);
     const breaker = this;
     return function wrapped(this: unknown, ...args: A): Promise<Awaited<R>> {
       let permit: BreakerPermit;
@@ -500,11 +514,26 @@ class Breaker implements CircuitBreaker {
 
   // ---- control ------------------------------------------------------------------------------
 
-  isolate(): void {
+  isolate(): IsolationHandle {
+    this.isolations++;
+    const epoch = this.isolationEpoch;
     this.apply({ type: 'isolate', cause: undefined, reason: 'isolate' });
+    let disposed = false;
+    return {
+      dispose: () => {
+        if (disposed || epoch !== this.isolationEpoch) return; // twice, or reset() since
+        disposed = true;
+        if (--this.isolations > 0) return;
+        // The last manual isolation ended: close, unless a fatal error isolated it meanwhile.
+        const s = this.s;
+        if (s.kind === 'isolated' && s.cause === undefined) this.apply({ type: 'reset' });
+      },
+    };
   }
 
   reset(): void {
+    this.isolations = 0;
+    this.isolationEpoch++;
     if (this.s.kind === 'closed') {
       for (const policy of this.policies) policy.reset();
       return;
@@ -513,19 +542,10 @@ class Breaker implements CircuitBreaker {
   }
 
   onStateChange(listener: (state: CircuitState, change: StateChange) => void): () => void {
-    if (typeof listener !== 'function') {
-      throw new TypeError(`Expected \`listener\` to be a function, got ${typeof listener}`);
-    }
+    validate.func('listener', listener);
     this.stateListeners.add(listener);
     return () => {
       this.stateListeners.delete(listener);
-    };
-  }
-
-  onAdmissionChange(listener: () => void): () => void {
-    this.admissionListeners.add(listener);
-    return () => {
-      this.admissionListeners.delete(listener);
     };
   }
 

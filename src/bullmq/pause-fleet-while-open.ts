@@ -30,7 +30,7 @@ export function pauseFleetWhileOpen(
 ): () => void {
   return breaker.onStateChange((state, change) => {
     if (state !== 'open' || change.openUntil === undefined) return;
-    const ms = Math.ceil(change.openUntil - breaker.clock.now());
+    const ms = Math.ceil(change.openUntil - change.at); // listeners run at the transition
     if (ms <= 0) return;
     queue.rateLimit(ms).catch((error: unknown) => options.onError?.(error));
   });

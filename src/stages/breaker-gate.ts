@@ -1,3 +1,4 @@
+import { type BreakerInternals, internalsOf } from '../breaker/breaker-internals.js';
 import type {
   CircuitBreaker,
   CircuitBreakerOptions,
@@ -6,13 +7,13 @@ import type {
 import { circuitBreaker } from '../breaker/circuit-breaker.js';
 import { CircuitIsolatedError } from '../breaker/circuit-isolated-error.js';
 import { isCircuitBreaker } from '../breaker/is-circuit-breaker.js';
-import { AbortedError } from '../errors.js';
 import { DONE } from '../internal/done.js';
-import { onAnyAbort } from '../internal/signal.js';
-import { checkSource, isIteratorResult } from '../internal/source.js';
+import { noop } from '../internal/noop.js';
+import { onAbort } from '../internal/signal.js';
+import { checkSource } from '../internal/source.js';
 import * as validate from '../internal/validate.js';
 import type { Source, Stage, StageContext } from '../stage.js';
-import { PassThroughIterator } from './pass-through-iterator.js';
+import { PassThroughRun, type StepResult } from './pass-through.js';
 
 /** Options of {@link breakerGate} beyond the breaker itself. */
 export interface BreakerGateOptions {
@@ -58,6 +59,7 @@ interface GateCounters {
 
 interface GateConfig {
   readonly breaker: CircuitBreaker;
+  readonly internals: BreakerInternals;
   readonly whenIsolated: 'wait' | 'throw';
   readonly signal: AbortSignal | undefined;
 }
@@ -78,7 +80,8 @@ interface GateConfig {
  *
  * - Early exit (`break`, `return()`): the gate stops waiting, returns its source and clears its
  *   timer and listeners. Abort (`options.signal` or the `pipeline()` signal): the same, then
- *   rejects with an `AbortError`. A source error reaches the consumer unchanged.
+ *   rejects with an `AbortError`. A source error reaches the consumer unchanged. The full
+ *   pass-through protocol is stated in `pass-through.ts`.
  * - Isolated: waits for `reset()`, or throws with `whenIsolated: 'throw'`.
  *
  * @param breaker a breaker made by `circuitBreaker()`, or options to make a new one.
@@ -101,6 +104,7 @@ export function breakerGate<T>(
   const opts = validate.object<BreakerGateOptions>('options', options);
   const config: GateConfig = {
     breaker: theBreaker,
+    internals: internalsOf(theBreaker)!,
     whenIsolated: validate.optional(opts.whenIsolated, 'wait' as const, (v) =>
       validate.oneOf('whenIsolated', v, ['wait', 'throw'] as const),
     ),
@@ -108,28 +112,20 @@ export function breakerGate<T>(
   };
   const counters: GateCounters = { passed: 0, waits: 0, waitMs: 0, discarded: 0 };
   const run = (source: Source<T>, context?: StageContext): AsyncIterableIterator<T> => {
-    return new GateIterator(
-      checkSource<T>('breakerGate', source),
-      config,
-      counters,
-      context?.signal,
-    );
+    return new GateRun(checkSource<T>('breakerGate', source), config, counters, context?.signal);
   };
   const stats = (): BreakerGateStats => ({ ...counters, state: theBreaker.state });
   return Object.assign(run, { breaker: theBreaker, stats });
 }
 
 /**
- * Protocol-direct iterator: `nextNow` is hand-written so the closed state costs one state check
- * per item (no async generator, and no promise hop at all over a sync source).
+ * One run of the gate: a hand-written iterator following the protocol of `pass-through.ts`.
+ * While the breaker is closed an item costs one state check (and no promise hop at all over a
+ * sync source); everything else takes the slow path ({@link GateRun.admit}).
  */
-class GateIterator<T> extends PassThroughIterator<T> {
+class GateRun<T> extends PassThroughRun<T> {
   private readonly breaker: CircuitBreaker;
-  private readonly disposeSignals: () => void;
-  /** Set when either abort signal fires: a plain field, read once per item. */
-  private aborted = false;
-  private abortReason: unknown;
-  private wake: (() => void) | undefined;
+  private readonly internals: BreakerInternals;
 
   constructor(
     source: Source<T>,
@@ -137,62 +133,41 @@ class GateIterator<T> extends PassThroughIterator<T> {
     private readonly counters: GateCounters,
     contextSignal: AbortSignal | undefined,
   ) {
-    super('breakerGate', source);
+    super('breakerGate', source, [config.signal, contextSignal]);
     this.breaker = config.breaker;
-    this.racePulls = config.signal !== undefined || contextSignal !== undefined;
-    this.disposeSignals = onAnyAbort([config.signal, contextSignal], (reason) => {
-      this.abortReason = reason;
-      this.aborted = true;
-      this.wake?.();
-      this.cutPendingPull(new AbortedError(reason));
-    });
+    this.internals = config.internals;
   }
 
   protected countDiscarded(): void {
     this.counters.discarded++;
   }
 
-  protected readonly nextNow = (): Promise<IteratorResult<T>> => {
-    if (this.finished) return Promise.resolve(DONE);
-    if (this.aborted) return this.track(this.abortNow());
-    if (this.breaker.state !== 'closed') return this.track(this.step(undefined));
-    const syncIt = this.syncIt;
-    if (syncIt === undefined) return this.pullFast(this.asyncIt!);
-    // Fast path over a sync source: no await at all.
-    let result: IteratorResult<T>;
-    try {
-      result = syncIt.next();
-    } catch (error) {
-      return this.failed(error);
-    }
-    if (!isIteratorResult(result)) return this.invalid(result);
-    if (result.done) return this.ended();
-    this.counters.passed++;
-    return Promise.resolve(result);
-  };
+  protected step(): StepResult<T> {
+    if (this.finished) return DONE;
+    if (this.abortError) return this.abortNow();
+    if (this.breaker.state !== 'closed') return this.admit(undefined);
+    return this.puller.pull(this.onPulled);
+  }
 
-  protected readonly onPulled = (
-    result: IteratorResult<T>,
-  ): IteratorResult<T> | Promise<IteratorResult<T>> => {
-    const outer = this.fastPending;
-    if (result.done) return this.endedFast(outer);
+  private readonly onPulled = (result: IteratorResult<T>): StepResult<T> => {
+    if (result.done) return DONE;
     if (this.breaker.state === 'closed' && !this.finished) {
-      this.releaseTail(outer);
       this.counters.passed++;
       return result;
     }
-    return this.releaseTailAfter(this.step({ value: result.value }), outer);
+    return this.admit({ value: result.value });
   };
 
   /** The slow path: wait until the breaker admits, then pull (or pass the held item). */
-  private async step(held: { value: T } | undefined): Promise<IteratorResult<T>> {
+  private async admit(held: { value: T } | undefined): Promise<IteratorResult<T>> {
     const breaker = this.breaker;
+    const internals = this.internals;
     for (;;) {
       if (this.finished) {
         if (held) this.counters.discarded++;
         return DONE;
       }
-      if (this.aborted) {
+      if (this.abortError) {
         if (held) this.counters.discarded++;
         return this.abortNow();
       }
@@ -204,21 +179,21 @@ class GateIterator<T> extends PassThroughIterator<T> {
         if (breaker.state === 'closed') return this.emit(result.value);
         held = { value: result.value };
       } else if (state === 'half-open') {
-        const generation = breaker.reserveTrial();
+        const generation = internals.reserveTrial();
         if (generation === undefined) {
-          await this.wait(breaker.halfOpenDeadline, 'half-open');
+          await this.wait(internals.halfOpenDeadline(), 'half-open');
           continue;
         }
         if (held) return this.emit(held.value);
         const result = await this.pull();
         if (result.done || this.finished) {
           // No item to pass (or nobody to pass it to): give the trial slot back.
-          breaker.cancelReservation(generation);
+          internals.cancelReservation(generation);
           if (!result.done) this.counters.discarded++;
           return DONE;
         }
         // The reservation still holds when the episode is the same one.
-        if (breaker.generation === generation) return this.emit(result.value);
+        if (internals.generation() === generation) return this.emit(result.value);
         held = { value: result.value };
       } else if (state === 'open') {
         await this.wait(breaker.openUntil, 'open');
@@ -230,6 +205,10 @@ class GateIterator<T> extends PassThroughIterator<T> {
         await this.wait(undefined, 'isolated');
       }
     }
+  }
+
+  private pull(): Promise<IteratorResult<T>> {
+    return Promise.resolve(this.puller.pull(identity));
   }
 
   /** The breaker's own refusal, which carries the fatal error as `cause`. */
@@ -251,63 +230,43 @@ class GateIterator<T> extends PassThroughIterator<T> {
     return { done: false, value };
   }
 
-  private pull(): Promise<IteratorResult<T>> {
-    if (this.syncIt === undefined) return this.pullSlow(this.asyncIt!);
-    let result: IteratorResult<T>;
-    try {
-      result = this.syncIt.next();
-    } catch (error) {
-      return this.failed(error);
-    }
-    if (!isIteratorResult(result)) return this.invalid(result);
-    if (result.done) this.finish();
-    return Promise.resolve(result);
-  }
-
   /**
-   * Waits until `until` (breaker clock time), an admission change, `return()` or an abort.
-   * Returns at once when the state is no longer `expected` (time may have moved on between
-   * reading the state and registering the listener, on a real clock).
+   * Waits until `until` (breaker clock time), an admission change, or the end of the run
+   * (`return()`, an abort). Returns at once when the state is no longer `expected` (time may
+   * have moved on between reading the state and registering the listener, on a real clock).
    */
   private wait(until: number | undefined, expected: CircuitState): Promise<void> {
-    const clock = this.breaker.clock;
+    const clock = this.internals.clock;
     const startedAt = clock.now();
     this.counters.waits++;
     return new Promise<void>((resolve) => {
       const timer = new AbortController();
       let settled = false;
+      let disposeAdmission = noop;
+      let disposeStop = noop;
       const done = (): void => {
         if (settled) return;
         settled = true;
         timer.abort();
         disposeAdmission();
-        this.wake = undefined;
+        disposeStop();
         this.counters.waitMs += clock.now() - startedAt;
         resolve();
       };
-      const disposeAdmission = this.breaker.onAdmissionChange(done);
-      this.wake = done;
-      if (this.finished || this.aborted || this.breaker.state !== expected) {
+      disposeAdmission = this.internals.onAdmissionChange(done);
+      disposeStop = onAbort(this.stop.signal, done);
+      if (settled) return;
+      if (this.breaker.state !== expected) {
         done();
         return;
       }
       if (until !== undefined) {
-        clock.sleep(Math.max(0, until - startedAt), timer.signal).then(done, () => {});
+        clock.sleep(Math.max(0, until - startedAt), timer.signal).then(done, noop);
       }
     });
   }
+}
 
-  private async abortNow(): Promise<never> {
-    const reason = this.abortReason;
-    await this.close();
-    throw new AbortedError(reason);
-  }
-
-  /** Marks the run finished without touching the source (it ended or failed by itself). */
-  protected finish(): void {
-    if (this.finished) return;
-    this.finished = true;
-    this.disposeSignals();
-    this.wake?.();
-  }
+function identity<R>(value: R): R {
+  return value;
 }

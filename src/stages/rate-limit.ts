@@ -1,8 +1,5 @@
-import { AbortedError } from '../errors.js';
-import type { Clock } from '../internal/clock.js';
 import { DONE } from '../internal/done.js';
-import { onAnyAbort } from '../internal/signal.js';
-import { checkSource, isIteratorResult } from '../internal/source.js';
+import { checkSource } from '../internal/source.js';
 import { isRateLimiter } from '../rate/is-rate-limiter.js';
 import {
   type RateLimiter,
@@ -11,7 +8,7 @@ import {
   rateLimiter,
 } from '../rate/rate-limiter.js';
 import type { Source, Stage, StageContext } from '../stage.js';
-import { PassThroughIterator } from './pass-through-iterator.js';
+import { PassThroughRun, type StepResult } from './pass-through.js';
 
 /** Counters of a {@link rateLimit} stage, summed over every run. */
 export interface RateLimitStats {
@@ -30,12 +27,11 @@ export interface RateLimitStats {
 /** The stage {@link rateLimit} returns. */
 export interface RateLimitStage<T> extends Stage<T, T> {
   (source: Source<T>, context?: StageContext): AsyncIterableIterator<T>;
-  /** The token bucket (shared by every run of this stage and by `wrap`). */
+  /**
+   * The token bucket, shared by every run of this stage. To limit plain function calls with
+   * the same bucket, use `stage.limiter.wrap(fn)`.
+   */
   readonly limiter: RateLimiter;
-  /** Wraps a function so its calls take tokens from the same bucket as the stage. */
-  wrap<A extends unknown[], R>(
-    fn: (...args: A) => R | PromiseLike<R>,
-  ): (...args: A) => Promise<Awaited<R>>;
   /** Counters of every run of this stage so far, with its limiter's. */
   stats(): RateLimitStats;
 }
@@ -59,10 +55,12 @@ interface Counters {
  * `rate + burst ≤ N` with `interval = P`.
  *
  * Pass a {@link RateLimiter} instead of options to share one bucket between stages and
- * functions; `stage.wrap(fn)` (or `rateLimit.wrap(fn, options)`) limits plain function calls.
+ * functions. Plain function calls are limited one way only: `rateLimiter(options).wrap(fn)`
+ * (or `stage.limiter.wrap(fn)` for the stage's own bucket).
  *
  * - Early exit: stops waiting, returns its source, clears its timer.
- * - Abort (`options.signal` or the `pipeline()` signal): the same, then rejects with an `AbortError`.
+ * - Abort (`options.signal` or the `pipeline()` signal): the same, then rejects with an
+ *   `AbortError`. The full pass-through protocol is stated in `pass-through.ts`.
  *
  * @throws TypeError / RangeError at once for a bad option.
  * @example
@@ -73,116 +71,72 @@ interface Counters {
  */
 export function rateLimit<T>(options: RateLimiterOptions | RateLimiter): RateLimitStage<T> {
   const limiter = isRateLimiter(options) ? options : rateLimiter(options);
-  const clock: Clock = limiter.clock;
   const signal = isRateLimiter(options) ? undefined : options.signal;
   const counters: Counters = { passed: 0, delayed: 0, waitMs: 0, discarded: 0 };
   const run = (source: Source<T>, context?: StageContext): AsyncIterableIterator<T> => {
-    return new RateLimitIterator(
-      checkSource<T>('rateLimit', source),
-      limiter,
-      clock,
-      counters,
+    return new RateLimitRun(checkSource<T>('rateLimit', source), limiter, counters, [
       signal,
       context?.signal,
-    );
+    ]);
   };
   return Object.assign(run, {
     limiter,
-    wrap: <A extends unknown[], R>(fn: (...args: A) => R | PromiseLike<R>) => limiter.wrap(fn),
     stats: (): RateLimitStats => ({ ...counters, limiter: limiter.stats() }),
   });
 }
 
 /**
- * Limits a function with a new token bucket: each call waits for a token first.
- * The same as `rateLimiter(options).wrap(fn)`.
+ * One run of the stage (the protocol is in `pass-through.ts`). An item that finds a free token
+ * costs one bucket check.
  */
-rateLimit.wrap = <A extends unknown[], R>(
-  fn: (...args: A) => R | PromiseLike<R>,
-  options: RateLimiterOptions,
-): ((...args: A) => Promise<Awaited<R>>) => rateLimiter(options).wrap(fn);
-
-/** Protocol-direct iterator; when a token is free an item costs one bucket check. */
-class RateLimitIterator<T> extends PassThroughIterator<T> {
-  /** Aborted when the run ends and by either abort signal: cancels a pending token wait. */
-  private readonly stop = new AbortController();
-  private readonly disposeSignals: () => void;
-  /** Mirrors `stop.signal.aborted` as a plain field: read once per item. */
-  private stopped = false;
-
+class RateLimitRun<T> extends PassThroughRun<T> {
   constructor(
     source: Source<T>,
     private readonly limiter: RateLimiter,
-    private readonly clock: Clock,
     private readonly counters: Counters,
-    ...signals: (AbortSignal | undefined)[]
+    signals: (AbortSignal | undefined)[],
   ) {
-    super('rateLimit', source);
-    this.stop.signal.addEventListener('abort', () => {
-      this.stopped = true;
-    });
-    this.racePulls = signals.some((signal) => signal !== undefined);
-    this.disposeSignals = onAnyAbort(signals, (reason) => {
-      this.stop.abort(new AbortedError(reason));
-      this.cutPendingPull(this.stop.signal.reason);
-    });
+    super('rateLimit', source, signals);
   }
 
   protected countDiscarded(): void {
     this.counters.discarded++;
   }
 
-  protected readonly nextNow = (): Promise<IteratorResult<T>> => {
-    if (this.finished) return Promise.resolve(DONE);
-    if (this.stopped) return this.track(this.abortNow());
-    const syncIt = this.syncIt;
-    if (syncIt === undefined) return this.pullFast(this.asyncIt!);
-    let result: IteratorResult<T>;
-    try {
-      result = syncIt.next();
-    } catch (error) {
-      return this.failed(error);
-    }
-    if (!isIteratorResult(result)) return this.invalid(result);
-    if (result.done) return this.ended();
-    if (this.limiter.tryAcquire()) {
-      this.counters.passed++;
-      return Promise.resolve(result);
-    }
-    return this.track(this.waitAndPass(result));
-  };
+  protected step(): StepResult<T> {
+    if (this.finished) return DONE;
+    if (this.abortError) return this.abortNow();
+    return this.puller.pull(this.pass);
+  }
 
-  protected readonly onPulled = (
-    result: IteratorResult<T>,
-  ): IteratorResult<T> | Promise<IteratorResult<T>> => {
-    const outer = this.fastPending;
-    if (result.done) return this.endedFast(outer);
+  /** A pulled item passes when a token is free, else it waits for one. */
+  private readonly pass = (result: IteratorResult<T>): StepResult<T> => {
+    if (result.done) return DONE;
     if (this.finished) {
-      this.releaseTail(outer);
       this.counters.discarded++;
       return DONE;
     }
     if (this.limiter.tryAcquire()) {
-      this.releaseTail(outer);
       this.counters.passed++;
       return result;
     }
-    return this.releaseTailAfter(this.waitAndPass(result), outer);
+    return this.waitAndPass(result);
   };
 
   private async waitAndPass(result: IteratorResult<T>): Promise<IteratorResult<T>> {
     this.counters.delayed++;
-    const startedAt = this.clock.now();
+    const clock = this.limiter.clock;
+    const startedAt = clock.now();
     try {
       await this.limiter.acquire({ signal: this.stop.signal });
     } catch (error) {
       this.counters.discarded++;
+      if (this.abortError) return this.abortNow();
       if (this.finished) return DONE; // return() while waiting
-      if (this.stopped) return this.abortNow();
       await this.close();
       throw error; // the shared limiter's own signal aborted
     } finally {
-      this.counters.waitMs += this.clock.now() - startedAt;
+      this.counters.waitMs += clock.now() - startedAt;
     }
     if (this.finished) {
       this.counters.discarded++;
@@ -190,19 +144,5 @@ class RateLimitIterator<T> extends PassThroughIterator<T> {
     }
     this.counters.passed++;
     return result;
-  }
-
-  private async abortNow(): Promise<never> {
-    const reason = this.stop.signal.reason;
-    await this.close();
-    throw reason instanceof AbortedError ? reason : new AbortedError(reason);
-  }
-
-  /** Marks the run finished: drops the signal listeners and cancels a pending token wait. */
-  protected finish(): void {
-    if (this.finished) return;
-    this.finished = true;
-    this.disposeSignals();
-    this.stop.abort();
   }
 }

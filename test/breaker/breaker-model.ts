@@ -1,14 +1,18 @@
 /**
- * A small reference model of the circuit breaker, written independently of the implementation
- * (plain arrays and a sample log instead of rings and buckets), and the harness that drives a
- * real breaker next to it. Used by the model-based property tests.
+ * A reference model of the circuit breaker written from its spec (the states and transitions
+ * in docs/circuit-breaker.md), and the harness that drives a real breaker next to it. The
+ * model shares no structure with the implementation: a discriminated state with the history
+ * of outcomes and a list of trial slots, rules derived from them on demand, one small method
+ * per transition. Used by the model-based property tests.
  */
 import { expect } from 'vitest';
+import { type BreakerInternals, internalsOf } from '../../src/breaker/breaker-internals.js';
 import {
   type CircuitBreaker,
   type CircuitBreakerOptions,
   type CircuitState,
   circuitBreaker,
+  type IsolationHandle,
   type StateChange,
 } from '../../src/index.js';
 import { VirtualClock } from '../../src/testing/index.js';
@@ -58,6 +62,7 @@ export function breakerOptions(cfg: ModelConfig, clock: VirtualClock): CircuitBr
 export type Outcome = 'success' | 'failure' | 'overload' | 'ignored' | 'fatal';
 
 interface ModelCall {
+  /** The generation that admitted the call. */
   gen: number;
   startedAt: number;
   done: boolean;
@@ -65,115 +70,173 @@ interface ModelCall {
   aborted: boolean;
 }
 
+/** A counted outcome (success or failure) recorded while closed. */
 interface Sample {
   t: number;
   failed: boolean;
   slow: boolean;
 }
 
-/** The reference model. */
+/** One trial slot of a half-open episode, from reservation or admission to its end. */
+type Slot = 'reserved' | 'running' | 'succeeded' | 'finished';
+
+/**
+ * The breaker as the spec describes it (docs/circuit-breaker.md, "States" and "Half-open"),
+ * one variant per state with only what that state needs. Nothing here is shared with the
+ * implementation: the closed state keeps its whole history of counted outcomes and derives
+ * every rule from it; a half-open episode is a list of trial slots whose counts are derived.
+ */
+type SpecState =
+  | { kind: 'closed'; history: Sample[] }
+  | { kind: 'open'; until: number }
+  | { kind: 'half-open'; start: number; slots: Slot[] }
+  | { kind: 'isolated'; fatal: boolean };
+
+/**
+ * The reference model: a plain state machine written from the spec, not from the code.
+ *
+ * - closed → open when, on a counted failure (or slow call), the rule holds: `threshold`
+ *   failures at the end of the history (consecutive), or, over the window (the last `size`
+ *   outcomes, or those whose time bucket is one of the last `buckets`), at least `minimumCalls`
+ *   outcomes with failures ≥ `failureRate` × outcomes or slow ≥ `slowCallRate` × outcomes.
+ * - open lasts `resetTimeout` × 2^(opens-1) (capped at 4 × when backed off), at least the
+ *   failing error's `retryAfter`; the first look at or after its end starts a half-open episode.
+ * - half-open: a call takes a reserved slot, else a new one while fewer than `trials` slots
+ *   exist and fewer than `concurrency` are reserved or running. A failed or slow trial opens
+ *   it; once `trials` slots finished it closes if one succeeded, else a new episode starts. At
+ *   its deadline an episode with no slot restarts; one with slots opens.
+ * - isolated: by `isolate()` (until every live handle is disposed) or a fatal outcome (until
+ *   `reset()`, which also ends every isolation and clears the history).
+ * - every change of kind (and every new episode) is a new generation; an outcome from another
+ *   generation is only counted in statistics, except a fatal one, which always isolates.
+ */
 export class BreakerModel {
   now = 0;
-  kind: CircuitState = 'closed';
   gen = 0;
-  openUntil = 0;
+  /** Consecutive opens without a close in between. */
   opens = 0;
-  consecutive = 0;
-  samples: Sample[] = [];
-  ho = { admitted: 0, reserved: 0, active: 0, completed: 0, successes: 0, start: 0, deadline: 0 };
+  state: SpecState = { kind: 'closed', history: [] };
   calls: ModelCall[] = [];
   fnCalls = 0;
+  /** Isolation handles: `true` while live. Reset() invalidates them all. */
+  handles: boolean[] = [];
 
   constructor(readonly cfg: ModelConfig) {}
 
-  private get usesConsecutive(): boolean {
-    return this.cfg.mode === 'consecutive' || this.cfg.mode === 'both';
+  // ---- views used by the harness ---------------------------------------------------------
+
+  get kind(): CircuitState {
+    return this.state.kind;
   }
 
-  private get usesWindow(): boolean {
-    return this.cfg.mode !== 'consecutive';
+  get openUntil(): number {
+    return this.state.kind === 'open' ? this.state.until : 0;
   }
 
-  /** Samples that count at `now`; asserts that none is older than the window (B4). */
-  windowSamples(): Sample[] {
-    if (this.cfg.mode === 'count' || this.cfg.mode === 'both') {
-      return this.samples.slice(-this.cfg.windowSize);
-    }
-    if (this.cfg.mode === 'consecutive') return [];
-    const width = this.cfg.windowSize / this.cfg.buckets;
-    const current = Math.floor(this.now / width);
-    const inWindow = this.samples.filter(
-      (s) => Math.floor(s.t / width) > current - this.cfg.buckets,
-    );
-    for (const s of inWindow) expect(this.now - s.t).toBeLessThan(this.cfg.windowSize);
-    return inWindow;
-  }
-
-  private rateRuleHolds(): boolean {
-    const w = this.windowSamples();
-    const calls = w.length;
-    if (calls < this.cfg.minimumCalls || calls === 0) return false;
-    const failures = w.filter((s) => s.failed).length;
-    const slow = w.filter((s) => s.slow).length;
-    return failures >= this.cfg.failureRate * calls || slow >= this.cfg.slowCallRate * calls;
-  }
-
-  private startHalfOpen(): void {
-    this.gen++;
-    this.kind = 'half-open';
-    this.ho = {
-      admitted: 0,
-      reserved: 0,
-      active: 0,
-      completed: 0,
-      successes: 0,
-      start: this.now,
-      deadline: this.now + this.cfg.deadlineMs,
+  /** Half-open counters, derived from the slots (all 0 outside half-open). */
+  get ho(): {
+    admitted: number;
+    reserved: number;
+    active: number;
+    completed: number;
+    start: number;
+  } {
+    const s = this.state;
+    if (s.kind !== 'half-open')
+      return { admitted: 0, reserved: 0, active: 0, completed: 0, start: 0 };
+    const count = (...kinds: Slot[]) => s.slots.filter((slot) => kinds.includes(slot)).length;
+    return {
+      admitted: s.slots.length,
+      reserved: count('reserved'),
+      active: count('running'),
+      completed: count('succeeded', 'finished'),
+      start: s.start,
     };
   }
 
-  private trip(retryAfter: number): void {
-    this.opens++;
-    let duration = this.cfg.resetTimeout;
-    if (this.cfg.backoff) {
-      duration = Math.min(this.cfg.resetTimeout * 4, this.cfg.resetTimeout * 2 ** (this.opens - 1));
-    }
-    duration = Math.max(duration, retryAfter);
+  // ---- transitions ----------------------------------------------------------------------
+
+  private enter(state: SpecState): void {
     this.gen++;
-    this.kind = 'open';
-    this.openUntil = this.now + duration;
+    this.state = state;
+  }
+
+  private open(retryAfter: number): void {
+    this.opens++;
+    const { resetTimeout, backoff } = this.cfg;
+    const backedOff = backoff
+      ? Math.min(4 * resetTimeout, resetTimeout * 2 ** (this.opens - 1))
+      : resetTimeout;
+    this.enter({ kind: 'open', until: this.now + Math.max(backedOff, retryAfter) });
   }
 
   private close(): void {
-    this.gen++;
-    this.kind = 'closed';
     this.opens = 0;
-    this.consecutive = 0;
-    this.samples = [];
+    this.enter({ kind: 'closed', history: [] });
   }
 
+  private newEpisode(): void {
+    this.enter({ kind: 'half-open', start: this.now, slots: [] });
+  }
+
+  /** Applies what time alone changes, as of `now` (a look at the breaker). */
   refresh(): void {
-    for (;;) {
-      if (this.kind === 'open' && this.now >= this.openUntil) this.startHalfOpen();
-      else if (this.kind === 'half-open' && this.now >= this.ho.deadline) {
-        if (this.ho.admitted === 0) this.startHalfOpen();
-        else this.trip(0);
-      } else return;
+    const s = this.state;
+    if (s.kind === 'open' && this.now >= s.until) {
+      this.newEpisode();
+      this.refresh();
+    } else if (s.kind === 'half-open' && this.now >= s.start + this.cfg.deadlineMs) {
+      if (s.slots.length === 0) this.newEpisode();
+      else this.open(0);
+      this.refresh();
     }
   }
+
+  // ---- the closed state's rules -----------------------------------------------------------
+
+  /** The samples the rate rule sees at `now` (B4: none older than the window). */
+  windowSamples(history: Sample[]): Sample[] {
+    const { mode, windowSize, buckets } = this.cfg;
+    if (mode === 'consecutive') return [];
+    if (mode !== 'time') return history.slice(Math.max(0, history.length - windowSize));
+    const bucketOf = (t: number) => Math.floor(t / (windowSize / buckets));
+    const inWindow = history.filter((x) => bucketOf(this.now) - bucketOf(x.t) < buckets);
+    for (const x of inWindow) expect(this.now - x.t).toBeLessThan(windowSize);
+    return inWindow;
+  }
+
+  private ruleHolds(history: Sample[]): boolean {
+    const { mode, threshold, minimumCalls, failureRate, slowCallRate } = this.cfg;
+    let trailingFailures = 0;
+    for (let i = history.length - 1; i >= 0 && history[i]!.failed; i--) trailingFailures++;
+    if (
+      (mode === 'consecutive' || mode === 'both') &&
+      history.at(-1)?.failed &&
+      trailingFailures >= threshold
+    ) {
+      return true;
+    }
+    const window = this.windowSamples(history);
+    if (window.length === 0 || window.length < minimumCalls) return false;
+    const failures = window.filter((x) => x.failed).length;
+    const slow = window.filter((x) => x.slow).length;
+    return failures >= failureRate * window.length || slow >= slowCallRate * window.length;
+  }
+
+  // ---- commands --------------------------------------------------------------------------
 
   /** A call: returns the index of the admitted call, or the refusal. */
   call(): number | 'open' | 'isolated' | 'half-open' {
     this.refresh();
-    if (this.kind === 'open') return 'open';
-    if (this.kind === 'isolated') return 'isolated';
-    if (this.kind === 'half-open') {
-      const ho = this.ho;
-      if (ho.reserved > 0) ho.reserved--;
-      else if (ho.admitted < this.cfg.trials && ho.active + ho.reserved < this.cfg.concurrency) {
-        ho.admitted++;
-      } else return 'half-open';
-      ho.active++;
+    const s = this.state;
+    if (s.kind === 'open' || s.kind === 'isolated') return s.kind;
+    if (s.kind === 'half-open') {
+      const reserved = s.slots.indexOf('reserved');
+      const busy = s.slots.filter((slot) => slot === 'reserved' || slot === 'running').length;
+      if (reserved >= 0) s.slots[reserved] = 'running';
+      else if (s.slots.length < this.cfg.trials && busy < this.cfg.concurrency)
+        s.slots.push('running');
+      else return 'half-open';
     }
     this.fnCalls++;
     this.calls.push({ gen: this.gen, startedAt: this.now, done: false, aborted: false });
@@ -185,73 +248,76 @@ export class BreakerModel {
     const call = this.calls[index]!;
     if (call.done) return false;
     call.done = true;
-    if (call.aborted) outcome = 'release';
-    if (outcome === 'fatal') {
-      if (this.kind !== 'isolated') {
-        this.gen++;
-        this.kind = 'isolated';
-      }
+    const result = call.aborted ? 'release' : outcome;
+    if (result === 'fatal') {
+      if (this.state.kind === 'isolated') this.state.fatal = true;
+      else this.enter({ kind: 'isolated', fatal: true });
       return false;
     }
     this.refresh();
     if (call.gen !== this.gen) return true;
-    const counted = outcome === 'success' || outcome === 'failure';
-    const failed = outcome === 'failure';
+    const counted = result === 'success' || result === 'failure';
+    const failed = result === 'failure';
     const slow = counted && this.now - call.startedAt > this.cfg.slowCallMs;
-    if (this.kind === 'closed') {
+    const s = this.state;
+    if (s.kind === 'closed') {
       if (!counted) return false;
-      if (this.usesConsecutive) this.consecutive = failed ? this.consecutive + 1 : 0;
-      this.samples.push({ t: this.now, failed, slow });
-      const consecutiveRule =
-        this.usesConsecutive && failed && this.consecutive >= this.cfg.threshold;
-      const rateRule = this.usesWindow && (failed || slow) && this.rateRuleHolds();
-      if (consecutiveRule || rateRule) this.trip(failed ? retryAfter : 0);
-      return false;
-    }
-    if (this.kind !== 'half-open') return false;
-    const ho = this.ho;
-    ho.active--;
-    ho.completed++;
-    if (failed || slow) {
-      this.trip(failed ? retryAfter : 0);
-      return false;
-    }
-    if (outcome === 'success') ho.successes++;
-    if (ho.completed >= this.cfg.trials) {
-      if (ho.successes > 0) this.close();
-      else this.startHalfOpen();
+      s.history.push({ t: this.now, failed, slow });
+      if ((failed || slow) && this.ruleHolds(s.history)) this.open(failed ? retryAfter : 0);
+    } else if (s.kind === 'half-open') {
+      // The running slot this call holds (slots are interchangeable): it ends now.
+      s.slots[s.slots.indexOf('running')] =
+        result === 'success' && !slow ? 'succeeded' : 'finished';
+      if (failed || slow) this.open(failed ? retryAfter : 0);
+      else if (
+        s.slots.filter((slot) => slot === 'succeeded' || slot === 'finished').length >=
+        this.cfg.trials
+      ) {
+        if (s.slots.includes('succeeded')) this.close();
+        else this.newEpisode();
+      }
     }
     return false;
   }
 
+  /** The gate reserves a trial slot: the episode's generation, or undefined. */
   reserve(): number | undefined {
     this.refresh();
-    if (this.kind !== 'half-open') return undefined;
-    const ho = this.ho;
-    if (ho.admitted >= this.cfg.trials || ho.active + ho.reserved >= this.cfg.concurrency)
-      return undefined;
-    ho.admitted++;
-    ho.reserved++;
+    const s = this.state;
+    if (s.kind !== 'half-open') return undefined;
+    const busy = s.slots.filter((slot) => slot === 'reserved' || slot === 'running').length;
+    if (s.slots.length >= this.cfg.trials || busy >= this.cfg.concurrency) return undefined;
+    s.slots.push('reserved');
     return this.gen;
   }
 
+  /** The gate gives a reservation of episode `gen` back (nothing when the episode ended). */
   cancel(gen: number): void {
-    if (this.kind !== 'half-open' || this.gen !== gen || this.ho.reserved === 0) return;
-    this.ho.reserved--;
-    this.ho.admitted--;
+    const s = this.state;
+    if (s.kind !== 'half-open' || gen !== this.gen) return;
+    const i = s.slots.lastIndexOf('reserved');
+    if (i >= 0) s.slots.splice(i, 1);
   }
 
   reset(): void {
-    if (this.kind === 'closed') {
-      this.consecutive = 0;
-      this.samples = [];
-    } else this.close();
+    this.handles = this.handles.map(() => false);
+    if (this.state.kind === 'closed') this.state.history = [];
+    else this.close();
   }
 
-  isolate(): void {
-    if (this.kind === 'isolated') return;
-    this.gen++;
-    this.kind = 'isolated';
+  /** `isolate()`: returns the handle's number. */
+  isolate(): number {
+    if (this.state.kind !== 'isolated') this.enter({ kind: 'isolated', fatal: false });
+    this.handles.push(true);
+    return this.handles.length - 1;
+  }
+
+  /** `handle.dispose()` of handle `id`. */
+  dispose(id: number): void {
+    if (!this.handles[id]) return;
+    this.handles[id] = false;
+    const s = this.state;
+    if (!this.handles.includes(true) && s.kind === 'isolated' && !s.fatal) this.close();
   }
 }
 
@@ -264,9 +330,11 @@ interface Deferred {
 export class BreakerReal {
   readonly clock = new VirtualClock();
   readonly breaker: CircuitBreaker;
+  readonly internals: BreakerInternals;
   readonly log: StateChange[] = [];
   readonly calls: { deferred: Deferred; settled: Promise<unknown>; abort?: AbortController }[] = [];
   readonly reservations: number[] = [];
+  readonly isolations: IsolationHandle[] = [];
   fnCalls = 0;
   /** Trial calls of each half-open generation: total and at once (B2). */
   readonly trials = new Map<number, { total: number; active: number; peak: number }>();
@@ -274,6 +342,7 @@ export class BreakerReal {
 
   constructor(readonly cfg: ModelConfig) {
     this.breaker = circuitBreaker(breakerOptions(cfg, this.clock));
+    this.internals = internalsOf(this.breaker)!;
     this.breaker.onStateChange((_, change) => this.log.push(change));
     this.wrapped = this.breaker.wrap((deferred: Deferred) => this.fn(deferred));
   }
@@ -283,7 +352,7 @@ export class BreakerReal {
     const state = this.breaker.state;
     let done: () => void = () => {};
     if (state === 'half-open') {
-      const generation = this.breaker.generation;
+      const generation = this.breaker.stats().generation;
       const t = this.trials.get(generation) ?? { total: 0, active: 0, peak: 0 };
       t.total++;
       t.active++;
@@ -332,7 +401,7 @@ export function expectAgreement(model: BreakerModel, real: BreakerReal): void {
   model.refresh();
   const b = real.breaker;
   expect(b.state).toBe(model.kind);
-  expect(b.generation).toBe(model.gen);
+  expect(b.stats().generation).toBe(model.gen);
   const stats = b.stats();
   // B5: every permit is either in flight or released exactly once.
   const open = model.calls.filter((c) => !c.done).length;
@@ -341,11 +410,12 @@ export function expectAgreement(model: BreakerModel, real: BreakerReal): void {
     stats.successes + stats.failures + stats.overloads + stats.ignored + stats.inFlight,
   );
   expect(real.fnCalls).toBe(model.fnCalls);
+  expect(stats.opens).toBe(model.opens);
   if (model.kind === 'open') expect(stats.openUntil).toBe(model.openUntil);
   if (model.kind === 'half-open') {
     // B6: never observed half-open at or past its deadline.
-    expect(real.clock.now()).toBeLessThan(b.halfOpenDeadline!);
-    expect(b.halfOpenDeadline! - model.ho.start).toBe(model.cfg.deadlineMs);
+    expect(real.clock.now()).toBeLessThan(real.internals.halfOpenDeadline()!);
+    expect(real.internals.halfOpenDeadline()! - model.ho.start).toBe(model.cfg.deadlineMs);
     expect(stats.halfOpen).toEqual({
       admitted: model.ho.admitted,
       active: model.ho.active,

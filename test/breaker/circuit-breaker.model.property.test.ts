@@ -1,8 +1,9 @@
 /**
  * Model-based test of the circuit breaker (B1-B8): random command sequences (call, succeed,
- * fail, slow, overload, ignore, fatal, advance time, abort, reserve, cancel, reset, isolate)
- * run against the real breaker and a small reference model; after every command the two must
- * agree on state, generation and counters.
+ * fail, slow, overload, ignore, fatal, advance time, abort, reserve, cancel, reset, isolate,
+ * dispose an isolation) run against the real breaker and a reference model written from the
+ * spec (`breaker-model.ts`); after every command the two must agree on state, generation and
+ * counters.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -72,7 +73,7 @@ class SettleCommand implements Cmd {
     if (stale) {
       // B7: a result from an older generation changes nothing.
       expect(real.breaker.state).toBe(stateBefore);
-      expect(real.breaker.generation).toBe(genBefore);
+      expect(real.breaker.stats().generation).toBe(genBefore);
     }
     expectAgreement(model, real);
   }
@@ -125,7 +126,7 @@ class ReserveCommand implements Cmd {
   check = (): boolean => true;
   async run(model: BreakerModel, real: BreakerReal): Promise<void> {
     const expected = model.reserve();
-    const got = real.breaker.reserveTrial();
+    const got = real.internals.reserveTrial();
     expect(got).toBe(expected);
     if (got !== undefined) real.reservations.push(got);
     expectAgreement(model, real);
@@ -140,7 +141,7 @@ class CancelCommand implements Cmd {
     if (gen === undefined) return;
     model.refresh();
     model.cancel(gen);
-    real.breaker.cancelReservation(gen);
+    real.internals.cancelReservation(gen);
     expectAgreement(model, real);
   }
   toString = (): string => 'cancelReservation()';
@@ -161,11 +162,26 @@ class IsolateCommand implements Cmd {
   check = (): boolean => true;
   async run(model: BreakerModel, real: BreakerReal): Promise<void> {
     model.refresh();
-    model.isolate();
-    real.breaker.isolate();
+    const id = model.isolate();
+    real.isolations[id] = real.breaker.isolate();
     expectAgreement(model, real);
   }
   toString = (): string => 'isolate()';
+}
+
+/** Disposes one isolation handle (possibly one already disposed, or one from before a reset). */
+class DisposeIsolationCommand implements Cmd {
+  constructor(readonly pick: number) {}
+  check = (): boolean => true;
+  async run(model: BreakerModel, real: BreakerReal): Promise<void> {
+    if (real.isolations.length === 0) return;
+    const id = this.pick % real.isolations.length;
+    model.refresh();
+    model.dispose(id);
+    real.isolations[id]!.dispose();
+    expectAgreement(model, real);
+  }
+  toString = (): string => `disposeIsolation(${this.pick})`;
 }
 
 const configArb: fc.Arbitrary<ModelConfig> = fc
@@ -238,6 +254,7 @@ const commandArbs: fc.Arbitrary<Cmd>[] = [
   fc.constant(new CancelCommand()),
   fc.nat(30).map((n) => (n === 0 ? new ResetCommand() : new AdvanceCommand(n))),
   fc.nat(40).map((n) => (n === 0 ? new IsolateCommand() : new AdvanceCommand(n * 5))),
+  fc.nat(40).map((n) => (n < 2 ? new IsolateCommand() : new DisposeIsolationCommand(n))),
 ];
 
 describe('circuitBreaker: model-based (B1-B8)', () => {

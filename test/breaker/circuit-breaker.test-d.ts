@@ -3,6 +3,7 @@ import {
   type BreakerSnapshot,
   type CircuitState,
   circuitBreaker,
+  type IsolationHandle,
   type StateChange,
 } from '../../src/index.js';
 
@@ -38,5 +39,19 @@ describe('circuitBreaker types', () => {
     circuitBreaker({ initialState: { state: 'half-open', remainingMs: 0, opens: 0 } });
     // @ts-expect-error: not a classification
     circuitBreaker({ isFailure: () => 'maybe' });
+  });
+});
+
+describe('circuitBreaker public type', () => {
+  it('isolate() returns a disposable handle; internal coupling is not on the type', () => {
+    const breaker = circuitBreaker();
+    expectTypeOf(breaker.isolate()).toEqualTypeOf<IsolationHandle>();
+    expectTypeOf(breaker.isolate().dispose).toEqualTypeOf<() => void>();
+    // @ts-expect-error the gate's reservation is internal
+    breaker.reserveTrial;
+    // @ts-expect-error the clock is internal
+    breaker.clock;
+    // @ts-expect-error read the generation from stats()
+    breaker.generation;
   });
 });

@@ -589,3 +589,106 @@ describe('circuitBreaker: control, events, persistence', () => {
     await expect(target.add(1, 2)).resolves.toBe(13);
   });
 });
+
+describe('circuitBreaker: isolation handles', () => {
+  it('isolate() returns a handle; disposing it closes the breaker', async () => {
+    const breaker = circuitBreaker({ clock: new VirtualClock() });
+    const log: StateChange[] = [];
+    breaker.onStateChange((_, c) => log.push(c));
+    const handle = breaker.isolate();
+    await expect(breaker.wrap(ok)()).rejects.toBeInstanceOf(CircuitIsolatedError);
+    handle.dispose();
+    expect(breaker.state).toBe('closed');
+    expect(log.map((c) => `${c.to}:${c.reason}`)).toEqual(['isolated:isolate', 'closed:reset']);
+    handle.dispose(); // twice: nothing
+    expect(log).toHaveLength(2);
+    await expect(breaker.wrap(ok)()).resolves.toBe('ok');
+  });
+
+  it('isolations nest: isolated until every handle is disposed, in any order', () => {
+    const breaker = circuitBreaker({ clock: new VirtualClock() });
+    const a = breaker.isolate();
+    const b = breaker.isolate();
+    const c = breaker.isolate();
+    expect(breaker.stats().generation).toBe(1); // one transition, not three
+    b.dispose();
+    b.dispose(); // a second dispose of the same handle does not end another isolation
+    a.dispose();
+    expect(breaker.state).toBe('isolated');
+    c.dispose();
+    expect(breaker.state).toBe('closed');
+  });
+
+  it('reset() ends every isolation; handles disposed afterwards do nothing', async () => {
+    const clock = new VirtualClock();
+    const breaker = circuitBreaker({ failureThreshold: 1, clock });
+    const old = breaker.isolate();
+    breaker.reset();
+    expect(breaker.state).toBe('closed');
+    await breaker
+      .wrap(boom)()
+      .catch(() => {});
+    expect(breaker.state).toBe('open');
+    old.dispose(); // a handle from before the reset cannot close the open breaker
+    expect(breaker.state).toBe('open');
+    const fresh = breaker.isolate();
+    old.dispose();
+    expect(breaker.state).toBe('isolated'); // nor end a newer isolation
+    fresh.dispose();
+    expect(breaker.state).toBe('closed');
+  });
+
+  it("a 'fatal' isolation is not ended by disposing handles, only by reset()", async () => {
+    const fatal = new Error('ERROR_KEY_DOES_NOT_EXIST');
+    const breaker = circuitBreaker({
+      clock: new VirtualClock(),
+      isFailure: (e) => (e === fatal ? 'fatal' : true),
+    });
+    const permit = breaker.acquire(); // a call admitted while closed
+    const handle = breaker.isolate();
+    permit.failure(fatal); // the admitted call fails fatally while the manual isolation holds
+    handle.dispose();
+    expect(breaker.state).toBe('isolated');
+    const refused = await breaker
+      .wrap(ok)()
+      .catch((e: unknown) => e);
+    expect((refused as CircuitIsolatedError).cause).toBe(fatal);
+    breaker.reset();
+    expect(breaker.state).toBe('closed');
+  });
+});
+
+describe('circuitBreaker: public face', () => {
+  it('wrap and onStateChange refuse a non-function with the typed option error', () => {
+    const breaker = circuitBreaker({ clock: new VirtualClock() });
+    for (const [call, option] of [
+      [() => breaker.wrap('fn' as never), 'fn'],
+      [() => breaker.onStateChange(42 as never), 'listener'],
+    ] as const) {
+      let caught: unknown;
+      try {
+        call();
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(InvalidOptionTypeError);
+      expect(caught).toBeInstanceOf(TypeError);
+      expect(hasErrorCode(caught, 'ERR_BPK_INVALID_OPTION_TYPE')).toBe(true);
+      expect(caught).toMatchObject({ option, expected: 'a function' });
+    }
+  });
+
+  it("keeps the gate's coupling off the object: no reserveTrial, clock, generation …", () => {
+    const breaker = circuitBreaker({ clock: new VirtualClock() });
+    for (const name of [
+      'reserveTrial',
+      'cancelReservation',
+      'onAdmissionChange',
+      'halfOpenDeadline',
+      'generation',
+      'clock',
+    ]) {
+      expect(name in breaker).toBe(false);
+    }
+  });
+});

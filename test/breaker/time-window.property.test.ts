@@ -52,7 +52,7 @@ describe('circuitBreaker: B4 no sample older than the window affects a decision'
           const clockA = new VirtualClock();
           const a = circuitBreaker({ ...options, clock: clockA });
           await feed(a, clockA, prefix);
-          fc.pre(a.state === 'closed' && a.stats().opens === 0 && a.generation === 0);
+          fc.pre(a.state === 'closed' && a.stats().opens === 0 && a.stats().generation === 0);
           await clockA.advance(cfg.size + extraGap);
           const clockB = new VirtualClock(clockA.now());
           const b = circuitBreaker({ ...options, clock: clockB });

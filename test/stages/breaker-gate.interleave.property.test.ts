@@ -41,7 +41,7 @@ describe('breakerGate: interleavings', () => {
             if (state === 'open') openCalls.push(item);
             let episode: { total: number; active: number; peak: number } | undefined;
             if (state === 'half-open') {
-              const gen = breaker.generation;
+              const gen = breaker.stats().generation;
               episode = episodes.get(gen) ?? { total: 0, active: 0, peak: 0 };
               episodes.set(gen, episode);
               episode.total++;

@@ -50,11 +50,14 @@ describe('rateLimit', () => {
     expect(worst).toBe(60); // the bound is reached: burst + rate
   });
 
-  it('stage.wrap and the stage share one bucket; rateLimit.wrap and rateLimiter().wrap limit functions', async () => {
+  it('stage.limiter.wrap and the stage share one bucket; rateLimiter().wrap is the one way to limit a function', async () => {
     const clock = new VirtualClock();
     const stage = rateLimit<number>({ rate: 1, interval: 100, clock });
+    // One way to wrap a function per limiter: the stage and the factory carry no `wrap` of their own.
+    expect('wrap' in stage).toBe(false);
+    expect('wrap' in rateLimit).toBe(false);
     const calls: number[] = [];
-    const limited = stage.wrap(async (x: number) => {
+    const limited = stage.limiter.wrap(async (x: number) => {
       calls.push(clock.now());
       return x * 2;
     });
@@ -64,9 +67,9 @@ describe('rateLimit', () => {
     await expect(p).resolves.toBe(42);
     const out = await drain(clock, stage(source(2).iterable));
     expect(out.map((o) => o.at)).toEqual([100, 200]); // the stage waited for the shared bucket
-    const viaStatic = rateLimit.wrap(async () => clock.now(), { rate: 1, interval: 50, clock });
+    const viaFirst = rateLimiter({ rate: 1, interval: 50, clock }).wrap(async () => clock.now());
     const viaLimiter = rateLimiter({ rate: 1, interval: 50, clock }).wrap(async () => clock.now());
-    const results = Promise.all([viaStatic(), viaStatic(), viaLimiter(), viaLimiter()]);
+    const results = Promise.all([viaFirst(), viaFirst(), viaLimiter(), viaLimiter()]);
     await clock.advance(50);
     expect(await results).toEqual([200, 250, 200, 250]);
     expect(stage.stats()).toMatchObject({ passed: 2, delayed: 2, discarded: 0 });

@@ -6,6 +6,7 @@ import {
   circuitBreaker,
   compose,
   rateLimit,
+  rateLimiter,
   retry,
   type Stage,
 } from '../../src/index.js';
@@ -29,10 +30,14 @@ describe('breakerGate / rateLimit / retry types', () => {
 
   it('wrap keeps function signatures', () => {
     const limit = rateLimit<Task>({ rate: 10, interval: 1_000 });
-    const submit = limit.wrap(async (task: Task) => task.id);
+    const submit = limit.limiter.wrap(async (task: Task) => task.id);
     expectTypeOf(submit).toEqualTypeOf<(task: Task) => Promise<string>>();
-    const viaStatic = rateLimit.wrap((n: number) => n * 2, { rate: 1, interval: 1 });
-    expectTypeOf(viaStatic).toEqualTypeOf<(n: number) => Promise<number>>();
+    const viaLimiter = rateLimiter({ rate: 1, interval: 1 }).wrap((n: number) => n * 2);
+    expectTypeOf(viaLimiter).toEqualTypeOf<(n: number) => Promise<number>>();
+    // @ts-expect-error one way to wrap a function: the limiter's `wrap`, not the stage's
+    limit.wrap;
+    // @ts-expect-error nor a static `rateLimit.wrap`
+    rateLimit.wrap;
   });
 
   it('retry resolves to the awaited result and types its context', () => {
