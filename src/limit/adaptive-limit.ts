@@ -37,9 +37,9 @@ export interface AdaptiveLimitFunction {
  * `limit(fn, ...args)` runs `fn` when a slot is free (at once, in call order) and resolves or
  * rejects with it; a synchronous throw becomes a rejection. After each call the controller's
  * verdict becomes the new `concurrency`; a raise starts waiting calls at once. It is a
- * hand-written semaphore rather than p-limit's adjustable `concurrency`: in the same
- * benchmark the bare semaphore cost 0.47–0.65x of p-limit per call and `adaptiveLimit` on it
- * 0.73–0.97x, against 1.27x when it wrapped p-limit (`bench/adaptive-overhead.ts`, section B).
+ * hand-written semaphore rather than p-limit's adjustable `concurrency`
+ * (`bench/adaptive-overhead.ts`, section B, compares the two; figures in
+ * `docs/adaptive-map.md`).
  *
  * A call that has to wait runs in its caller's async context, as in p-limit:
  * `AsyncLocalStorage.getStore()` inside `fn` returns the caller's store, not the store of the

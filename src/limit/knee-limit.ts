@@ -122,7 +122,7 @@ const DEFAULTS = Object.freeze({
   margin: 0.1,
   /** Half a standard error on top of the margin: a window of noise alone seldom clears it. */
   z: 0.5,
-  /** Early closes need half an error more: on the simulation, σ = 0.6 goodput 0.98–0.99, not 0.93. */
+  /** Half an error more for early closes: σ = 0.6 goodput 0.98–0.99 with them, 0.93–0.94 without. */
   earlyZ: 0.5,
   /** Off: on the simulation it reacted sooner to a capacity drop but lowered σ = 0.6 goodput. */
   ageZ: Number.POSITIVE_INFINITY,
@@ -138,7 +138,7 @@ const DEFAULTS = Object.freeze({
   blockSamples: 32,
   /** 10 min: a faster past stops being the reference after that, so a lasting slowdown is re-learned. */
   horizonMs: 600_000,
-  /** ×0.7 once per loss epoch: deeper than Netflix AIMD's ×0.9 per drop, shallower than TCP's halving. */
+  /** ×0.7 once per loss epoch: one cut must undo an overshoot (AIMD's ×0.9 cuts per drop). */
   backoff: 0.7,
   /** Deadbeat: a decrease goes straight to where Little's law says the queue vanishes. */
   smoothing: 1,
@@ -156,7 +156,7 @@ const SLOW_START_MIN_WINDOW = 4;
 const SLOW_START_SAMPLES_PER_CALL = 0.5;
 /** Early closing and the in-flight age signal are checked every this many successes (each sorts a sample). */
 const CHECK_EVERY = 4;
-/** Fewest samples a window closes on when `windowMaxMs` runs out: fewer make no median. */
+/** Fewest samples a window closes on when `windowMaxMs` runs out: with fewer, one outlier is the median. */
 const MIN_TIMED_OUT_WINDOW = 3;
 /** The in-flight wait estimate by Little's law may raise the cohort's median at most this much. */
 const WAIT_ESTIMATE_CAP = 2;
