@@ -44,6 +44,7 @@ export { fixedLimit } from './limit/fixed-limit.js';
 export type { KneeDecision, KneeLimitOptions } from './limit/knee-limit.js';
 export { kneeLimit } from './limit/knee-limit.js';
 export type {
+  AlgorithmBoundsOptions,
   Limit,
   LimitAlgorithm,
   LimitBounds,
@@ -52,6 +53,7 @@ export type {
   LimitOutcome,
   LimitSample,
 } from './limit/limit-algorithm.js';
+export type { StageLimitOptions } from './limit/stage-limit-options.js';
 export { adaptiveMap } from './stages/adaptive-map.js';
 export type {
   AdaptiveMapCallContext,

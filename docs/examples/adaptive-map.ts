@@ -17,7 +17,7 @@ async function solve(task: number, { signal }: { signal: AbortSignal }): Promise
 
 const solveAll = adaptiveMap(solve, {
   max: 20, // the most we would ever run; the stage finds the real capacity below it
-  limit: kneeLimit({ windowMinMs: 50 }), // calls take ms here, so decide every 50 ms, not 1 s
+  algorithm: kneeLimit({ windowMinMs: 50 }), // calls take ms here, so decide every 50 ms, not 1 s
   classify: ({ error }) =>
     error === undefined ? 'success' : error instanceof NoSlotError ? 'drop' : 'failure',
   retryDelayMs: 5, // dropped tasks are retried after a jittered backoff; none is lost

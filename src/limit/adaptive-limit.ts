@@ -1,20 +1,14 @@
 import { type Clock, systemClock } from '../internal/clock.js';
 import { RingBuffer } from '../internal/ring-buffer.js';
 import * as validate from '../internal/validate.js';
-import { fixedLimit } from './fixed-limit.js';
-import { kneeLimit } from './knee-limit.js';
-import type { LimitAlgorithm, LimitController, LimitOutcome } from './limit-algorithm.js';
+import type { LimitController, LimitOutcome } from './limit-algorithm.js';
+import { parseStageLimit, type StageLimitOptions } from './stage-limit-options.js';
 
-/** Options of {@link adaptiveLimit}; the same meaning as in `adaptiveMap`. */
-export interface AdaptiveLimitOptions {
-  /** Lowest limit, an integer from 1 and up. @default 1 */
-  min?: number;
-  /** Highest limit, an integer ≥ `min`. @default 100 */
-  max?: number;
-  /** Starting limit, an integer in `[min, max]`. @default min(max, max(min, 4)) */
-  initial?: number;
-  /** How the limit moves. @default kneeLimit() (fixed when `min === max`) */
-  limit?: LimitAlgorithm;
+/**
+ * Options of {@link adaptiveLimit}; the same meaning as in `adaptiveMap`: the limit's bounds
+ * and `algorithm` ({@link StageLimitOptions}), plus the call classification and the clock.
+ */
+export interface AdaptiveLimitOptions extends StageLimitOptions {
   /** Sorts a finished call for the limit. @default value → `success`, error → `failure` */
   classify?: (outcome: { error?: unknown; value?: unknown; latencyMs: number }) => LimitOutcome;
   /** Clock for latencies. @default systemClock */
@@ -43,9 +37,9 @@ export interface AdaptiveLimitFunction {
  * `limit(fn, ...args)` runs `fn` when a slot is free (at once, in call order) and resolves or
  * rejects with it; a synchronous throw becomes a rejection. After each call the controller's
  * verdict becomes the new `concurrency`; a raise starts waiting calls at once. It is a
- * hand-written semaphore rather than p-limit's adjustable `concurrency`: in the same
- * benchmark the bare semaphore cost 0.47–0.65x of p-limit per call and `adaptiveLimit` on it
- * 0.73–0.97x, against 1.27x when it wrapped p-limit (`bench/adaptive-overhead.ts`, section B).
+ * hand-written semaphore rather than p-limit's adjustable `concurrency`
+ * (`bench/adaptive-overhead.ts`, section B, compares the two; figures in
+ * `docs/adaptive-map.md`).
  *
  * A call that has to wait runs in its caller's async context, as in p-limit:
  * `AsyncLocalStorage.getStore()` inside `fn` returns the caller's store, not the store of the
@@ -54,7 +48,11 @@ export interface AdaptiveLimitFunction {
  * Unlike `adaptiveMap` it does not retry: a call classified `drop` lowers the limit and
  * rejects with its own error, and the caller decides what to do.
  *
- * @throws `TypeError` / `RangeError` at once for a bad option.
+ * Named after p-limit's `limit` function: it is a limiter, and its `concurrency` is the
+ * limit (the number of calls admitted at once) that its `algorithm` moves.
+ *
+ * @throws `TypeError` / `RangeError` at once for a bad option, or for one set twice to
+ * different values (`max: 4` with `algorithm: kneeLimit({ max: 3 })`).
  * @example
  * ```ts
  * const limit = adaptiveLimit({ max: 50 });
@@ -63,29 +61,14 @@ export interface AdaptiveLimitFunction {
  */
 export function adaptiveLimit(options: AdaptiveLimitOptions = {}): AdaptiveLimitFunction {
   validate.object('options', options);
-  const min = validate.optional(options.min, 1, (v) => validate.integer('min', v, { min: 1 }));
-  const max = validate.optional(options.max, Math.max(100, min), (v) =>
-    validate.integer('max', v, { min }),
-  );
-  const initial = validate.optional(options.initial, Math.min(max, Math.max(min, 4)), (v) =>
-    validate.integer('initial', v, { min, max }),
-  );
-  const algorithm = validate.optional<LimitAlgorithm>(
-    options.limit,
-    min === max ? fixedLimit(min) : kneeLimit(),
-    (v) => {
-      const limit = validate.object<LimitAlgorithm>('limit', v);
-      validate.func('limit.create', limit.create);
-      return limit;
-    },
-  );
+  const { algorithm, bounds } = parseStageLimit(options);
   const classify = validate.optional(options.classify, undefined, (v) =>
     validate.func<NonNullable<AdaptiveLimitOptions['classify']>>('classify', v),
   );
   const clock = validate.optional(options.clock, systemClock, (v) =>
     validate.clock<Clock>('clock', v),
   );
-  const controller: LimitController = algorithm.create({ min, max, initial });
+  const controller: LimitController = algorithm.create(bounds);
   const listeners = new Set<(limit: number, previous: number) => void>();
   // A hand-written adjustable semaphore with p-limit's call shape (see bench section B).
   let concurrency = Math.floor(controller.limit);

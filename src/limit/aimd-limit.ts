@@ -1,17 +1,19 @@
 import * as validate from '../internal/validate.js';
 import {
+  type AlgorithmBoundsOptions,
   clampLimit,
-  type Limit,
+  type LimitAlgorithm,
   type LimitBounds,
-  type LimitBoundsOptions,
   type LimitController,
   type LimitSample,
-  standaloneLimit,
 } from './limit-algorithm.js';
-import { parseLimitBounds } from './limit-bounds.js';
+import { limitAlgorithm, parseAlgorithmBounds } from './limit-bounds.js';
 
-/** Options of {@link aimdLimit}. */
-export interface AimdLimitOptions extends LimitBoundsOptions {
+/**
+ * Options of {@link aimdLimit}: how the limit moves. Its bounds are the stage's (`min`, `max`,
+ * `initial` here are deprecated; see {@link AlgorithmBoundsOptions}).
+ */
+export interface AimdLimitOptions extends AlgorithmBoundsOptions {
   /** Factor applied on a drop, from 0.5 to below 1. @default 0.9 */
   backoff?: number;
   /** Added per success while the limit is in use (`2 * inFlight >= limit`). @default 1 */
@@ -35,10 +37,10 @@ export interface AimdLimitOptions extends LimitBoundsOptions {
  * @throws `TypeError` / `RangeError` at once for a bad option.
  * @example
  * ```ts
- * const solve = adaptiveMap(solveOne, { max: 50, limit: aimdLimit({ backoff: 0.8 }) });
+ * const solve = adaptiveMap(solveOne, { max: 50, algorithm: aimdLimit({ backoff: 0.8 }) });
  * ```
  */
-export function aimdLimit(options: AimdLimitOptions = {}): Limit {
+export function aimdLimit(options: AimdLimitOptions = {}): LimitAlgorithm {
   validate.object('options', options);
   const backoff = validate.optional(options.backoff, 0.9, (v) =>
     validate.number('backoff', v, { min: 0.5, max: 0.999_999 }),
@@ -52,8 +54,7 @@ export function aimdLimit(options: AimdLimitOptions = {}): Limit {
   const oncePerEpoch = validate.optional(options.oncePerEpoch, true, (v) =>
     validate.boolean('oncePerEpoch', v),
   );
-  const own = parseLimitBounds(options);
-  return standaloneLimit('aimd', create, own);
+  return limitAlgorithm('aimd', parseAlgorithmBounds(options), create);
 
   function create(bounds: LimitBounds): LimitController {
     let limit = clampLimit(bounds.initial, bounds);

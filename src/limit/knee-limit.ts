@@ -2,35 +2,41 @@ import * as validate from '../internal/validate.js';
 import { CallLog } from './call-log.js';
 import { type LatencySummary, summarizeLatencies } from './latency-summary.js';
 import {
+  type AlgorithmBoundsOptions,
   clampLimit,
-  type Limit,
+  type LimitAlgorithm,
   type LimitBounds,
-  type LimitBoundsOptions,
   type LimitController,
   type LimitSample,
-  standaloneLimit,
 } from './limit-algorithm.js';
-import { parseLimitBounds } from './limit-bounds.js';
+import { limitAlgorithm, parseAlgorithmBounds } from './limit-bounds.js';
 
-/** Options of {@link kneeLimit}; the defaults suit calls from ~1 ms to minutes. */
-export interface KneeLimitOptions extends LimitBoundsOptions {
+/**
+ * Options of {@link kneeLimit}: how the limit moves; the defaults suit calls from ~1 ms to
+ * minutes. Its bounds are the stage's (`min`, `max`, `initial` here are deprecated; see
+ * {@link AlgorithmBoundsOptions}).
+ */
+export interface KneeLimitOptions extends AlgorithmBoundsOptions {
   /** Latency inflation over the baseline that is tolerated (0.1 = +10 %). @default 0.1 */
   margin?: number;
   /** How many standard errors an inflation must exceed the margin by to count. @default 0.5 */
   z?: number;
   /**
-   * A window of 8 or more samples closes early when its inflation exceeds the threshold by
-   * this many more standard errors (`Infinity` turns early closing off). @default 0.5
+   * A window closes early when its inflation exceeds the threshold by this many more
+   * standard errors (`Infinity` turns early closing off). Checked at every 4th sample from the
+   * 8th on, once the window has been open `windowMinMs` and a baseline exists. @default 0.5
    */
   earlyZ?: number;
   /**
-   * A window closes after this many samples (and `windowMinMs`); below this limit, after one
-   * sample per admitted call (at least 8). @default 32
+   * Most samples a window waits for: it closes after `min(windowSamples, target)` samples
+   * (and `windowMinMs`), where the target is one sample per admitted call, at least 8, and in
+   * slow start half a sample per admitted call, at least 4. So a window is `windowSamples`
+   * long only from a limit of `windowSamples` up (twice that in slow start). @default 32
    */
   windowSamples?: number;
   /** A window stays open at least this long. @default 1000 */
   windowMinMs?: number;
-  /** A window closes after this long if it has at least 3 samples. @default 60000 */
+  /** A window closes after this long if it has at least 3 samples. @default 60000 (1 min) */
   windowMaxMs?: number;
   /** Samples per baseline block (a block also lasts at least `windowMinMs`). @default 32 */
   blockSamples?: number;
@@ -55,7 +61,10 @@ export interface KneeLimitOptions extends LimitBoundsOptions {
   backoff?: number;
   /** Fraction of the way to the computed target a decrease goes (1 = deadbeat). @default 1 */
   smoothing?: number;
-  /** Growth needs the window's peak in-flight to reach this fraction of the limit. @default 0.8 */
+  /**
+   * Growth needs the window's peak in-flight to reach this fraction of the limit; growth never
+   * goes beyond twice that peak. @default 0.8
+   */
   utilization?: number;
   /** Called with every window's decision (for logs, plots and tests). */
   onDecision?: (decision: KneeDecision) => void;
@@ -104,40 +113,86 @@ interface Block {
   readonly summary: LatencySummary;
 }
 
+/**
+ * The defaults of {@link KneeLimitOptions}, each with why. They were checked on the
+ * simulation of `bench/adaptive-sim.ts` (figures in `docs/benchmarks.md`).
+ */
+const DEFAULTS = Object.freeze({
+  /** +10 %: the latency paid for running near capacity (a larger margin buys throughput). */
+  margin: 0.1,
+  /** Half a standard error on top of the margin: a window of noise alone seldom clears it. */
+  z: 0.5,
+  /** Half an error more for early closes: σ = 0.6 goodput 0.98–0.99 with them, 0.93–0.94 without. */
+  earlyZ: 0.5,
+  /** Off: on the simulation it reacted sooner to a capacity drop but lowered σ = 0.6 goodput. */
+  ageZ: Number.POSITIVE_INFINITY,
+  /** 1 ms: below it a clock measures the client's own jitter (timers, event loop, GC). */
+  minRiseMs: 1,
+  /** 32 samples: the median's standard error is then about a fifth of the spread (1.25 / √32). */
+  windowSamples: 32,
+  /** 1 s: fast calls decide once a second, not every few milliseconds of jitter. */
+  windowMinMs: 1000,
+  /** 1 min: the longest a decision waits for samples when calls are rare. */
+  windowMaxMs: 60_000,
+  /** As many as a window, so a block median and a window median carry like errors. */
+  blockSamples: 32,
+  /** 10 min: a faster past stops being the reference after that, so a lasting slowdown is re-learned. */
+  horizonMs: 600_000,
+  /** ×0.7 once per loss epoch: one cut must undo an overshoot (AIMD's ×0.9 cuts per drop). */
+  backoff: 0.7,
+  /** Deadbeat: a decrease goes straight to where Little's law says the queue vanishes. */
+  smoothing: 1,
+  /** 80 %: a limit never nearly used was not the bottleneck, so it must not grow. */
+  utilization: 0.8,
+});
+
+/** Latencies kept per window and per baseline block; more samples than this keep the newest. */
 const RING = 128;
 /** Fewest calls a window or an in-flight age cohort judges by once slow start is over. */
 const MIN_COHORT = 8;
-/** Fewest samples a slow-start window closes on. */
+/** Fewest samples a slow-start window closes on: doubling early matters more than precision. */
 const SLOW_START_MIN_WINDOW = 4;
+/** Samples per admitted call a slow-start window waits for: half, so doubling is not held up. */
+const SLOW_START_SAMPLES_PER_CALL = 0.5;
 /** Early closing and the in-flight age signal are checked every this many successes (each sorts a sample). */
 const CHECK_EVERY = 4;
+/** Fewest samples a window closes on when `windowMaxMs` runs out: with fewer, one outlier is the median. */
+const MIN_TIMED_OUT_WINDOW = 3;
 /** The in-flight wait estimate by Little's law may raise the cohort's median at most this much. */
 const WAIT_ESTIMATE_CAP = 2;
-/** The largest one-step decrease: to half the limit. */
+/** The largest one-step decrease: to half the limit, so one noisy window cannot collapse it. */
 const MAX_STEP = 0.5;
 /** The largest step the in-flight age signal alone takes (its median is a lower bound). */
 const AGE_STEP = 0.7;
+/** Growth stops at this multiple of the window's peak in flight: slow start doubles what was used. */
+const MAX_GROWTH_OVER_PEAK = 2;
 
 /**
- * The default adaptive limit of `adaptiveMap`: it looks for the knee where latency starts to
- * rise, not the cliff where the service starts to reject.
+ * The default limit algorithm of `adaptiveMap`: it looks for the knee where latency starts to
+ * rise, not the cliff where the service starts to reject. It only moves the limit; the stage
+ * that creates its controller sets the bounds (`min`, `max`, `initial`).
  *
  * In plain words: every call's latency goes into a window; a window closes on sample count
- * and time (never discarding samples, so it works at 2 calls/s as at 20,000). The baseline is
- * the lowest median of 32-sample blocks over the last 10 minutes (scored by median plus one
- * standard error, so noise does not drag it down). When a window's median is above the
- * baseline by more than `margin` plus `z` standard errors, the limit drops in one step to
+ * and time (never discarding samples, so it works at 2 calls/s as at 20,000): after
+ * `min(windowSamples, target)` samples and `windowMinMs`, where the target is one sample per
+ * admitted call (at least 8; in slow start half as many, at least 4), or after `windowMaxMs`
+ * with at least 3. The baseline is the lowest median of `blockSamples` (32) blocks over the
+ * last `horizonMs` (10 minutes), scored by median plus one standard error, so noise does not
+ * drag it down; there is none before the first block is full. When a window's median is above
+ * the baseline by more than `margin` plus `z` standard errors, the limit drops in one step to
  * where the queue would vanish (deadbeat: limit × (1 + margin) × baseline / median, at most
- * halving); a window whose rise is already clear after 8 samples closes early. A rise of
- * less than `minRiseMs` (1 ms) never counts: below that a clock measures the client's own
- * jitter, not a queue. A rise larger than the calls in flight could queue (the median above
- * n × (1 + margin) × baseline with at most n calls of ours in flight) is the service's own
- * slowdown: instead of lowering the limit, the controller forgets its baseline, learns it
- * again from calls started from then on, and re-enters slow start. Otherwise, if the limit
- * was actually used, it grows: doubling in slow start until the first congestion signal, then
- * by √limit per window. A drop cuts it by `backoff`, at most once per loss epoch. Each window
- * only counts calls started after the last change, so every decision sees the effect of the
- * one before. `[min, max]` always holds.
+ * halving); a window whose rise is already clear (by `earlyZ` more) closes early, checked every
+ * 4th sample from the 8th. A rise of less than `minRiseMs` (1 ms) never counts: below that a
+ * clock measures the client's own jitter, not a queue. A rise larger than the calls in flight
+ * could queue (the median above n × (1 + margin) × baseline with at most n calls of ours in
+ * flight) is the service's own slowdown: instead of lowering the limit, the controller
+ * forgets its baseline, learns it again from calls started from then on, and re-enters slow
+ * start. Otherwise, if the limit was actually used (the window's peak in flight reached
+ * `utilization` of it) and the window saw no drop, it grows: doubling in slow start until the
+ * first congestion signal, then by √limit per window, never beyond twice that peak. A drop
+ * cuts it by `backoff`, at most once per loss epoch. Each window only counts calls started
+ * after the last change, so every decision sees the effect of the one before. `[min, max]`
+ * always holds.
  *
  * Opt-in (`ageZ`, off by default): with a caller that reports starts (`onStart`, as
  * `adaptiveMap` does), calls still in flight count too, each with its age as a lower bound
@@ -147,15 +202,20 @@ const AGE_STEP = 0.7;
  * Tried for a faster reaction to a capacity drop; see `docs/benchmarks.md` for why it is
  * not the default.
  *
- * @throws `TypeError` / `RangeError` at once for a bad option.
+ * @throws `TypeError` / `RangeError` at once for a bad option; `create()` throws an
+ * `InvalidOptionValueError` for bounds that contradict the deprecated `min` / `max` /
+ * `initial` options.
  * @example
  * ```ts
- * const controller = kneeLimit({ max: 50 }); // or kneeLimit().create({ min: 1, max: 50, initial: 4 })
+ * const solve = adaptiveMap(solveOne, { max: 50, algorithm: kneeLimit({ windowMinMs: 200 }) });
+ *
+ * // The controller on its own (a stage makes its own the same way, with its bounds):
+ * const controller = kneeLimit().create({ min: 1, max: 50, initial: 4 });
  * controller.onSample({ latencyMs: 9_800, outcome: 'success', inFlight: 4, now: 10_000 });
  * controller.limit; // 4 until a window closes
  * ```
  */
-export function kneeLimit(options: KneeLimitOptions = {}): Limit {
+export function kneeLimit(options: KneeLimitOptions = {}): LimitAlgorithm {
   validate.object('options', options);
   const num = (name: keyof KneeLimitOptions, fallback: number, min: number, max?: number) =>
     validate.optional(options[name], fallback, (v) =>
@@ -164,31 +224,31 @@ export function kneeLimit(options: KneeLimitOptions = {}): Limit {
   const int = (name: keyof KneeLimitOptions, fallback: number, min: number) =>
     validate.optional(options[name], fallback, (v) => validate.integer(name, v, { min }));
   const config: KneeConfig = {
-    margin: num('margin', 0.1, 0, 10),
-    z: num('z', 0.5, 0, 10),
-    earlyZ: validate.optional(options.earlyZ, 0.5, (v) =>
+    margin: num('margin', DEFAULTS.margin, 0, 10),
+    z: num('z', DEFAULTS.z, 0, 10),
+    earlyZ: validate.optional(options.earlyZ, DEFAULTS.earlyZ, (v) =>
       validate.number('earlyZ', v, { min: 0, allowInfinity: true }),
     ),
-    ageZ: validate.optional(options.ageZ, Number.POSITIVE_INFINITY, (v) =>
+    ageZ: validate.optional(options.ageZ, DEFAULTS.ageZ, (v) =>
       validate.number('ageZ', v, { min: 0, allowInfinity: true }),
     ),
-    minRiseMs: num('minRiseMs', 1, 0),
-    windowSamples: int('windowSamples', 32, 3),
-    windowMinMs: num('windowMinMs', 1000, 0),
-    windowMaxMs: num('windowMaxMs', 60_000, 0),
-    blockSamples: int('blockSamples', 32, 3),
-    horizonMs: num('horizonMs', 600_000, 0),
-    backoff: num('backoff', 0.7, 0.1, 0.99),
-    smoothing: num('smoothing', 1, 0.05, 1),
-    utilization: num('utilization', 0.8, 0, 1),
+    minRiseMs: num('minRiseMs', DEFAULTS.minRiseMs, 0),
+    windowSamples: int('windowSamples', DEFAULTS.windowSamples, MIN_TIMED_OUT_WINDOW),
+    windowMinMs: num('windowMinMs', DEFAULTS.windowMinMs, 0),
+    windowMaxMs: num('windowMaxMs', DEFAULTS.windowMaxMs, 0),
+    blockSamples: int('blockSamples', DEFAULTS.blockSamples, MIN_TIMED_OUT_WINDOW),
+    horizonMs: num('horizonMs', DEFAULTS.horizonMs, 0),
+    backoff: num('backoff', DEFAULTS.backoff, 0.1, 0.99),
+    smoothing: num('smoothing', DEFAULTS.smoothing, 0.05, 1),
+    utilization: num('utilization', DEFAULTS.utilization, 0, 1),
     onDecision: validate.optional(options.onDecision, undefined, (v) =>
       validate.func<(d: KneeDecision) => void>('onDecision', v),
     ),
   };
-  return standaloneLimit(
+  return limitAlgorithm(
     'knee',
+    parseAlgorithmBounds(options),
     (bounds) => new KneeController(config, bounds),
-    parseLimitBounds(options),
   );
 }
 
@@ -293,7 +353,7 @@ class KneeController implements LimitController {
     }
     if (
       (this.windowCount >= this.windowTarget() && open >= this.config.windowMinMs) ||
-      (this.windowCount >= 3 && open >= this.config.windowMaxMs)
+      (this.windowCount >= MIN_TIMED_OUT_WINDOW && open >= this.config.windowMaxMs)
     ) {
       this.closeWindow(now);
     }
@@ -301,14 +361,17 @@ class KneeController implements LimitController {
   }
 
   /**
-   * Samples a window needs: one per admitted call (at least 8; half as many in slow start)
-   * when the limit is small, since 32 samples at a limit of 8 and 10 s calls would be a 40 s
-   * window.
+   * Samples a window needs: one per admitted call (at least 8; in slow start half a sample
+   * per call, at least 4), capped at `windowSamples`, since 32 samples at a limit of 8 and
+   * 10 s calls would be a 40 s window.
    */
   private windowTarget(): number {
     const { windowSamples } = this.config;
     return this.slowStart
-      ? Math.min(windowSamples, Math.max(SLOW_START_MIN_WINDOW, Math.floor(this.limit / 2)))
+      ? Math.min(
+          windowSamples,
+          Math.max(SLOW_START_MIN_WINDOW, Math.floor(this.limit * SLOW_START_SAMPLES_PER_CALL)),
+        )
       : Math.min(windowSamples, Math.max(MIN_COHORT, Math.floor(this.limit)));
   }
 
@@ -427,7 +490,10 @@ class KneeController implements LimitController {
       action = 'decrease';
     } else if (this.windowPeak >= config.utilization * Math.floor(before)) {
       const step = this.slowStart ? before : Math.max(1, Math.sqrt(before));
-      this.limit = clampLimit(Math.min(before + step, 2 * this.windowPeak), this.bounds);
+      this.limit = clampLimit(
+        Math.min(before + step, MAX_GROWTH_OVER_PEAK * this.windowPeak),
+        this.bounds,
+      );
       action = 'grow';
     }
     if (this.limit !== before) this.lastChangeAt = now;

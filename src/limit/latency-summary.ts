@@ -11,6 +11,11 @@ export interface LatencySummary {
   readonly relativeError: number;
 }
 
+/** The standard error of a median is √(π/2) ≈ 1.2533 times that of a mean (normal data). */
+const MEDIAN_SE_PER_SIGMA = 1.2533;
+/** A normal distribution's interquartile range is 1.349 σ, so IQR / 1.349 estimates σ robustly. */
+const IQR_PER_SIGMA = 1.349;
+
 const scratch = { buffer: new Float64Array(256) };
 
 /** Summarises the first `count` values of `values` (which it does not modify). */
@@ -24,7 +29,9 @@ export function summarizeLatencies(values: Float64Array, count: number): Latency
   const median = quantile(sorted, 0.5);
   const iqr = quantile(sorted, 0.75) - quantile(sorted, 0.25);
   const relativeError =
-    median > 0 && count > 1 ? (1.2533 * (iqr / 1.349)) / Math.sqrt(count) / median : 1;
+    median > 0 && count > 1
+      ? (MEDIAN_SE_PER_SIGMA * (iqr / IQR_PER_SIGMA)) / Math.sqrt(count) / median
+      : 1;
   return { count, median, mean: count > 0 ? sum / count : 0, relativeError };
 }
 

@@ -29,7 +29,11 @@ export interface LimitSample {
   readonly startedAt?: number;
 }
 
-/** The hard bounds a controller is created with; it never leaves `[min, max]`. */
+/**
+ * The hard bounds of one controller: it never leaves `[min, max]`. Their one home is the
+ * stage (`adaptiveMap`, `adaptiveLimit`, `solveStage` options `min`, `max`, `initial`), which
+ * passes them to {@link LimitAlgorithm.create}.
+ */
 export interface LimitBounds {
   /** Lowest limit. */
   readonly min: number;
@@ -41,7 +45,8 @@ export interface LimitBounds {
 
 /**
  * The live, stateful part of a limit: a pure, deterministic object fed one sample per finished
- * call. Same samples in, same limits out; it reads no clock and no randomness of its own.
+ * call. Same samples in, same limits out; it reads no clock and no randomness of its own. A
+ * stage creates one from a {@link LimitAlgorithm} with its bounds.
  */
 export interface LimitController {
   /** Current limit (may be fractional; a stage admits `Math.floor(limit)` calls). */
@@ -59,8 +64,10 @@ export interface LimitController {
 }
 
 /**
- * A limit algorithm: a named factory of {@link LimitController}s. A stage creates one
- * controller from it with its own `[min, max]` bounds and initial value.
+ * A limit algorithm: how the limit moves, and nothing else. It holds no limit and no bounds of
+ * its own; a stage creates one {@link LimitController} from it with the stage's `[min, max]`
+ * and initial value, and applies that controller's limit. `kneeLimit()`, `aimdLimit()` and
+ * `fixedLimit(n)` return one; any object with `name` and `create` is one too.
  *
  * @example
  * ```ts
@@ -71,7 +78,17 @@ export interface LimitController {
 export interface LimitAlgorithm {
   /** Short name for stats and logs, e.g. `knee`, `aimd`, `fixed`. */
   readonly name: string;
-  /** Makes a fresh controller within `bounds` (one per stage). */
+  /**
+   * Bounds given to the algorithm's factory through its deprecated `min` / `max` / `initial`
+   * options. A stage takes them as its own bounds where it sets none, and throws an
+   * `InvalidOptionValueError` where it sets a different one. Absent on custom algorithms.
+   */
+  readonly bounds?: Readonly<Partial<LimitBounds>> | undefined;
+  /**
+   * Makes a fresh controller within `bounds` (one per stage).
+   * @throws `InvalidOptionValueError` when `bounds` contradict the algorithm's own (its
+   * deprecated bounds options, or `fixedLimit`'s `n` outside `[min, max]`).
+   */
   create(bounds: LimitBounds): LimitController;
 }
 
@@ -80,47 +97,34 @@ export function clampLimit(value: number, bounds: LimitBounds): number {
   return Math.max(bounds.min, Math.min(value, bounds.max));
 }
 
-/**
- * What the limit factories (`kneeLimit`, `aimdLimit`, `fixedLimit`) return: an algorithm a
- * stage creates its own controllers from, and at the same time a ready controller with the
- * factory's own bounds, for use on its own (`kneeLimit({ max: 50 }).onSample(…)`).
- */
-export type Limit = LimitAlgorithm & LimitController;
-
-/** Bounds a limit factory accepts for its own, stand-alone controller. */
+/** The bounds options of a stage: the one place `min`, `max` and `initial` are set. */
 export interface LimitBoundsOptions {
-  /** Lowest limit of the stand-alone controller. @default 1 */
+  /** Lowest limit, an integer from 1 and up. @default 1 */
   min?: number;
-  /** Highest limit of the stand-alone controller. @default 100 (at least `min`) */
+  /** Highest limit, an integer ≥ `min`. @default 100 (`solveStage`: 50), at least `min` */
   max?: number;
-  /** Starting limit of the stand-alone controller. @default min(max, max(min, 4)) */
+  /** Starting limit, an integer in `[min, max]`. @default min(max, max(min, 4)) */
   initial?: number;
 }
 
 /**
- * Makes a {@link Limit}: `create` for stages, plus a stand-alone controller with `bounds`
- * created on first use (so a factory used only by stages never builds it).
+ * The bounds options the algorithm factories (`kneeLimit`, `aimdLimit`) still accept.
+ * @deprecated Set `min`, `max` and `initial` on the stage (`adaptiveMap`, `adaptiveLimit`,
+ * `solveStage`), or pass them to `create()`. Given here, they act as the stage's bounds where
+ * the stage sets none; a different value on the stage is an `InvalidOptionValueError`.
  */
-export function standaloneLimit(
-  name: string,
-  create: (bounds: LimitBounds) => LimitController,
-  bounds: LimitBounds,
-): Limit {
-  let own: LimitController | undefined;
-  const controller = () => {
-    own ??= create(bounds);
-    return own;
-  };
-  return {
-    name,
-    create,
-    get limit() {
-      return controller().limit;
-    },
-    get baselineMs() {
-      return controller().baselineMs;
-    },
-    onSample: (sample: LimitSample) => controller().onSample(sample),
-    onStart: (now: number) => controller().onStart?.(now),
-  };
+export interface AlgorithmBoundsOptions {
+  /** @deprecated Set `min` on the stage. */
+  min?: number;
+  /** @deprecated Set `max` on the stage. */
+  max?: number;
+  /** @deprecated Set `initial` on the stage. */
+  initial?: number;
 }
+
+/**
+ * What the limit factories used to return: an algorithm fused with a stand-alone controller.
+ * The factories now return a plain {@link LimitAlgorithm}; make a controller with `create()`.
+ * @deprecated Use {@link LimitAlgorithm}.
+ */
+export type Limit = LimitAlgorithm;

@@ -6,6 +6,7 @@ import { type Clock, systemClock } from '../internal/clock.js';
 import { checkSource, readSource } from '../internal/source.js';
 import * as v from '../internal/validate.js';
 import type { LimitAlgorithm } from '../limit/limit-algorithm.js';
+import { parseLimitBounds } from '../limit/limit-bounds.js';
 import { isRateLimiter } from '../rate/is-rate-limiter.js';
 import { type RateLimiter, type RateLimiterOptions, rateLimiter } from '../rate/rate-limiter.js';
 import { retry } from '../retry/retry.js';
@@ -236,8 +237,7 @@ export function solveStage<T extends Task = Task>(
   const clock = v.optional(opts.clock, systemClock, (x) => v.clock<Clock>('clock', x));
   const random = v.optional(opts.random, Math.random, (x) => v.func<() => number>('random', x));
   const signal = v.optional(opts.signal, undefined, (x) => v.signal('signal', x));
-  const min = v.optional(opts.min, 1, (x) => v.integer('min', x, { min: 1 }));
-  const max = v.optional(opts.max, Math.max(50, min), (x) => v.integer('max', x, { min }));
+  const { min, max, initial } = parseLimitBounds(opts, { defaultMax: 50, algorithm: opts.limit });
   const resubmitUnsolvable = v.optional(opts.resubmitUnsolvable, 2, (x) =>
     v.integer('resubmitUnsolvable', x, { min: 0 }),
   );
@@ -351,7 +351,7 @@ export function solveStage<T extends Task = Task>(
   const map = adaptiveMap(solveEntry, {
     min,
     max,
-    ...(opts.initial === undefined ? {} : { initial: opts.initial }),
+    initial,
     ...(opts.limit === undefined ? {} : { limit: opts.limit }),
     settle: true,
     classify: ({ error }) => {

@@ -26,7 +26,9 @@ export interface SlotWaiter {
   pump(): void;
 }
 
+/** Timed successes `stats().latencyP50Ms` is the median of (a ring of the newest). */
 const LATENCIES = 64;
+/** Calls faster than this (50 µs) are timed one in `FAST_STRIDE`: two clock reads cost more. */
 const FAST_CALL_MS = 0.05;
 const FAST_STRIDE = 64;
 
@@ -68,7 +70,10 @@ export class AdaptiveMapCore {
     this.onStart = controller.onStart?.bind(controller);
   }
 
-  /** Feeds one finished call to the controller (before `inFlight` is decremented). */
+  /**
+   * Feeds one finished, timed call to the controller (before `inFlight` is decremented); a
+   * success also goes into the ring `stats().latencyP50Ms` reads. Untimed calls never get here.
+   */
   sample(latencyMs: number, outcome: LimitOutcome, now: number, startedAt: number): void {
     if (outcome === 'success') {
       this.latencies[this.latencyCount++ % LATENCIES] = latencyMs;

@@ -3,7 +3,8 @@
  * import cycles.
  */
 import type { Clock } from '../internal/clock.js';
-import type { LimitAlgorithm, LimitOutcome } from '../limit/limit-algorithm.js';
+import type { LimitOutcome } from '../limit/limit-algorithm.js';
+import type { StageLimitOptions } from '../limit/stage-limit-options.js';
 import type { Source, Stage, StageContext } from '../stage.js';
 
 /** The per-call context `fn` receives: its own signal, aborted when the stage stops. */
@@ -44,16 +45,11 @@ export type SettledResult<I, O> =
       item: I;
     };
 
-/** Options of `adaptiveMap`. */
-export interface AdaptiveMapOptions<O> {
-  /** Lowest limit, an integer from 1 and up. @default 1 */
-  min?: number;
-  /** Highest limit, the hard ceiling (e.g. the account's threads); an integer ≥ `min`. @default 100 */
-  max?: number;
-  /** Starting limit, an integer in `[min, max]`. @default min(max, max(min, 4)) */
-  initial?: number;
-  /** How the limit moves. @default kneeLimit() (fixed when `min === max`) */
-  limit?: LimitAlgorithm;
+/**
+ * Options of `adaptiveMap`. The limit's bounds (`min`, `max`, the hard ceiling such as the
+ * account's threads, and `initial`) and its `algorithm` are {@link StageLimitOptions}.
+ */
+export interface AdaptiveMapOptions<O> extends StageLimitOptions {
   /** Yield results in input order (head-of-line blocking) instead of as they finish. @default false */
   ordered?: boolean;
   /** Yield `{ status, value | reason, item }` records instead of throwing on a failure. @default false */
@@ -94,7 +90,10 @@ export interface AdaptiveMapStats {
   dropped: number;
   /** Retries scheduled after a drop. */
   retried: number;
-  /** Median latency of the last 64 successful calls, in ms. */
+  /**
+   * Median latency of the last 64 timed successful calls, in ms (calls under 50 µs are timed
+   * one in 64, so not every success is recorded).
+   */
   latencyP50Ms: number | undefined;
   /** The controller's latency baseline, in ms, when it keeps one. */
   baselineMs: number | undefined;

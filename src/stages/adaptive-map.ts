@@ -1,9 +1,8 @@
 import { type Clock, systemClock } from '../internal/clock.js';
 import { checkSource } from '../internal/source.js';
 import * as validate from '../internal/validate.js';
-import { fixedLimit } from '../limit/fixed-limit.js';
-import { kneeLimit } from '../limit/knee-limit.js';
-import type { LimitAlgorithm, LimitOutcome } from '../limit/limit-algorithm.js';
+import type { LimitOutcome } from '../limit/limit-algorithm.js';
+import { parseStageLimit } from '../limit/stage-limit-options.js';
 import type { Source, StageContext } from '../stage.js';
 import { type AdaptiveMapConfig, AdaptiveMapCore } from './adaptive-map-core.js';
 import { AdaptiveMapIterator } from './adaptive-map-iterator.js';
@@ -17,8 +16,8 @@ import type {
 
 /**
  * A concurrent map whose concurrency limit finds the service's real capacity: it runs `fn`
- * on up to `floor(limit)` items at once and moves the limit with measured latency and
- * overload (see `kneeLimit`), within `[min, max]`. It pulls from its source only while a
+ * on up to `floor(limit)` items at once, and its `algorithm` (`kneeLimit()` by default) moves
+ * the limit with measured latency and overload within the stage's `[min, max]`. It pulls from its source only while a
  * slot is free, so a slow service slows the producer instead of filling memory.
  *
  * - Results come as they finish, or in input order with `ordered: true`.
@@ -35,7 +34,8 @@ import type {
  *   returned, and on abort the consumer gets an `AbortError`. No timer or listener is left.
  * - The source's own error reaches the consumer as is, after the calls in flight finished.
  *
- * @throws `TypeError` / `RangeError` at once for a bad option.
+ * @throws `TypeError` / `RangeError` at once for a bad option, or for one set twice to
+ * different values (`max: 4` with `algorithm: kneeLimit({ max: 3 })`).
  * @example
  * ```ts
  * import { adaptiveMap } from 'backpressure-kit';
@@ -86,22 +86,7 @@ export function adaptiveMap<I, O>(
 function parseOptions<I, O>(fn: AdaptiveMapFn<I, O>, options: AdaptiveMapOptions<Awaited<O>>) {
   validate.func('fn', fn);
   const opts = validate.object<AdaptiveMapOptions<Awaited<O>>>('options', options);
-  const min = validate.optional(opts.min, 1, (v) => validate.integer('min', v, { min: 1 }));
-  const max = validate.optional(opts.max, Math.max(100, min), (v) =>
-    validate.integer('max', v, { min }),
-  );
-  const initial = validate.optional(opts.initial, Math.min(max, Math.max(min, 4)), (v) =>
-    validate.integer('initial', v, { min, max }),
-  );
-  const algorithm = validate.optional<LimitAlgorithm>(
-    opts.limit,
-    min === max ? fixedLimit(min) : kneeLimit(),
-    (v) => {
-      const limit = validate.object<LimitAlgorithm>('limit', v);
-      validate.func('limit.create', limit.create);
-      return limit;
-    },
-  );
+  const { algorithm, bounds } = parseStageLimit(opts);
   const retryDelayMs = validate.optional(opts.retryDelayMs, 1000, (v) =>
     validate.duration('retryDelayMs', v),
   );
@@ -125,5 +110,5 @@ function parseOptions<I, O>(fn: AdaptiveMapFn<I, O>, options: AdaptiveMapOptions
     signal: validate.optional(opts.signal, undefined, (v) => validate.signal('signal', v)),
     clock: validate.optional(opts.clock, systemClock, (v) => validate.clock<Clock>('clock', v)),
   };
-  return { config, algorithm, bounds: { min, max, initial } };
+  return { config, algorithm, bounds };
 }

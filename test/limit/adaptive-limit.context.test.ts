@@ -15,7 +15,7 @@ function deferred() {
 
 describe("adaptiveLimit runs a queued call in its caller's async context (as p-limit does)", () => {
   it('a queued call sees its own caller’s store, not the one of the call that freed the slot', async () => {
-    const limit = adaptiveLimit({ min: 1, max: 1, limit: fixedLimit(1) });
+    const limit = adaptiveLimit({ min: 1, max: 1, algorithm: fixedLimit(1) });
     const gate = deferred();
     const seen: Record<string, string | undefined> = {};
     const call = (id: string, wait?: Promise<void>) =>
@@ -45,7 +45,7 @@ describe("adaptiveLimit runs a queued call in its caller's async context (as p-l
         fc.array(fc.nat({ max: 5 }), { minLength: 1, maxLength: 30 }),
         async (concurrency, delays) => {
           const limit = adaptiveLimit({
-            limit: fixedLimit(concurrency),
+            algorithm: fixedLimit(concurrency),
             min: concurrency,
             max: concurrency,
           });

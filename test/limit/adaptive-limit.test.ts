@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { adaptiveLimit, aimdLimit, fixedLimit } from '../../src/index.js';
+import { adaptiveLimit, aimdLimit, fixedLimit, kneeLimit } from '../../src/index.js';
 import { VirtualClock } from '../../src/testing/index.js';
 
 describe('adaptiveLimit', () => {
   it('runs at most `concurrency` calls at once, in the shape of p-limit', async () => {
-    const limit = adaptiveLimit({ limit: fixedLimit(3) });
+    const limit = adaptiveLimit({ algorithm: fixedLimit(3) });
     let running = 0;
     let peak = 0;
     const task = async (x: number) => {
@@ -25,7 +25,7 @@ describe('adaptiveLimit', () => {
   it('moves p-limit concurrency with the controller and reports changes', async () => {
     const clock = new VirtualClock();
     const limit = adaptiveLimit({
-      limit: aimdLimit({ backoff: 0.5 }),
+      algorithm: aimdLimit({ backoff: 0.5 }),
       initial: 8,
       clock,
       classify: ({ error }) => (error ? 'drop' : 'success'),
@@ -44,7 +44,7 @@ describe('adaptiveLimit', () => {
   });
 
   it('queues in call order, starts waiting calls when the limit rises, and clears its queue', async () => {
-    const limit = adaptiveLimit({ limit: aimdLimit({ increase: 1 }), initial: 2 });
+    const limit = adaptiveLimit({ algorithm: aimdLimit({ increase: 1 }), initial: 2 });
     const release: (() => void)[] = [];
     const started: number[] = [];
     const task = (i: number) =>
@@ -94,5 +94,23 @@ describe('adaptiveLimit', () => {
     expect(() => adaptiveLimit({ min: 5, max: 4 })).toThrow(/`max` to be an integer from 5/);
     expect(() => adaptiveLimit({ initial: 200 })).toThrow(/`initial`/);
     expect(() => adaptiveLimit({ classify: 'x' as never })).toThrow(TypeError);
+  });
+
+  it('honours a max given on the algorithm and rejects a conflicting one on the stage', async () => {
+    const limit = adaptiveLimit({ limit: kneeLimit({ max: 3 }) });
+    let running = 0;
+    let peak = 0;
+    const task = async () => {
+      running++;
+      peak = Math.max(peak, running);
+      for (let i = 0; i < 3; i++) await null;
+      running--;
+    };
+    await Promise.all(Array.from({ length: 20 }, () => limit(task)));
+    expect(peak).toBe(3);
+    expect(limit.concurrency).toBe(3);
+    expect(() => adaptiveLimit({ max: 4, algorithm: kneeLimit({ max: 3 }) })).toThrow(
+      'Expected `algorithm.max` to be left out or the same as `max` (4); bounds belong on the stage, got 3',
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aimdLimit, fixedLimit } from '../../src/index.js';
+import { aimdLimit, fixedLimit, InvalidOptionValueError } from '../../src/index.js';
 
 describe('aimdLimit', () => {
   it('adds 1 per success while used and multiplies by backoff on a drop', () => {
@@ -47,41 +47,51 @@ describe('aimdLimit', () => {
 });
 
 describe('fixedLimit', () => {
-  it('never moves and is clamped into the bounds', () => {
+  it('never moves and must lie inside the bounds', () => {
     const c = fixedLimit(8).create({ min: 1, max: 100, initial: 4 });
     expect(c.limit).toBe(8);
     c.onSample({ latencyMs: 1, outcome: 'drop', inFlight: 8, now: 1 });
     expect(c.limit).toBe(8);
-    expect(fixedLimit(500).create({ min: 1, max: 50, initial: 4 }).limit).toBe(50);
+    // Outside the bounds it refuses, rather than silently running another number of calls.
+    expect(() => fixedLimit(500).create({ min: 1, max: 50, initial: 4 })).toThrow(
+      "Expected `fixedLimit(n)` to be inside the stage's `min` 1 and `max` 50, got 500",
+    );
+    expect(() => fixedLimit(2).create({ min: 3, max: 50, initial: 4 })).toThrow(
+      InvalidOptionValueError,
+    );
     expect(() => fixedLimit(0)).toThrow(RangeError);
     expect(() => fixedLimit(1.5)).toThrow(/`n` to be an integer from 1 and up, got 1.5/);
   });
 });
 
-describe('limit factories used on their own', () => {
-  it('each factory result is also a controller with its own bounds', () => {
-    const aimd = aimdLimit({ initial: 10, backoff: 0.5, min: 2, max: 12 });
-    expect(aimd.limit).toBe(10);
-    aimd.onSample({ latencyMs: 1, outcome: 'drop', inFlight: 10, now: 5 });
-    expect(aimd.limit).toBe(5);
-    for (let i = 0; i < 20; i++)
-      aimd.onSample({ latencyMs: 1, outcome: 'success', inFlight: 12, now: 10 + i });
-    expect(aimd.limit).toBe(12);
-    expect(fixedLimit(8).limit).toBe(8);
-    expect(fixedLimit(8).onSample({ latencyMs: 1, outcome: 'drop', inFlight: 8, now: 1 })).toBe(8);
-  });
-
-  it('stages get fresh controllers: the stand-alone one is not shared', () => {
-    const aimd = aimdLimit({ initial: 10 });
+describe('limit algorithms are not controllers', () => {
+  it('a factory returns an algorithm only; each create() makes a fresh controller', () => {
+    const aimd = aimdLimit({ backoff: 0.5 });
+    expect(Object.keys(aimd).sort()).toEqual(['create', 'name']);
     const a = aimd.create({ min: 1, max: 100, initial: 40 });
     a.onSample({ latencyMs: 1, outcome: 'drop', inFlight: 40, now: 5 });
-    expect(a.limit).toBe(36);
-    expect(aimd.limit).toBe(10);
+    expect(a.limit).toBe(20);
     expect(aimd.create({ min: 1, max: 100, initial: 40 }).limit).toBe(40);
   });
 
-  it('validates the stand-alone bounds', () => {
+  it('deprecated bounds on a factory travel with the algorithm and must agree with create()', () => {
+    const aimd = aimdLimit({ initial: 10, min: 2, max: 12 });
+    expect(aimd.bounds).toEqual({ min: 2, max: 12, initial: 10 });
+    const c = aimd.create({ min: 2, max: 12, initial: 10 });
+    for (let i = 0; i < 20; i++)
+      c.onSample({ latencyMs: 1, outcome: 'success', inFlight: 12, now: 10 + i });
+    expect(c.limit).toBe(12);
+    expect(() => aimd.create({ min: 2, max: 50, initial: 10 })).toThrow(InvalidOptionValueError);
+    expect(() => aimd.create({ min: 2, max: 50, initial: 10 })).toThrow(
+      'Expected `max` to be left out or the same as the `max` given to create() (50); bounds belong on the stage, got 12',
+    );
+  });
+
+  it('validates the deprecated bounds at once', () => {
     expect(() => aimdLimit({ min: 0 })).toThrow(RangeError);
     expect(() => aimdLimit({ min: 5, max: 2 })).toThrow(/`max` to be an integer from 5/);
+    expect(() => aimdLimit({ max: 3, initial: 4 })).toThrow(
+      /`initial` to be an integer from 1 to 3/,
+    );
   });
 });

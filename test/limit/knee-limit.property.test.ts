@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   aimdLimit,
   fixedLimit,
+  InvalidOptionValueError,
   type KneeDecision,
   kneeLimit,
   type LimitAlgorithm,
@@ -63,13 +64,15 @@ describe('limit controllers: properties', () => {
           kneeLimit(),
           aimdLimit(),
           aimdLimit({ oncePerEpoch: false, timeoutMs: 5_000 }),
-          fixedLimit(7),
+          fixedLimit(bounds.initial),
         ]) {
           feed(algorithm, bounds, stepsWithClock, (limit) => {
             expect(limit).toBeGreaterThanOrEqual(bounds.min);
             expect(limit).toBeLessThanOrEqual(bounds.max);
           });
         }
+        // A fixed limit outside the bounds is refused, never clamped.
+        expect(() => fixedLimit(bounds.max + 1).create(bounds)).toThrow(InvalidOptionValueError);
       }),
       { numRuns: 150 },
     );

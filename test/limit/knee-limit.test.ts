@@ -116,13 +116,30 @@ describe('kneeLimit', () => {
     expect(c.baselineMs).toBeUndefined();
   });
 
-  it('works on its own with its own bounds', () => {
-    const c = kneeLimit({ max: 6, initial: 4 });
-    expect(c.name).toBe('knee');
+  it('works on its own: create() with bounds gives a controller', () => {
+    const c = kneeLimit().create({ min: 1, max: 6, initial: 4 });
+    expect(kneeLimit().name).toBe('knee');
     feed(c, 200, 100, 50, 0);
     expect(c.limit).toBe(6);
     expect(c.baselineMs).toBe(100);
-    expect(() => kneeLimit({ initial: 200 })).toThrow(/`initial` to be an integer from 1 to 100/);
+    expect(() => kneeLimit({ min: 5, initial: 2 })).toThrow(/`initial` to be an integer from 5/);
+  });
+
+  it('sizes a slow-start window at half a sample per admitted call, at least 4, at most windowSamples', () => {
+    const samplesOfFirstWindow = (initial: number, windowSamples?: number) => {
+      const decisions: KneeDecision[] = [];
+      const c = kneeLimit({
+        windowMinMs: 0,
+        onDecision: (d) => decisions.push(d),
+        ...(windowSamples === undefined ? {} : { windowSamples }),
+      }).create({ min: 1, max: 1000, initial });
+      feed(c, 100, 100, 10, 0);
+      return decisions[0]!.samples;
+    };
+    expect(samplesOfFirstWindow(4)).toBe(4); // the floor: half of 4 would be 2
+    expect(samplesOfFirstWindow(20)).toBe(10); // half a sample per call
+    expect(samplesOfFirstWindow(200)).toBe(32); // capped at windowSamples
+    expect(samplesOfFirstWindow(200, 16)).toBe(16);
   });
 
   it('validates its options at once', () => {

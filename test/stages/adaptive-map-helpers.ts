@@ -65,3 +65,20 @@ export function endlessSource() {
   }
   return { iterable: gen(), state };
 }
+
+/**
+ * An async identity fn that sleeps `delayMs(item, running)` on `clock` and counts its calls:
+ * `state.peak` is the most in flight at once, `state.finished` the items in finishing order.
+ */
+export function countedFn<T>(clock: VirtualClock, delayMs: (item: T, running: number) => number) {
+  const state = { running: 0, peak: 0, finished: [] as T[] };
+  const fn = async (item: T): Promise<T> => {
+    state.running++;
+    state.peak = Math.max(state.peak, state.running);
+    await clock.sleep(delayMs(item, state.running));
+    state.running--;
+    state.finished.push(item);
+    return item;
+  };
+  return { fn, state };
+}

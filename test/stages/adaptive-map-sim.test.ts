@@ -55,7 +55,7 @@ describe('adaptiveMap reports starts to a controller that asks for them', () => 
       }),
     };
     const stage = adaptiveMap((ms: number) => clock.sleep(ms).then(() => ms), {
-      limit: recording,
+      algorithm: recording,
       clock,
       classify: ({ value }) => (value === 30 ? 'ignore' : 'success'),
     });

@@ -53,7 +53,7 @@ describe('adaptiveMap: properties', () => {
               await clock.sleep(delays[x % delays.length]!);
               return x;
             },
-            { limit: scriptedLimit(script), min: 1, max: 12, initial: 3, ordered, clock },
+            { algorithm: scriptedLimit(script), min: 1, max: 12, initial: 3, ordered, clock },
           );
           const out = await drainWithClock(
             clock,

@@ -3,6 +3,12 @@ import {
   type AdaptiveMapStage,
   adaptiveLimit,
   adaptiveMap,
+  aimdLimit,
+  fixedLimit,
+  kneeLimit,
+  type Limit,
+  type LimitAlgorithm,
+  type LimitController,
   type LimitOutcome,
   type SettledResult,
   type Stage,
@@ -47,5 +53,20 @@ describe('adaptiveMap types', () => {
     >();
     expectTypeOf(limit(async () => 'done')).toEqualTypeOf<Promise<string>>();
     expectTypeOf(limit.concurrency).toEqualTypeOf<number>();
+  });
+
+  it('a limit algorithm is not a controller; create() makes one', () => {
+    for (const algorithm of [kneeLimit(), aimdLimit(), fixedLimit(4)]) {
+      expectTypeOf(algorithm).toEqualTypeOf<LimitAlgorithm>();
+      expectTypeOf(algorithm).not.toHaveProperty('onSample');
+      expectTypeOf(algorithm).not.toHaveProperty('limit');
+      expectTypeOf(algorithm.create).returns.toEqualTypeOf<LimitController>();
+    }
+    // The old fused type's name still compiles, as the algorithm type.
+    expectTypeOf<Limit>().toEqualTypeOf<LimitAlgorithm>();
+    // The algorithm option has its own name; `limit` still takes one (deprecated).
+    adaptiveMap((x: number) => x, { algorithm: kneeLimit() });
+    adaptiveMap((x: number) => x, { limit: kneeLimit() });
+    adaptiveLimit({ algorithm: aimdLimit() });
   });
 });

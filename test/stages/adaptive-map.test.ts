@@ -3,33 +3,32 @@ import {
   adaptiveMap,
   aimdLimit,
   fixedLimit,
+  InvalidOptionValueError,
   ItemFailedError,
+  kneeLimit,
   type LimitAlgorithm,
 } from '../../src/index.js';
 import { trackedAbortController, VirtualClock } from '../../src/testing/index.js';
-import { drainWithClock, endlessSource, recordedSource } from './adaptive-map-helpers.js';
+import {
+  countedFn,
+  drainWithClock,
+  endlessSource,
+  recordedSource,
+} from './adaptive-map-helpers.js';
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 describe('adaptiveMap: results', () => {
   it('yields every result as it finishes and keeps at most `limit` calls in flight', async () => {
     const clock = new VirtualClock();
-    let running = 0;
-    let peak = 0;
-    const stage = adaptiveMap(
-      async (x: number) => {
-        running++;
-        peak = Math.max(peak, running);
-        await clock.sleep(((x * 37) % 11) * 10);
-        running--;
-        return x * 2;
-      },
-      { limit: fixedLimit(4), clock },
-    );
+    const { fn, state } = countedFn(clock, (x: number) => ((x * 37) % 11) * 10);
+    const stage = adaptiveMap(fn, { algorithm: fixedLimit(4), clock });
     const out = await drainWithClock(clock, stage(range(50)));
-    expect([...out].sort((a, b) => a - b)).toEqual(range(50).map((x) => x * 2));
-    expect(out).not.toEqual(range(50).map((x) => x * 2)); // unordered: finish order
-    expect(peak).toBe(4);
+    expect([...out].sort((a, b) => a - b)).toEqual(range(50));
+    // Unordered: exactly the order the calls finished in, which is not the input order.
+    expect(out).toEqual(state.finished);
+    expect(out).not.toEqual(range(50));
+    expect(state.peak).toBe(4);
     expect(stage.stats()).toMatchObject({
       limit: 4,
       inFlight: 0,
@@ -46,7 +45,7 @@ describe('adaptiveMap: results', () => {
         await clock.sleep(((x * 37) % 11) * 10);
         return x;
       },
-      { limit: fixedLimit(5), ordered: true, clock },
+      { algorithm: fixedLimit(5), ordered: true, clock },
     );
     expect(await drainWithClock(clock, stage(recordedSource(range(60)).iterable))).toEqual(
       range(60),
@@ -57,7 +56,7 @@ describe('adaptiveMap: results', () => {
     const release: (() => void)[] = [];
     const source = recordedSource(range(100));
     const stage = adaptiveMap(() => new Promise<void>((r) => release.push(r)), {
-      limit: fixedLimit(3),
+      algorithm: fixedLimit(3),
     });
     const it = stage(source.iterable);
     const first = it.next();
@@ -79,41 +78,88 @@ describe('adaptiveMap: results', () => {
     expect(out).toEqual(range(1000).map((x) => x + 1));
   });
 
-  it('min === max is a fixed concurrency', async () => {
-    const stage = adaptiveMap(async (x: number) => x, { min: 6, max: 6 });
-    for await (const _ of stage(range(100))) {
-      // drain
-    }
+  it('min === max is a fixed concurrency: exactly that many calls run at once', async () => {
+    const clock = new VirtualClock();
+    // Latency that rises with load: an adaptive limit would move; a fixed one must not.
+    const { fn, state } = countedFn(clock, (_x: number, running) => 10 * running);
+    const stage = adaptiveMap(fn, { min: 6, max: 6, clock });
+    expect(await drainWithClock(clock, stage(range(100)), 5)).toHaveLength(100);
+    expect(state.peak).toBe(6);
     expect(stage.stats().limit).toBe(6);
   });
 
   it('holds the limit across concurrent runs of one stage', async () => {
     const clock = new VirtualClock();
-    let running = 0;
-    let peak = 0;
-    const stage = adaptiveMap(
-      async (x: number) => {
-        running++;
-        peak = Math.max(peak, running);
-        await clock.sleep(10 + (x % 3));
-        running--;
-        return x;
-      },
-      { limit: fixedLimit(4), clock },
-    );
+    const { fn, state } = countedFn(clock, (x: number) => 10 + (x % 3));
+    const stage = adaptiveMap(fn, { algorithm: fixedLimit(4), clock });
     const [a, b] = await Promise.all([
       drainWithClock(clock, stage(range(30))),
       drainWithClock(clock, stage(range(30).map((x) => x + 100))),
     ]);
     expect(a).toHaveLength(30);
     expect(b).toHaveLength(30);
-    expect(peak).toBe(4);
+    expect(state.peak).toBe(4);
+  });
+});
+
+describe('adaptiveMap: bounds', () => {
+  /** Runs `stage` over 40 items that each take 10 virtual ms; returns the peak in flight. */
+  async function peakInFlight(
+    make: (fn: (x: number) => Promise<number>) => (source: number[]) => AsyncIterable<number>,
+  ): Promise<number> {
+    const clock = new VirtualClock();
+    const { fn, state } = countedFn(clock, (_x: number) => 10);
+    expect(await drainWithClock(clock, make(fn)(range(40)), 5)).toHaveLength(40);
+    return state.peak;
+  }
+
+  it('honours a max given on the algorithm: kneeLimit({ max: 3 }) never runs 4 calls at once', async () => {
+    const peak = await peakInFlight((fn) => adaptiveMap(fn, { limit: kneeLimit({ max: 3 }) }));
+    expect(peak).toBe(3);
+  });
+
+  it('rejects a bound set to different values on the stage and on its algorithm', () => {
+    const fn = async (x: number) => x;
+    const conflicting = () => adaptiveMap(fn, { max: 4, limit: kneeLimit({ max: 3 }) });
+    expect(conflicting).toThrow(InvalidOptionValueError);
+    expect(conflicting).toThrow(
+      'Expected `limit.max` to be left out or the same as `max` (4); bounds belong on the stage, got 3',
+    );
+    expect(() => adaptiveMap(fn, { initial: 2, algorithm: aimdLimit({ initial: 5 }) })).toThrow(
+      /`algorithm.initial` to be left out or the same as `initial` \(2\)/,
+    );
+    // The same value in both places is no conflict.
+    expect(adaptiveMap(fn, { max: 3, limit: kneeLimit({ max: 3 }) }).stats().limit).toBe(3);
+    // A bound only on the algorithm is checked against the stage's others.
+    expect(() => adaptiveMap(fn, { min: 5, limit: kneeLimit({ max: 3 }) })).toThrow(
+      'Expected `limit.max` to be an integer from 5 and up, got 3',
+    );
+  });
+
+  it('takes the algorithm as `algorithm`; `limit` is its deprecated name, and both must agree', async () => {
+    const fixed = fixedLimit(2);
+    expect(await peakInFlight((fn) => adaptiveMap(fn, { algorithm: fixed }))).toBe(2);
+    expect(await peakInFlight((fn) => adaptiveMap(fn, { algorithm: fixed, limit: fixed }))).toBe(2);
+    expect(() =>
+      adaptiveMap(async (x: number) => x, { algorithm: fixed, limit: fixedLimit(3) }),
+    ).toThrow('Expected `limit` to be left out when `algorithm` is given');
+    expect(() => adaptiveMap(async (x: number) => x, { algorithm: {} as LimitAlgorithm })).toThrow(
+      /`algorithm.create`/,
+    );
+  });
+
+  it('refuses a fixedLimit outside its bounds instead of clamping it', () => {
+    const fn = async (x: number) => x;
+    expect(() => adaptiveMap(fn, { algorithm: fixedLimit(500) })).toThrow(
+      "Expected `fixedLimit(n)` to be inside the stage's `min` 1 and `max` 100, got 500",
+    );
+    expect(adaptiveMap(fn, { max: 500, algorithm: fixedLimit(500) }).stats().limit).toBe(500);
   });
 });
 
 describe('adaptiveMap: runs', () => {
   it('a run nobody reads does not start work when another run frees a slot', async () => {
-    const stage = adaptiveMap(async (x: number) => x, { limit: fixedLimit(2) });
+    const stage = adaptiveMap(async (x: number) => x, { algorithm: fixedLimit(2) });
     const idle = recordedSource(range(10));
     stage(idle.iterable); // created, never consumed
     const out: number[] = [];
@@ -155,7 +201,7 @@ describe('adaptiveMap: failures', () => {
         await clock.sleep(x < 5 ? 10 : 1_000);
         return x;
       },
-      { limit: fixedLimit(8), clock },
+      { algorithm: fixedLimit(8), clock },
     );
     const out: number[] = [];
     let caught: unknown;
@@ -198,7 +244,7 @@ describe('adaptiveMap: failures', () => {
         return x;
       },
       {
-        limit: fixedLimit(2),
+        algorithm: fixedLimit(2),
         clock,
         random: () => 0.5,
         retryDelayMs: 1_000,
@@ -247,7 +293,7 @@ describe('adaptiveMap: failures', () => {
       },
       {
         settle: true,
-        limit: aimdLimit(),
+        algorithm: aimdLimit(),
         initial: 4,
         classify: ({ error }) => (error ? 'ignore' : 'success'),
       },
@@ -281,7 +327,7 @@ describe('adaptiveMap: unordered results beyond the first buffer', () => {
         await new Promise<void>((resolve) => resolvers.push(resolve));
         return x;
       },
-      { limit: fixedLimit(40) },
+      { algorithm: fixedLimit(40) },
     );
     const it = stage(range(500));
     const got: number[] = [];
@@ -316,7 +362,7 @@ describe('adaptiveMap: cleanup', () => {
         if (x >= 200) await gate; // the last ones stay in flight
         return x;
       },
-      { limit: fixedLimit(4), ordered: true },
+      { algorithm: fixedLimit(4), ordered: true },
     );
     const it = stage(range(1000));
     for (let i = 0; i < 200; i++) expect(await it.next()).toEqual({ done: false, value: i });
@@ -351,7 +397,7 @@ describe('adaptiveMap: cleanup', () => {
         }
         throw new Error('drop');
       },
-      { limit: fixedLimit(6), clock, classify: () => 'drop', random: () => 0.9 },
+      { algorithm: fixedLimit(6), clock, classify: () => 'drop', random: () => 0.9 },
     );
     const it = stage(source.iterable);
     const pending = it.next();
@@ -384,7 +430,7 @@ describe('adaptiveMap: cleanup', () => {
               reject(signal.reason);
             });
           }),
-        { limit: fixedLimit(5), ...(via === 'options' ? { signal: tracked.signal } : {}) },
+        { algorithm: fixedLimit(5), ...(via === 'options' ? { signal: tracked.signal } : {}) },
       );
       const it = stage(source.iterable, via === 'context' ? { signal: tracked.signal } : {});
       const seen: number[] = [];
@@ -428,7 +474,7 @@ describe('adaptiveMap: observability and options', () => {
         return x;
       },
       {
-        limit: aimdLimit({ backoff: 0.5 }),
+        algorithm: aimdLimit({ backoff: 0.5 }),
         initial: 8,
         clock,
         classify: ({ error }) => (error ? 'drop' : 'success'),
@@ -475,7 +521,7 @@ describe('adaptiveMap: observability and options', () => {
       },
       sleep: (ms: number, signal?: AbortSignal) => clock.sleep(ms, signal),
     };
-    const fast = adaptiveMap(async (x: number) => x, { limit: fixedLimit(4), clock: counting });
+    const fast = adaptiveMap(async (x: number) => x, { algorithm: fixedLimit(4), clock: counting });
     for await (const _ of fast(range(1600))) {
       // drain
     }
@@ -486,7 +532,7 @@ describe('adaptiveMap: observability and options', () => {
 
     reads.n = 0;
     const classified = adaptiveMap(async (x: number) => x, {
-      limit: fixedLimit(4),
+      algorithm: fixedLimit(4),
       clock: counting,
       classify: () => 'success',
     });
@@ -501,7 +547,7 @@ describe('adaptiveMap: observability and options', () => {
         await clock.sleep(1);
         return x;
       },
-      { limit: fixedLimit(4), clock: counting },
+      { algorithm: fixedLimit(4), clock: counting },
     );
     await drainWithClock(clock, slow(range(100)), 1);
     expect(reads.n).toBeGreaterThanOrEqual(200);
