@@ -6,9 +6,7 @@
 import { registerPrometheusMetrics } from '../metrics/prometheus.js';
 import { type MetricsServer, serveMetrics } from '../metrics/serve-metrics.js';
 import type { StatsSources } from '../metrics/stats-source.js';
-
-/** A run that cannot serve metrics: the command prints the message and exits with 1. */
-export class MetricsUnavailableError extends Error {}
+import { MetricsUnavailableError } from './metrics-unavailable-error.js';
 
 /**
  * Registers `stages` in a fresh prom-client `Registry` and serves it on loopback `port`
@@ -39,6 +37,7 @@ export async function serveRunMetrics(stages: StatsSources, port: number): Promi
     unregister();
     throw new MetricsUnavailableError(
       `--metrics-port ${port}: cannot listen on 127.0.0.1:${port} (${(error as Error).message})`,
+      error,
     );
   }
   return {

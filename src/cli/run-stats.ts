@@ -41,9 +41,13 @@ export interface ProgressSample {
   readonly limit: number;
   readonly max: number;
   readonly breaker: SolveStageStats['breaker'];
+  /** The solver stage's counts, as its `stats()` gives them (see the counts table in `docs/solver.md`). */
   readonly submits: number;
+  /** `solve()` calls made again after a `transient` failure. */
   readonly retries: number;
+  /** `solve()` calls made again after an `unsolvable` answer. */
   readonly resubmits: number;
+  /** `overload` / `rate-limited` answers (each a drop for the concurrency limit). */
   readonly overloads: number;
   readonly failedByKind: Readonly<Record<string, number>>;
   /** Median and 95th percentile of `elapsedMs` over solved tasks, or `undefined` before any. */

@@ -23,7 +23,7 @@ export interface SolveRecord {
   readonly code?: string;
   readonly providerCode?: string;
   readonly reason?: string;
-  /** Submits made for the task (0 when dropped). */
+  /** The stage record's `attempts`: the task's `solve()` calls, one submit each (0 when dropped). */
   readonly attempts: number;
   /** Milliseconds from the task entering the solver stage (or the queue, when dropped) to its record. */
   readonly elapsedMs: number;

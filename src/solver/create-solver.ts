@@ -1,86 +1,22 @@
 import { EventEmitter } from 'node:events';
 import { type Dispatcher, Pool } from 'undici';
-import { AbortedError, InvalidOptionTypeError, InvalidOptionValueError } from '../errors.js';
-import { type Clock, systemClock } from '../internal/clock.js';
+import { AbortedError, InvalidOptionValueError } from '../errors.js';
 import * as v from '../internal/validate.js';
-import { isWellFormed, maxTaskIdLength, taskIdProblem } from './answer-checks.js';
+import { maxTaskIdLength, taskIdProblem } from './answer-checks.js';
 import { Call } from './call.js';
 import { interpretReply } from './interpret-reply.js';
-import { type ProviderName, providerNames, providers } from './provider.js';
-import {
-  isSolverError,
-  SolverClosedError,
-  SolverError,
-  type SolverPhase,
-  SolverTimeoutError,
-} from './solver-error.js';
+import type { ProviderName } from './provider.js';
+import { SolverClosedError } from './solver-closed-error.js';
+import { parseSolverOptions, type SolverConfig } from './solver-config.js';
+import { isSolverError, SolverError, type SolverPhase } from './solver-error.js';
+import type { SolverOptions } from './solver-options.js';
+import { SolverTimeoutError } from './solver-timeout-error.js';
 import type { Task, TaskType } from './task.js';
 import { taskParams } from './task-params.js';
 import { Transport } from './transport.js';
 import { validateTask } from './validate-task.js';
 
-/** Options of {@link createSolver}. */
-export interface SolverOptions {
-  /** Which provider's error meanings to apply. @default 'captchaai' */
-  provider?: ProviderName;
-  /** The account key. Sent only in POST bodies; never shown in messages or `util.inspect`. */
-  apiKey: string;
-  /**
-   * Where `in.php` and `res.php` live. Plain `http:` is refused unless the host is loopback or
-   * `allowInsecure` is set. @default the provider's https endpoint
-   */
-  baseUrl?: string | URL;
-  /** Allows plain `http:` to a non-loopback host (the key would cross the network in clear). @default false */
-  allowInsecure?: boolean;
-  /** An undici dispatcher (Pool, Agent, MockAgent…). The solver does not close one you pass. @default a Pool of `connections` */
-  dispatcher?: Dispatcher;
-  /** Sockets of the default Pool. @default 64 */
-  connections?: number;
-  /**
-   * Milliseconds from submit to the first poll, or a function of the task.
-   * @default 15 000 for reCAPTCHA v2 and hCaptcha, 10 000 for reCAPTCHA v3, 8 000 for Turnstile, 5 000 for images
-   */
-  firstPollDelay?: number | ((task: Task) => number);
-  /** Milliseconds between polls. @default 5 000 */
-  pollInterval?: number;
-  /** Adds up to this fraction of `pollInterval` at random to each gap, so polls do not move in lockstep; never shortens a gap. From 0 to 1. @default 0.1 */
-  pollJitter?: number;
-  /**
-   * Overall deadline per task in milliseconds, from the `solve()` call to the answer, submit
-   * retries included. A hard limit: the request in flight is aborted when it passes.
-   * @default 180 000 (90 000 for images)
-   */
-  timeout?: number;
-  /**
-   * Retries of a submit that failed `transient` (network error, timeout, 5xx, HTML page,
-   * unreadable answer, 3xx), each after the failure's `retryAfter` (`transientDelay` or the
-   * server's `Retry-After`), never past `timeout`. A lost answer may mean the service accepted
-   * the task anyway (see `docs/solver.md`, "Which submit failures are repeated"); set 0 to
-   * never repeat a submit. An integer from 0. @default 2
-   */
-  submitRetries?: number;
-  /**
-   * The wait suggested (as the error's `retryAfter`) after a transient failure: a network
-   * error, a timeout, a 5xx, an HTML page, an empty or unreadable body. Polling waits at least
-   * this long before the next poll. The providers advise 5 s. @default 5 000
-   */
-  transientDelay?: number;
-  /**
-   * Limit per HTTP request in milliseconds (connect, headers and body), in real time. A hard
-   * limit: a timer aborts the request when it passes, even while a body trickles in.
-   * @default 15 000
-   */
-  requestTimeout?: number;
-  /** Answer format asked for (`json=1` or `json=0`); both are understood either way. @default 'json' */
-  responseFormat?: 'json' | 'text';
-  /**
-   * After a `fatal-account` answer (wrong key, no funds on 2captcha, IP not allowed), refuse
-   * further submits without a request, so a wrong key cannot earn an IP ban. @default true
-   */
-  stopOnFatal?: boolean;
-  /** Time source for poll delays and the deadline. @default systemClock */
-  clock?: Clock;
-}
+export type { SolverOptions } from './solver-options.js';
 
 /** Options of `balance()` and `report()`. */
 export interface CallOptions {
@@ -194,98 +130,6 @@ const firstPollDefaults: Record<TaskType, number> = {
   image: 5_000,
 };
 
-const loopbackHosts = new Set(['localhost', '[::1]', '::1']);
-
-function isLoopback(hostname: string): boolean {
-  return loopbackHosts.has(hostname) || /^127\.\d+\.\d+\.\d+$/.test(hostname);
-}
-
-/** A URL as it may appear in an error: no userinfo, query or fragment (they can hold secrets). */
-function safeHref(url: URL): string {
-  const hidden = [
-    url.username !== '' || url.password !== '' ? 'credentials' : '',
-    url.search !== '' ? 'query' : '',
-    url.hash !== '' ? 'fragment' : '',
-  ].filter(Boolean);
-  const shown = `${url.protocol}//${url.host}${url.pathname}`;
-  return hidden.length === 0 ? shown : `${shown} (${hidden.join(', ')} removed)`;
-}
-
-function checkBaseUrl(value: unknown, allowInsecure: boolean): URL {
-  const expected = 'an https: URL (or http: to a loopback host) without query, hash or credentials';
-  if (typeof value !== 'string' && !(value instanceof URL)) {
-    throw new InvalidOptionTypeError({
-      option: 'baseUrl',
-      expected: 'a string or a URL',
-      received: `[${kindOf(value)}]`,
-    });
-  }
-  let url: URL;
-  try {
-    url = new URL(String(value));
-  } catch {
-    // An unparseable string may still hold a secret: show its length only.
-    throw new InvalidOptionValueError({
-      option: 'baseUrl',
-      expected,
-      received: `[not a URL, ${String(value).length} characters]`,
-    });
-  }
-  const bad =
-    (url.protocol !== 'https:' && url.protocol !== 'http:') ||
-    url.search !== '' ||
-    url.hash !== '' ||
-    url.username !== '' ||
-    url.password !== '';
-  if (bad)
-    throw new InvalidOptionValueError({ option: 'baseUrl', expected, received: safeHref(url) });
-  if (url.protocol === 'http:' && !allowInsecure && !isLoopback(url.hostname)) {
-    throw new InvalidOptionValueError({
-      option: 'baseUrl',
-      expected: 'https: for a non-loopback host (set allowInsecure: true to send the key in clear)',
-      received: safeHref(url),
-    });
-  }
-  return url;
-}
-
-/** What a value is, without showing it (for errors about the key). */
-function kindOf(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value !== 'object') return typeof value;
-  if (Array.isArray(value)) return 'an array';
-  if (Buffer.isBuffer(value)) return 'a Buffer';
-  return 'an object';
-}
-
-/**
- * The API key, checked without ever putting it (or a wrong-typed value that may be it, such
- * as a `Buffer` or a number) into an error: `received` says only what kind of value it was.
- */
-function checkApiKey(value: unknown): string {
-  if (typeof value !== 'string') {
-    throw new InvalidOptionTypeError({
-      option: 'apiKey',
-      expected: 'a non-empty string',
-      received: `[redacted ${kindOf(value)}]`,
-    });
-  }
-  if (value.length === 0)
-    throw new InvalidOptionValueError({
-      option: 'apiKey',
-      expected: 'a non-empty string',
-      received: '',
-    });
-  if (!isWellFormed(value)) {
-    throw new InvalidOptionValueError({
-      option: 'apiKey',
-      expected: 'a well-formed string (no lone UTF-16 surrogate)',
-      received: '[redacted string]',
-    });
-  }
-  return value;
-}
-
 /** A `resumeId` option: a string the service could have sent as a task id. */
 function checkResumeId(value: unknown): string {
   const id = v.string('options.resumeId', value);
@@ -324,25 +168,16 @@ function ownFields(task: unknown): unknown {
  * ```
  */
 export function createSolver(options: SolverOptions): Solver {
-  v.object('options', options);
-  return new SolverClient(options);
+  const { config, apiKey } = parseSolverOptions(options);
+  return new SolverClient(config, apiKey);
 }
 
 class SolverClient implements Solver {
   readonly provider: ProviderName;
-  readonly #baseUrl: URL;
+  readonly #config: SolverConfig;
   readonly #transport: Transport;
   readonly #dispatcher: Dispatcher;
   readonly #ownsDispatcher: boolean;
-  readonly #firstPollDelay: number | ((task: Task) => number) | undefined;
-  readonly #pollInterval: number;
-  readonly #pollJitter: number;
-  readonly #timeout: number | undefined;
-  readonly #submitRetries: number;
-  readonly #requestTimeout: number;
-  readonly #transientDelay: number;
-  readonly #stopOnFatal: boolean;
-  readonly #clock: Clock;
   /** Emits `'abort'` on close: the shared undici signal of calls without their own. */
   readonly #closer = new EventEmitter().setMaxListeners(0);
   readonly #calls = new Set<Call>();
@@ -358,66 +193,22 @@ class SolverClient implements Solver {
   #failed = 0;
   #refused = 0;
 
-  constructor(options: SolverOptions) {
-    this.provider = v.optional(options.provider, 'captchaai', (x) =>
-      v.oneOf('provider', x, providerNames),
-    );
-    const apiKey = checkApiKey(options.apiKey);
-    const allowInsecure = v.optional(options.allowInsecure, false, (x) =>
-      v.boolean('allowInsecure', x),
-    );
-    this.#baseUrl = checkBaseUrl(
-      options.baseUrl ?? providers[this.provider].baseUrl,
-      allowInsecure,
-    );
-    this.#firstPollDelay = v.optional(options.firstPollDelay, undefined, (x) =>
-      typeof x === 'function' ? (x as (task: Task) => number) : v.duration('firstPollDelay', x),
-    );
-    this.#pollInterval = v.optional(options.pollInterval, 5_000, (x) =>
-      v.duration('pollInterval', x),
-    );
-    this.#pollJitter = v.optional(options.pollJitter, 0.1, (x) =>
-      v.number('pollJitter', x, { min: 0, max: 1 }),
-    );
-    this.#timeout = v.optional(options.timeout, undefined, (x) =>
-      v.duration('timeout', x, { min: 1 }),
-    );
-    this.#submitRetries = v.optional(options.submitRetries, 2, (x) =>
-      v.integer('submitRetries', x, { min: 0 }),
-    );
-    this.#requestTimeout = v.optional(options.requestTimeout, 15_000, (x) =>
-      v.duration('requestTimeout', x, { min: 1 }),
-    );
-    this.#transientDelay = v.optional(options.transientDelay, 5_000, (x) =>
-      v.duration('transientDelay', x),
-    );
-    const format = v.optional(options.responseFormat, 'json' as const, (x) =>
-      v.oneOf('responseFormat', x, ['json', 'text'] as const),
-    );
-    this.#stopOnFatal = v.optional(options.stopOnFatal, true, (x) => v.boolean('stopOnFatal', x));
-    this.#clock = v.optional(options.clock, systemClock, (x) => v.clock<Clock>('clock', x));
-    const connections = v.optional(options.connections, 64, (x) =>
-      v.integer('connections', x, { min: 1 }),
-    );
-    if (options.dispatcher !== undefined) {
-      const d = options.dispatcher as unknown;
-      if (typeof d !== 'object' || d === null || typeof (d as Dispatcher).request !== 'function')
-        v.func('dispatcher.request', undefined);
-      this.#dispatcher = options.dispatcher;
-      this.#ownsDispatcher = false;
-    } else {
-      this.#dispatcher = new Pool(this.#baseUrl.origin, {
-        connections,
-        connect: { timeout: this.#requestTimeout },
+  constructor(config: SolverConfig, apiKey: string) {
+    this.#config = config;
+    this.provider = config.provider;
+    this.#ownsDispatcher = config.dispatcher === undefined;
+    this.#dispatcher =
+      config.dispatcher ??
+      new Pool(config.baseUrl.origin, {
+        connections: config.connections,
+        connect: { timeout: config.requestTimeout },
         keepAliveTimeout: 10_000,
       });
-      this.#ownsDispatcher = true;
-    }
     this.#transport = new Transport(apiKey, {
-      baseUrl: this.#baseUrl,
+      baseUrl: config.baseUrl,
       dispatcher: this.#dispatcher,
-      format,
-      transientDelay: this.#transientDelay,
+      format: config.responseFormat,
+      transientDelay: config.transientDelay,
     });
   }
 
@@ -429,16 +220,16 @@ class SolverClient implements Solver {
     const onSubmitted = v.optional(options.onSubmitted, undefined, (x) =>
       v.func<(id: string) => void | PromiseLike<void>>('options.onSubmitted', x),
     );
-    const submitRetries = v.optional(options.submitRetries, this.#submitRetries, (x) =>
+    const submitRetries = v.optional(options.submitRetries, this.#config.submitRetries, (x) =>
       v.integer('options.submitRetries', x, { min: 0 }),
     );
     // Asked for before any request, so a bad value is refused before the task is paid for.
     const firstDelay = this.#firstDelay(snapshot);
     const call = this.#open(options.signal);
     // One frame per task in flight: everything below lives in this function (memory per task).
-    const clock = this.#clock;
+    const clock = this.#config.clock;
     const start = clock.now();
-    const timeout = this.#timeout ?? (snapshot.type === 'image' ? 90_000 : 180_000);
+    const timeout = this.#config.timeout ?? (snapshot.type === 'image' ? 90_000 : 180_000);
     const deadline = start + timeout;
     const params = taskParams(snapshot);
     let submits = 0;
@@ -455,7 +246,7 @@ class SolverClient implements Solver {
           if (id === undefined) throw this.#unexpectedNotReady('submit', undefined);
         } catch (error) {
           if (!isSolverError(error, 'transient') || call.stopped) throw error;
-          const wait = error.retryAfter ?? this.#transientDelay;
+          const wait = error.retryAfter ?? this.#config.transientDelay;
           if (clock.now() + wait >= deadline) {
             if (clock.now() < deadline) await call.sleep(deadline - clock.now());
             throw new SolverTimeoutError(timeout, undefined, 0, error);
@@ -543,7 +334,11 @@ class SolverClient implements Solver {
     this.#checkOpen();
     if (userSignal?.aborted) throw new AbortedError(userSignal.reason);
     // The solver's own Pool is destroyed on close, which ends its requests: no signal needed.
-    const call = new Call(userSignal, this.#ownsDispatcher ? undefined : this.#closer, this.#clock);
+    const call = new Call(
+      userSignal,
+      this.#ownsDispatcher ? undefined : this.#closer,
+      this.#config.clock,
+    );
     this.#calls.add(call);
     return call;
   }
@@ -569,7 +364,7 @@ class SolverClient implements Solver {
         kind: 'transient',
         message: 'Unreadable balance from res.php (not a number)',
         phase: 'balance',
-        retryAfter: this.#transientDelay,
+        retryAfter: this.#config.transientDelay,
       });
     }
     return balance;
@@ -619,11 +414,11 @@ class SolverClient implements Solver {
 
   /** Keeps the key (and everything else private) out of `console.log(solver)`. */
   [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return `Solver { provider: '${this.provider}', baseUrl: '${this.#baseUrl.href}', apiKey: '[redacted]', closed: ${this.#closed} }`;
+    return `Solver { provider: '${this.provider}', baseUrl: '${this.#config.baseUrl.href}', apiKey: '[redacted]', closed: ${this.#closed} }`;
   }
 
   toJSON(): object {
-    return { provider: this.provider, baseUrl: this.#baseUrl.href, closed: this.#closed };
+    return { provider: this.provider, baseUrl: this.#config.baseUrl.href, closed: this.#closed };
   }
 
   async #simple(
@@ -634,7 +429,7 @@ class SolverClient implements Solver {
   ): Promise<string> {
     const call = this.#open(userSignal);
     try {
-      const deadline = this.#clock.now() + this.#requestTimeout;
+      const deadline = this.#config.clock.now() + this.#config.requestTimeout;
       const value = await this.#request('res', params, phase, deadline, call, taskId);
       if (value === undefined) throw this.#unexpectedNotReady(phase, taskId);
       return value;
@@ -659,7 +454,7 @@ class SolverClient implements Solver {
     taskId?: string,
   ): Promise<string | undefined> {
     // The request may not outlive the call's deadline (a hard limit, armed on every request).
-    const timeout = Math.min(this.#requestTimeout, deadline - this.#clock.now());
+    const timeout = Math.min(this.#config.requestTimeout, deadline - this.#config.clock.now());
     this.#requests++;
     const reply = await this.#transport.post(
       endpoint,
@@ -675,10 +470,14 @@ class SolverClient implements Solver {
         phase,
         taskId,
         provider: this.provider,
-        transientDelay: this.#transientDelay,
+        transientDelay: this.#config.transientDelay,
       });
     } catch (error) {
-      if (isSolverError(error, 'fatal-account') && this.#stopOnFatal && this.#fatal === undefined)
+      if (
+        isSolverError(error, 'fatal-account') &&
+        this.#config.stopOnFatal &&
+        this.#fatal === undefined
+      )
         this.#fatal = error;
       throw error;
     }
@@ -690,20 +489,23 @@ class SolverClient implements Solver {
       message: `Unexpected not-ready answer on ${phase}`,
       phase,
       taskId,
-      retryAfter: this.#transientDelay,
+      retryAfter: this.#config.transientDelay,
     });
   }
 
   #firstDelay(task: Task): number {
-    const option = this.#firstPollDelay;
+    const option = this.#config.firstPollDelay;
     if (option === undefined) return firstPollDefaults[task.type];
     if (typeof option === 'number') return option;
     return v.duration('firstPollDelay(task)', option(task));
   }
 
   #nextGap(atLeast: number): number {
-    const interval = this.#pollInterval;
-    const gap = this.#pollJitter > 0 ? interval * (1 + Math.random() * this.#pollJitter) : interval;
+    const interval = this.#config.pollInterval;
+    const gap =
+      this.#config.pollJitter > 0
+        ? interval * (1 + this.#config.random() * this.#config.pollJitter)
+        : interval;
     return Math.max(gap, atLeast);
   }
 

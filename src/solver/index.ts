@@ -1,21 +1,20 @@
 /**
  * `backpressure-kit/solver`: a CaptchaAI / 2captcha client on undici, and `solveStage`, the
- * production pipeline in one stage. Named exports only.
+ * production pipeline in one stage. Named exports only. Wire internals (how tasks become
+ * form fields, how provider codes are classified, the provider profiles) are not exported:
+ * the kinds and codes of `SolverError` are the stable face of them.
  */
 
-export type { Classification } from './classify-code.js';
-export { classifyCode, knownCodes } from './classify-code.js';
 export type {
   CallOptions,
   Solution,
   SolveOptions,
   Solver,
-  SolverOptions,
   SolverStats,
 } from './create-solver.js';
 export { createSolver } from './create-solver.js';
-export type { ProviderName, ProviderProfile } from './provider.js';
-export { providerNames, providers } from './provider.js';
+export { InvalidTaskError } from './invalid-task-error.js';
+export type { ProviderName } from './provider.js';
 export { SolveRunError } from './solve-run-error.js';
 export type {
   FailedRecord,
@@ -26,22 +25,17 @@ export type {
   SolveStageStats,
 } from './solve-stage.js';
 export { solveStage } from './solve-stage.js';
+export { SolverClosedError } from './solver-closed-error.js';
 export type {
   SolverErrorCode,
   SolverErrorDetails,
   SolverErrorKind,
   SolverPhase,
 } from './solver-error.js';
-export {
-  InvalidTaskError,
-  isSolverError,
-  SolverClosedError,
-  SolverError,
-  SolverTimeoutError,
-  solverErrorCode,
-  solverErrorKinds,
-} from './solver-error.js';
+export { isSolverError, SolverError, solverErrorKinds } from './solver-error.js';
 export { solverFailureClass } from './solver-failure-class.js';
+export type { SolverOptions } from './solver-options.js';
+export { SolverTimeoutError } from './solver-timeout-error.js';
 export type {
   HCaptchaTask,
   ImageTask,
@@ -53,5 +47,4 @@ export type {
   TurnstileTask,
 } from './task.js';
 export { taskTypes } from './task.js';
-export { taskParams } from './task-params.js';
 export { validateTask } from './validate-task.js';

@@ -9,13 +9,13 @@ import type { LimitAlgorithm } from '../limit/limit-algorithm.js';
 import { parseLimitBounds } from '../limit/limit-bounds.js';
 import { isRateLimiter } from '../rate/is-rate-limiter.js';
 import { type RateLimiter, type RateLimiterOptions, rateLimiter } from '../rate/rate-limiter.js';
-import { retry } from '../retry/retry.js';
-import { RetryExhaustedError } from '../retry/retry-exhausted-error.js';
 import type { Source, Stage, StageContext } from '../stage.js';
 import { adaptiveMap } from '../stages/adaptive-map.js';
 import { breakerGate } from '../stages/breaker-gate.js';
 import { ItemFailedError } from '../stages/item-failed-error.js';
+import { awaitBreaker } from './await-breaker.js';
 import type { Solution, Solver } from './create-solver.js';
+import { type BudgetSpent, nextAttempt, type RetryBudget } from './retry-budget.js';
 import { SolveRunError } from './solve-run-error.js';
 import {
   isSolverError,
@@ -36,9 +36,10 @@ export interface SolvedRecord<T extends Task = Task> extends Solution {
   /** The task, as it came from the source. */
   readonly task: T;
   /**
-   * Calls to `solver.solve` for this task: 1, plus one per transient retry, unsolvable
-   * resubmit and overload retry. The stage asks each call for a single submit
-   * (`submitRetries: 0`), so with `createSolver` it is also the task's `in.php` requests.
+   * The task's `solve()` calls: 1, plus its transient retries, unsolvable resubmits and
+   * overload retries (each within its own per-task budget; waits for the breaker or a rate
+   * token are not calls). The stage asks each call for a single submit (`submitRetries: 0`),
+   * so with `createSolver` it is also the task's `in.php` requests.
    */
   readonly attempts: number;
   /**
@@ -92,13 +93,13 @@ export interface SolveStageOptions {
    * (2captcha bans more than 60 submits in 3 s)
    */
   rateLimit?: RateLimiterOptions | RateLimiter | false;
-  /** Resubmits of a task answered `unsolvable` (or past the solver's deadline while "not ready"). An integer from 0. @default 2 */
+  /** Resubmits of a task answered `unsolvable` (or past the solver's deadline while "not ready"), per task. An integer from 0. @default 2 */
   resubmitUnsolvable?: number;
-  /** Retries of a submit that failed `transient` (network, 5xx, HTML…). An integer from 0. @default 3 */
+  /** Retries of a task's submit that failed `transient` (network, 5xx, HTML…), per task (overload retries and resubmits do not refill it). An integer from 0. @default 3 */
   retries?: number;
-  /** Retries of a task answered `overload` or `rate-limited` before it fails. An integer from 0, or Infinity. @default 20 */
+  /** Retries of a task answered `overload` or `rate-limited` before it fails, per task (kept by the concurrency limit's drop handling). An integer from 0, or Infinity. @default 20 */
   overloadRetries?: number;
-  /** Base of the jittered backoff between retries, in ms (a `retryAfter` may ask for longer). @default 1000 */
+  /** Base of the jittered backoff before a transient or overload retry, in ms (a `retryAfter` may ask for longer); half of it, jittered, is the least wait after a breaker refusal. @default 1000 */
   retryDelay?: number;
   /** Cap of that backoff, in ms. @default 30 000 */
   maxRetryDelay?: number;
@@ -116,13 +117,13 @@ export interface SolveStageStats {
   readonly limit: number;
   /** Tasks being solved now. */
   readonly inFlight: number;
-  /** Submits made (`solver.solve` calls). */
+  /** `solve()` calls over all tasks: the sum of the records' `attempts`. */
   readonly submits: number;
-  /** Retries after a transient failure. */
+  /** `solve()` calls made again after a `transient` failure (at most `retries` per task). */
   readonly retries: number;
-  /** Resubmits after an unsolvable answer. */
+  /** `solve()` calls made again after an `unsolvable` answer (at most `resubmitUnsolvable` per task). */
   readonly resubmits: number;
-  /** Overload / rate-limited answers (each retried, or failed when out of retries). */
+  /** `overload` / `rate-limited` answers, each a drop for the concurrency limit (retried at most `overloadRetries` times per task). */
   readonly overloads: number;
   /** Tasks yielded as solved records. */
   readonly solved: number;
@@ -147,7 +148,10 @@ export interface SolveStage<T extends Task = Task> extends Stage<T, SolveResult<
 
 interface Entry<T> {
   readonly task: T;
+  /** `solve()` calls made for the task. */
   attempts: number;
+  /** What the task spent of its retry budgets (kept across overload retries). */
+  readonly spent: BudgetSpent;
   /** Clock time the stage started on the task (its first submit), once it has. */
   startedAt: number | undefined;
 }
@@ -182,22 +186,22 @@ function stopsTheRun(error: unknown): boolean {
   );
 }
 
-/** The `SolverError` behind what `adaptiveMap` or `retry` wrapped around it. */
+/** The error behind the `ItemFailedError` `adaptiveMap` wraps around a task's failure. */
 function unwrap(error: unknown): unknown {
-  if (error instanceof ItemFailedError || error instanceof RetryExhaustedError) return error.cause;
-  return error;
+  return error instanceof ItemFailedError ? error.cause : error;
 }
 
 /**
  * The production pipeline in one stage: a rate limit on submits, a circuit-breaker gate, and
  * an `adaptiveMap` whose classification follows the solver's error kinds:
  *
- * | kind | what the stage does |
+ * | kind | what the stage does (budgets are per task, never refilled) |
  * |---|---|
  * | `overload` | congestion signal: the concurrency limit backs off; the task is retried (`overloadRetries`) |
  * | `rate-limited` | the same, and every submit pauses for the answer's `retryAfter` |
  * | `transient` (or past the deadline, service unreachable) | the submit is retried with jittered backoff (`retries`); counts toward opening the breaker |
  * | `unsolvable` (or past the deadline, "not ready" to the end) | resubmitted up to `resubmitUnsolvable` times, then a failed record |
+ * | breaker refusal (open, half-open and full) | the call waits for the breaker (no budget spent, no request) |
  * | `fatal-item` (bad task, expired id, anything not a `SolverError`) | a failed record at once; the run goes on |
  * | `fatal-account` (wrong key, no funds on 2captcha) | the breaker isolates, the run throws a `SolveRunError` |
  *
@@ -209,8 +213,9 @@ function unwrap(error: unknown): unknown {
  * not a `SolverError`) becomes that task's failed record, kind `fatal-item`, and the run goes
  * on. A transient failure of a submit whose answer was lost is retried as a new submit: the
  * first task may still be solved (and charged) by the service. The stage calls `solve()` with
- * `submitRetries: 0` and does the retrying itself, so every submit takes a rate token and every
- * failure reaches the breaker; `attempts` then counts submits (see `docs/solver.md`).
+ * `submitRetries: 0` and decides every repeat itself, in one place (`nextAttempt`), so every
+ * submit takes a rate token and every failure reaches the breaker; `attempts` then counts
+ * submits (see the counts table in `docs/solver.md`).
  *
  * Early exit (`break`) and abort (`options.signal` or the `pipeline()` signal) stop pulling,
  * abort every solve in flight, return the source and leave no timer; on abort the consumer
@@ -283,12 +288,20 @@ export function solveStage<T extends Task = Task>(
   // A rate-limited answer pauses every submit of the stage until this clock time.
   let pausedUntil = Number.NEGATIVE_INFINITY;
 
+  const budget: RetryBudget = Object.freeze({
+    retries,
+    resubmitUnsolvable,
+    retryDelay,
+    maxRetryDelay,
+    random,
+  });
+
   /**
-   * One submit: wait out a rate-limited pause, then solve under the breaker, taking a rate
-   * token once admitted. While the breaker refuses (open, or half-open with every trial slot
-   * taken) the task waits for it instead of failing: the gate upstream holds new tasks the same way.
+   * One `solve()` call for a task: wait out a rate-limited pause, then call under the breaker,
+   * taking a rate token once admitted. A breaker refusal (open, or half-open with every trial
+   * slot taken) is no failure of the task: it waits for the breaker and spends no budget.
    */
-  const submit = async (entry: Entry<T>, callSignal: AbortSignal): Promise<Solution> => {
+  const attempt = async (entry: Entry<T>, callSignal: AbortSignal): Promise<Solution> => {
     for (;;) {
       const pause = pausedUntil - clock.now();
       if (pause > 0) await clock.sleep(pause, callSignal);
@@ -305,45 +318,36 @@ export function solveStage<T extends Task = Task>(
           { signal: callSignal },
         );
       } catch (error) {
-        if (hasErrorCode(error, 'ERR_BPK_CIRCUIT_OPEN')) {
-          const retryAfter = (error as { retryAfter?: number }).retryAfter ?? 0;
-          await clock.sleep(Math.max(retryAfter, retryDelay * (0.5 + random() / 2)), callSignal);
-          continue;
-        }
+        if (!hasErrorCode(error, 'ERR_BPK_CIRCUIT_OPEN')) throw error;
+        const retryAfter = (error as { retryAfter?: number }).retryAfter ?? 0;
+        const spread = retryDelay * (0.5 + random() / 2);
+        await awaitBreaker(breaker, Math.max(retryAfter, spread), clock, callSignal);
+      }
+    }
+  };
+
+  /**
+   * A task's calls until one succeeds or its error leaves the loop. Every failure goes through
+   * `nextAttempt`, the one place the per-task budgets (`retries`, `resubmitUnsolvable`) are
+   * spent; an overload leaves as a drop for `adaptiveMap`, which retries the task (calling this
+   * again, budgets kept on the entry) within `overloadRetries`.
+   */
+  const solveEntry = async (entry: Entry<T>, context: { signal: AbortSignal }) => {
+    entry.startedAt ??= clock.now();
+    for (;;) {
+      try {
+        return await attempt(entry, context.signal);
+      } catch (error) {
         if (isSolverError(error, 'overload', 'rate-limited')) {
           counters.overloads++;
           if (error.kind === 'rate-limited' && error.retryAfter !== undefined)
             pausedUntil = Math.max(pausedUntil, clock.now() + error.retryAfter);
         }
-        throw error;
-      }
-    }
-  };
-
-  /** Transient retries around a submit, and bounded resubmits of unsolvable tasks. */
-  const solveEntry = async (entry: Entry<T>, context: { signal: AbortSignal }) => {
-    entry.startedAt ??= clock.now();
-    for (let resubmits = 0; ; resubmits++) {
-      try {
-        return await retry(() => submit(entry, context.signal), {
-          attempts: retries + 1,
-          retryOn: (error) => isSolverError(error, 'transient'),
-          initialDelay: retryDelay,
-          maxDelay: maxRetryDelay,
-          onRetry: () => {
-            counters.retries++;
-          },
-          signal: context.signal,
-          clock,
-          random,
-        });
-      } catch (error) {
-        const cause = unwrap(error);
-        if (isSolverError(cause, 'unsolvable') && resubmits < resubmitUnsolvable) {
-          counters.resubmits++;
-          continue;
-        }
-        throw cause;
+        const next = nextAttempt(error, entry.spent, budget);
+        if (next === undefined) throw error;
+        entry.spent[next.spends]++;
+        counters[next.spends]++;
+        if (next.delay > 0) await clock.sleep(next.delay, context.signal);
       }
     }
   };
@@ -387,7 +391,12 @@ export function solveStage<T extends Task = Task>(
     async function* accept(): AsyncGenerator<Entry<T>> {
       try {
         for await (const task of readSource('solveStage', source)) {
-          const entry: Entry<T> = { task, attempts: 0, startedAt: undefined };
+          const entry: Entry<T> = {
+            task,
+            attempts: 0,
+            spent: { retries: 0, resubmits: 0 },
+            startedAt: undefined,
+          };
           open.add(entry);
           yield entry;
         }

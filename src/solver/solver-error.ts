@@ -55,18 +55,6 @@ const codeByKind: Record<SolverErrorKind, SolverErrorCode> = {
   unsolvable: 'ERR_BPK_SOLVER_UNSOLVABLE',
 };
 
-/**
- * The stable code used for errors of a kind (see `docs/errors.md`).
- *
- * @example
- * ```ts
- * solverErrorCode('overload'); // 'ERR_BPK_SOLVER_OVERLOAD'
- * ```
- */
-export function solverErrorCode(kind: SolverErrorKind): SolverErrorCode {
-  return codeByKind[kind];
-}
-
 /** Which protocol step produced an error. */
 export type SolverPhase = 'submit' | 'poll' | 'balance' | 'report';
 
@@ -134,59 +122,6 @@ export class SolverError extends BackpressureError {
     this.status = details.status;
     this.phase = details.phase;
     this.taskId = details.taskId;
-  }
-}
-
-/**
- * A task object that cannot be sent: thrown by `solve()` (and `validateTask`) before any
- * request is made. `field` names the offending field; kind `fatal-item`.
- */
-export class InvalidTaskError extends SolverError {
-  /** The task field at fault, e.g. `sitekey` or `type`. */
-  readonly field: string;
-
-  constructor(field: string, message: string) {
-    super({ kind: 'fatal-item', code: 'ERR_BPK_SOLVER_INVALID_TASK', message });
-    this.name = 'InvalidTaskError';
-    this.field = field;
-  }
-}
-
-/**
- * A task was not solved within the solver's overall `timeout`. The kind says why:
- *
- * - `transient` when the service could not be reached at the end (the last submit or poll
- *   failed transiently: network, timeout, 5xx…); `cause` is that last failure, and breakers
- *   count it like any transient failure;
- * - `unsolvable` when the service kept answering "not ready": like its own
- *   `ERROR_CAPTCHA_UNSOLVABLE`, the task may be resubmitted a bounded number of times.
- *
- * `code` is `ERR_BPK_SOLVER_DEADLINE` either way.
- */
-export class SolverTimeoutError extends SolverError {
-  /** The deadline that passed, in milliseconds. */
-  readonly timeout: number;
-
-  constructor(timeout: number, taskId: string | undefined, polls: number, cause?: unknown) {
-    const unreachable = cause instanceof SolverError && cause.kind === 'transient';
-    super({
-      kind: unreachable ? 'transient' : 'unsolvable',
-      code: 'ERR_BPK_SOLVER_DEADLINE',
-      message: `No answer within the ${timeout} ms deadline${taskId === undefined ? '' : ` for task ${taskId}`} after ${polls} poll${polls === 1 ? '' : 's'}${unreachable ? ` (the service could not be reached: ${cause.message})` : ''}`,
-      phase: taskId === undefined ? 'submit' : 'poll',
-      taskId,
-      cause,
-    });
-    this.name = 'SolverTimeoutError';
-    this.timeout = timeout;
-  }
-}
-
-/** `solve()`, `balance()` or `report()` was called on (or interrupted by) a closed solver. */
-export class SolverClosedError extends BackpressureError {
-  constructor() {
-    super('ERR_BPK_SOLVER_CLOSED', 'The solver was closed');
-    this.name = 'SolverClosedError';
   }
 }
 

@@ -1,7 +1,7 @@
 import { describeValue } from '../errors.js';
 import { isWellFormed } from './answer-checks.js';
+import { InvalidTaskError } from './invalid-task-error.js';
 import { type ProviderName, providers } from './provider.js';
-import { InvalidTaskError } from './solver-error.js';
 import { type Task, type TaskType, taskTypes } from './task.js';
 
 const base64 = /^[A-Za-z0-9+/]+={0,2}$/;

@@ -34,16 +34,15 @@ export type { CountingClock, TrackedAbortController } from './leak-tracking.js';
 export { countingClock, trackedAbortController } from './leak-tracking.js';
 export type {
   SimulatedAnswer,
-  SimulatedFailureReason,
   SimulatedSolver,
   SimulatedSolverOptions,
   SimulatedSolverStats,
 } from './simulated-solver.js';
+export { classifySimulatedOutcome, simulatedSolver } from './simulated-solver.js';
 export {
-  classifySimulatedOutcome,
+  type SimulatedFailureReason,
   SimulatedSolverError,
-  simulatedSolver,
-} from './simulated-solver.js';
+} from './simulated-solver-error.js';
 export type {
   LatencyDistribution,
   OutageWindow,

@@ -4,6 +4,7 @@ import * as validate from '../internal/validate.js';
 import type { LimitOutcome } from '../limit/limit-algorithm.js';
 import type { AdaptiveMapOutcome } from '../stages/adaptive-map-types.js';
 import { seededRandom } from './seeded-random.js';
+import { SimulatedSolverError } from './simulated-solver-error.js';
 import {
   drawLatency,
   type ResolvedSolverBehaviour,
@@ -23,33 +24,6 @@ export interface SimulatedAnswer<I> {
   readonly startedAt: number;
   /** Virtual time the answer arrived. */
   readonly finishedAt: number;
-}
-
-/**
- * Why a simulated call failed:
- * - `'no-slot'`: every thread was busy and the queue full (the real service answers
- *   `ERROR_NO_SLOT_AVAILABLE`); nothing was accepted, retrying later is right;
- * - `'outage'`: the service was down (inside an {@link OutageWindow}); nothing was accepted;
- * - `'error'`: the service worked on the task and failed it (`providerCode` says how).
- */
-export type SimulatedFailureReason = 'no-slot' | 'outage' | 'error';
-
-/** The error a {@link SimulatedSolver} call rejects with (an abort rejects with `AbortedError`). */
-export class SimulatedSolverError<I = unknown> extends Error {
-  /** Why the call failed. */
-  readonly reason: SimulatedFailureReason;
-  /** The provider's code: `ERROR_NO_SLOT_AVAILABLE`, one of `errorCodes`, or `undefined` for an outage. */
-  readonly providerCode: string | undefined;
-  /** The task the call was for. */
-  readonly item: I;
-
-  constructor(reason: SimulatedFailureReason, item: I, providerCode: string | undefined) {
-    super(`simulated solver: ${reason}${providerCode ? ` (${providerCode})` : ''}`);
-    this.name = 'SimulatedSolverError';
-    this.reason = reason;
-    this.item = item;
-    this.providerCode = providerCode;
-  }
 }
 
 /** Counters of a {@link SimulatedSolver}, at the current virtual time. */

@@ -8,8 +8,8 @@ import {
 } from '../../src/bullmq/index.js';
 import { AbortedError } from '../../src/errors.js';
 import type { Solution, Solver } from '../../src/solver/create-solver.js';
+import { InvalidTaskError } from '../../src/solver/invalid-task-error.js';
 import { solveStage } from '../../src/solver/solve-stage.js';
-import { InvalidTaskError } from '../../src/solver/solver-error.js';
 import type { Task } from '../../src/solver/task.js';
 import { describeWithRedis, redisPerTest } from './redis.js';
 

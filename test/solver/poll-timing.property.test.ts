@@ -1,11 +1,9 @@
 import { fc, test } from '@fast-check/vitest';
-import { MockAgent } from 'undici';
 import { describe, expect } from 'vitest';
 import { createSolver, SolverTimeoutError } from '../../src/solver/index.js';
 import { VirtualClock } from '../../src/testing/virtual-clock.js';
 import { drive } from './fake-server.js';
-
-const ORIGIN = 'https://ocr.captchaai.com';
+import { pollingAgent } from './polling-agent.js';
 
 /**
  * Poll timing under any settings, in virtual time, with undici's MockAgent as the service
@@ -27,24 +25,7 @@ describe('poll timing', () => {
     'first poll, gaps and deadline',
     async (firstPollDelay, pollInterval, pollJitter, timeout, notReady) => {
       const clock = new VirtualClock();
-      const agent = new MockAgent();
-      agent.disableNetConnect();
-      const pool = agent.get(ORIGIN);
-      const polls: number[] = [];
-      pool.intercept({ path: '/in.php', method: 'POST' }).reply(200, { status: 1, request: 77 });
-      pool
-        .intercept({ path: '/res.php', method: 'POST' })
-        .reply(() => {
-          polls.push(clock.now());
-          const ready = polls.length > notReady;
-          return {
-            statusCode: 200,
-            data: ready
-              ? { status: 1, request: 'TOKEN' }
-              : { status: 0, request: 'CAPCHA_NOT_READY' },
-          };
-        })
-        .persist();
+      const { agent, polls } = pollingAgent(clock, notReady);
       const solver = createSolver({
         apiKey: 'k'.repeat(32),
         dispatcher: agent,

@@ -1,6 +1,6 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
-import { InvalidTaskError } from '../../src/solver/solver-error.js';
+import { InvalidTaskError } from '../../src/solver/invalid-task-error.js';
 import type { Task } from '../../src/solver/task.js';
 import { taskParams } from '../../src/solver/task-params.js';
 import { validateTask } from '../../src/solver/validate-task.js';
