@@ -223,7 +223,7 @@ export interface ListenerProbe {
  * ```
  */
 export function probeListeners(signal: AbortSignal): ListenerProbe {
-  const registered = new Map<unknown, boolean>(); // listener → once
+  const registered = new Map<unknown, boolean>(); // listener → added with { once: true }
   const add = signal.addEventListener.bind(signal);
   const remove = signal.removeEventListener.bind(signal);
   const isOnce = (options: unknown): boolean =>
@@ -233,8 +233,9 @@ export function probeListeners(signal: AbortSignal): ListenerProbe {
   Object.defineProperty(signal, 'addEventListener', {
     configurable: true,
     value: (type: string, listener: unknown, options?: unknown) => {
-      if (type === 'abort' && listener && !registered.has(listener)) {
-        registered.set(listener, isOnce(options));
+      // A once-listener added after the abort never fires and holds nothing: not counted.
+      if (type === 'abort' && listener && !(signal.aborted && isOnce(options))) {
+        if (!registered.has(listener)) registered.set(listener, isOnce(options));
       }
       add(type, listener as EventListener, options as AddEventListenerOptions);
     },
