@@ -24,7 +24,10 @@ export interface TrackedSource<
 
 /** Options of {@link trackedSource}. */
 export interface TrackedSourceOptions {
-  /** Make a sync generator (the shape of an array or a `function*`) instead of an async one. @default false */
+  /**
+   * Make a sync generator (the shape of an array or a `function*`) instead of an async one.
+   * @default false
+   */
   sync?: boolean;
   /** Throw this after the last item, so the stage sees the source fail. @default never fails */
   failWith?: unknown;
