@@ -5,8 +5,8 @@
  *
  * A. fn = `async x => x`, limit 8, N items from an async generator: ns/item and ratios to A1
  *    (raw `for await` over a sync generator), against the peers a user would pick.
- * B. adaptiveLimit (p-limit underneath) vs raw p-limit and a hand-written adjustable
- *    semaphore, 16 calls kept in flight through an ordered window.
+ * B. adaptiveLimit (on its own hand-written adjustable semaphore, not p-limit) vs raw p-limit
+ *    and a minimal hand-written semaphore, 16 calls kept in flight through an ordered window.
  * C. Timer-bound: concurrency 16, fn sleeps 1 ms, against the floor of 16 plain worker loops
  *    over one shared iterator.
  * All cases of a section run interleaved in one process; medians over `reps`.

@@ -36,7 +36,10 @@ export function dedupe<T>({ key, onDrop }: DedupeOptions<T>): Stage<T, T> {
   };
 }
 
-/** Runs the conformance suite on `dedupe`; resolves to the names of the checks passed. */
+/**
+ * Runs the conformance suite on `dedupe`; resolves to the names of the checks passed (the
+ * option-error check is skipped: `dedupe` declares no bad options).
+ */
 export async function main(): Promise<string[]> {
   const checks = conformanceChecks({
     name: 'dedupe',
@@ -45,12 +48,13 @@ export async function main(): Promise<string[]> {
       dedupe<number>({ key: (n) => Math.floor(n / 2), onDrop: (n) => hooks.onDrop(n) }),
     ordered: true,
     lossy: true,
+    bound: 0, // a generator pulls only when its consumer asks: it holds nothing in between
     numRuns: 20,
   });
   const passed: string[] = [];
   for (const check of checks) {
-    await check.run(); // throws on a violation, naming the invariant
-    passed.push(check.name);
+    // Throws on a violation, naming the invariant; a check `dedupe` opts out of says 'skipped'.
+    if ((await check.run()) === 'passed') passed.push(check.name);
   }
   // And what it is for: repeats go, first occurrences stay, in order.
   const dropped: string[] = [];

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { adaptiveMap, kneeLimit } from 'backpressure-kit';
 
@@ -29,4 +30,6 @@ for await (const token of solveAll(tasks)) if (token.startsWith('token-')) token
 
 const { limit, dropped, succeeded } = solveAll.stats();
 console.log(`${tokens} tokens; limit settled at ${limit}; ${dropped} no-slot answers retried`);
-if (tokens !== 400 || succeeded !== 400) throw new Error('a task was lost');
+assert.equal(tokens, 400); // no task was lost
+assert.equal(succeeded, 400);
+assert.ok(limit <= 20); // never above max

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { boundedBuffer } from 'backpressure-kit';
@@ -18,4 +19,5 @@ await pipeline(scrape(), buffer, async (tasks: AsyncIterable<{ id: number }>) =>
 });
 
 // The scraper waited instead of piling up work: never more than 10 tasks held.
-console.log(solved, buffer.stats().peakBuffered); // 100 10
+assert.equal(solved, 100);
+assert.equal(buffer.stats().peakBuffered, 10);

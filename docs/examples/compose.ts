@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { boundedBuffer, compose, type Source, type Stage, shed } from 'backpressure-kit';
 
 interface Task {
@@ -17,5 +18,4 @@ const intake = compose(boundedBuffer<Task>(10), shed<Task>({ capacity: 5 }), toI
 const tasks = Array.from({ length: 3 }, (_, id) => ({ id, priority: 0 }));
 const ids: string[] = [];
 for await (const id of intake(tasks)) ids.push(id);
-console.log(ids); // [ 'task-0', 'task-1', 'task-2' ]
-if (ids.length !== 3) throw new Error('lost a task');
+assert.deepEqual(ids, ['task-0', 'task-1', 'task-2']);

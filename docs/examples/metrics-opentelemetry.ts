@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   AggregationTemporality,
@@ -26,14 +27,17 @@ for await (const _ of solveAll(buffer(Array.from({ length: 100 }, (_, i) => i)))
 }
 
 await reader.forceFlush(); // the SDK collects: one batch callback reads every stats() once
+const seen: string[] = [];
 for (const metric of exporter.getMetrics()[0]!.scopeMetrics[0]!.metrics) {
   const points = metric.dataPoints.map((p) => `${p.attributes.stage}=${p.value}`).join(' ');
   if (/bpk\.(received|succeeded|limit)$/.test(metric.descriptor.name))
-    console.log(metric.descriptor.name, points);
+    seen.push(`${metric.descriptor.name} ${points}`);
 }
-// bpk.limit solveAll=4 (where the adaptive limit starts; it moves as latencies come in)
-// bpk.received buffer=100
-// bpk.succeeded solveAll=100
+assert.deepEqual(seen.sort(), [
+  'bpk.limit solveAll=4', // where the adaptive limit starts; it moves as latencies come in
+  'bpk.received buffer=100',
+  'bpk.succeeded solveAll=100',
+]);
 
 dispose();
 await provider.shutdown();

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { boundedBuffer, circuitBreaker, shed } from 'backpressure-kit';
 import { registerPrometheusMetrics, serveMetrics } from 'backpressure-kit/metrics';
@@ -46,7 +47,10 @@ console.log(
 // The scrape and stats() agree: every drop the stage counted is in the metrics.
 const scraped = [...text.matchAll(/^bpk_dropped_total\{stage="queue",[^}]*\} (\d+)$/gm)];
 const total = scraped.reduce((sum, [, value]) => sum + Number(value), 0);
-if (total !== queue.stats().dropped) throw new Error('the metrics disagree with stats()');
+assert.equal(total, queue.stats().dropped);
+assert.match(text, /^bpk_depth\{stage="queue",service="scraper"\} 0$/m);
+assert.match(text, /^bpk_breaker_state\{stage="breaker",state="closed",service="scraper"\} 1$/m);
+assert.match(text, /^bpk_breaker_state\{stage="breaker",state="open",service="scraper"\} 0$/m);
 
 await server.close();
 dispose();

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_MOCK_KEY, startMockSolver } from 'backpressure-kit/mock';
 
@@ -32,7 +33,9 @@ try {
     else await sleep(5);
   }
   const state = mock.state();
-  console.log(token?.slice(0, 12), state.polls.firstPollDelays.length, state.faults);
+  console.log(token?.slice(0, 12), state.faults); // the token, and the faults it injected
+  assert.equal(typeof token, 'string'); // solved, 502 pages on res.php notwithstanding
+  assert.equal(state.polls.firstPollDelays.length, 1); // one task, polled after its submit
 } finally {
   await mock.close(); // ends every connection; no handle is left behind
 }

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { adaptiveMap, boundedBuffer, monitor } from 'backpressure-kit';
 
@@ -35,4 +36,7 @@ stop(); // no timer is left behind
 console.log(lines.slice(0, 3).join('\n'));
 // for example: queue 20/20  in flight 4/4  done 27  producer waited 34 ms
 // (the queue is full, so the producer waits instead of piling up tasks)
-if (solveAll.stats().succeeded !== 200) throw new Error('a task was lost');
+assert.ok(lines.length > 0);
+assert.match(lines[0]!, /^queue \d+\/20 {2}in flight \d\/4 {2}done \d+ {2}producer waited \d+ ms$/);
+assert.equal(buffer.stats().peakBuffered, 20);
+assert.equal(solveAll.stats().succeeded, 200); // no task lost

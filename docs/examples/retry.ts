@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { hasErrorCode, RetryExhaustedError, retry } from 'backpressure-kit';
 
 class SolverError extends Error {
@@ -23,12 +24,30 @@ const token = await retry(() => getResult(), {
   initialDelay: 5, // full jitter: a random wait in [0, 5·2^(n-1)) ms, at least retryAfter
   retryOn: (error) => !(error instanceof SolverError && error.code === 'ERROR_ZERO_BALANCE'),
 });
-console.log(token, attempts); // token 3
+assert.equal(token, 'token');
+assert.equal(attempts, 3);
 
-// A fatal error is rethrown at once; running out of attempts throws a coded error.
+// An error retryOn rejects is rethrown at once, as it is...
+let fatalAttempts = 0;
+const fatal = await retry(
+  async () => {
+    fatalAttempts++;
+    throw new SolverError('ERROR_ZERO_BALANCE');
+  },
+  {
+    attempts: 4,
+    initialDelay: 1,
+    retryOn: (error) => (error as SolverError).code !== 'ERROR_ZERO_BALANCE',
+  },
+).catch((error: unknown) => error);
+assert.equal(fatalAttempts, 1);
+assert.equal((fatal as SolverError).code, 'ERROR_ZERO_BALANCE');
+
+// ...and running out of attempts throws a coded error, the last error as its cause.
 const failed = await retry(() => Promise.reject(new SolverError('ERROR_CAPTCHA_UNSOLVABLE')), {
   attempts: 2,
   initialDelay: 1,
 }).catch((error: unknown) => error);
-console.log(failed instanceof RetryExhaustedError, hasErrorCode(failed, 'ERR_BPK_RETRY_EXHAUSTED'));
-if (token !== 'token' || !(failed instanceof RetryExhaustedError)) throw new Error('unexpected');
+assert.ok(failed instanceof RetryExhaustedError);
+assert.ok(hasErrorCode(failed, 'ERR_BPK_RETRY_EXHAUSTED'));
+assert.equal((failed.cause as SolverError).code, 'ERROR_CAPTCHA_UNSOLVABLE');

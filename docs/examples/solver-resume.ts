@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { DEFAULT_MOCK_KEY, startMockSolver } from 'backpressure-kit/mock';
 import { createSolver, type Task } from 'backpressure-kit/solver';
 
@@ -24,8 +25,9 @@ try {
     .catch(() => {});
   // Another worker picks the same task up: no second submit, no second charge.
   const solution = await solver.solve(task, { resumeId: saved.captchaId });
-  console.log(`resumed: ${solution.resumed}, submits: ${solution.submits}`);
-  if (!solution.resumed || solution.id !== saved.captchaId) throw new Error('not resumed');
+  assert.equal(solution.resumed, true);
+  assert.equal(solution.id, saved.captchaId);
+  assert.equal(solution.submits, 0); // no second submit, no second charge
 } finally {
   await solver.close();
   await mock.close();

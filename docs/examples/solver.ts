@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { DEFAULT_MOCK_KEY, startMockSolver } from 'backpressure-kit/mock';
 import { createSolver, isSolverError, solveStage, type Task } from 'backpressure-kit/solver';
 
@@ -19,6 +20,7 @@ try {
       { signal: AbortSignal.timeout(10_000) },
     );
     console.log(`token of ${token.length} characters after ${polls} polls`);
+    assert.ok(token.length > 0 && polls >= 1);
   } catch (error) {
     if (isSolverError(error, 'unsolvable')) console.log('the service gave up on it');
     else throw error;
@@ -37,10 +39,13 @@ try {
   for await (const result of solve(tasks)) {
     if (result.status === 'solved')
       solved++; // use result.token now: it expires in ~2 minutes
-    else failed++; // result.kind, result.reason: here 'unsolvable' after 2 resubmits
+    else {
+      failed++; // result.kind, result.reason: here 'unsolvable' after 2 resubmits
+      assert.equal(result.kind, 'unsolvable');
+    }
   }
   console.log(`${solved} solved, ${failed} failed, ${solve.stats().resubmits} resubmits`);
-  if (solved + failed !== tasks.length) throw new Error('a task went missing');
+  assert.equal(solved + failed, tasks.length); // one record per task
 } finally {
   await solver.close();
   await mock.close();

@@ -7,8 +7,11 @@ export type { ArrivalPattern, ArrivalSource, ArrivalSourceOptions } from './arri
 export { arrivalSource, arrivalTimes } from './arrivals.js';
 export { collect } from './collect.js';
 export type {
+  ConformanceBadOption,
   ConformanceCheck,
   ConformanceHooks,
+  ConformanceOutcome,
+  ConformanceRunContext,
   ConformanceSubject,
 } from './conformance.js';
 export { conformanceChecks } from './conformance.js';
@@ -50,4 +53,10 @@ export type {
   SolverBehaviour,
 } from './solver-behaviour.js';
 export { drawLatency, resolveSolverBehaviour } from './solver-behaviour.js';
+export type {
+  TrackedSource,
+  TrackedSourceOptions,
+  TrackedSourceState,
+} from './tracked-source.js';
+export { naturals, trackedSource } from './tracked-source.js';
 export { VirtualClock } from './virtual-clock.js';

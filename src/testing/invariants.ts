@@ -43,9 +43,9 @@ export interface ConservationSummary {
 }
 
 /**
- * Conservation (DESIGN invariant 1): every input is accounted for exactly once, either in the
- * outputs or among the drops, and nothing else appears. Inputs are compared with `Object.is`
- * (after `inputOf`), so give distinct inputs (numbers or objects).
+ * Conservation (invariant 1 of docs/architecture.md): every input is accounted for exactly
+ * once, either in the outputs or among the drops, and nothing else appears. Inputs are
+ * compared with `Object.is` (after `inputOf`), so give distinct inputs (numbers or objects).
  *
  * @throws InvariantViolation('conservation') naming the first lost, duplicated or unknown item,
  *   or a drop reason outside `allowedReasons`.
@@ -100,8 +100,8 @@ export function checkConservation<T, O = T>(record: ConservationRecord<T, O>): C
 }
 
 /**
- * Order (DESIGN invariant 3): the outputs come in input order. Dropped inputs may be missing
- * (the outputs need only be a subsequence of the inputs).
+ * Order (invariant 3 of docs/architecture.md): the outputs come in input order. Dropped
+ * inputs may be missing (the outputs need only be a subsequence of the inputs).
  *
  * @throws InvariantViolation('order') naming the first output that came too early or too late.
  * @example
@@ -137,9 +137,10 @@ export function checkOrder<T, O = T>(
 }
 
 /**
- * A counter with a ceiling, for the bounds invariant (DESIGN invariant 2): `enter()` when an
- * item starts being held (or a call starts), `leave()` when it stops. The first `enter()` above
- * `max` is recorded with its virtual time; {@link BoundsGauge.check} throws it.
+ * A counter with a ceiling, for the bounds invariant (invariant 2 of docs/architecture.md):
+ * `enter()` when an item starts being held (or a call starts), `leave()` when it stops. The
+ * first `enter()` above `max` is recorded with its virtual time; {@link BoundsGauge.check}
+ * throws it.
  */
 export interface BoundsGauge {
   /** What is counted, as shown in messages. */
@@ -223,7 +224,7 @@ export interface ListenerProbe {
  * ```
  */
 export function probeListeners(signal: AbortSignal): ListenerProbe {
-  const registered = new Map<unknown, boolean>(); // listener → once
+  const registered = new Map<unknown, boolean>(); // listener → added with { once: true }
   const add = signal.addEventListener.bind(signal);
   const remove = signal.removeEventListener.bind(signal);
   const isOnce = (options: unknown): boolean =>
@@ -233,8 +234,9 @@ export function probeListeners(signal: AbortSignal): ListenerProbe {
   Object.defineProperty(signal, 'addEventListener', {
     configurable: true,
     value: (type: string, listener: unknown, options?: unknown) => {
-      if (type === 'abort' && listener && !registered.has(listener)) {
-        registered.set(listener, isOnce(options));
+      // A once-listener added after the abort never fires and holds nothing: not counted.
+      if (type === 'abort' && listener && !(signal.aborted && isOnce(options))) {
+        if (!registered.has(listener)) registered.set(listener, isOnce(options));
       }
       add(type, listener as EventListener, options as AddEventListenerOptions);
     },
@@ -272,8 +274,8 @@ export interface CleanupRecord {
 }
 
 /**
- * Cleanup (DESIGN invariant 4), checked per object: no sleep pending on the `VirtualClock`, no
- * listener left on a signal, every source closed. Call it after the pipeline settled (and, for
+ * Cleanup (invariant 4 of docs/architecture.md), checked per object: no sleep pending on the
+ * `VirtualClock`, no listener left on a signal, every source closed. Call it after the pipeline settled (and, for
  * a simulated solver whose callers aborted, the clock need not be advanced: aborted calls leave
  * no timer).
  *

@@ -1,4 +1,5 @@
 import { type Clock, systemClock } from '../internal/clock.js';
+import { probeListeners } from './invariants.js';
 
 /**
  * Leak checks per object, for tests that run beside other tests (several copies of a suite
@@ -22,7 +23,7 @@ export interface TrackedAbortController {
 
 /**
  * Makes an {@link TrackedAbortController}: pass its `signal` to a stage, end the run, and
- * expect `listeners()` to be 0.
+ * expect `listeners()` to be 0. (A fresh controller watched by `probeListeners`.)
  *
  * @example
  * ```ts
@@ -33,36 +34,8 @@ export interface TrackedAbortController {
  */
 export function trackedAbortController(): TrackedAbortController {
   const controller = new AbortController();
-  const signal = controller.signal;
-  const live = new Map<unknown, boolean>(); // listener → added with { once: true }
-  const add = signal.addEventListener.bind(signal);
-  const remove = signal.removeEventListener.bind(signal);
-  add('abort', () => {
-    for (const [listener, once] of live) if (once) live.delete(listener);
-  });
-  signal.addEventListener = ((
-    type: string,
-    listener: EventListenerOrEventListenerObject | null,
-    options?: boolean | AddEventListenerOptions,
-  ) => {
-    if (type === 'abort' && listener !== null && !(signal.aborted && isOnce(options))) {
-      live.set(listener, isOnce(options));
-    }
-    add(type, listener as EventListenerOrEventListenerObject, options);
-  }) as AbortSignal['addEventListener'];
-  signal.removeEventListener = ((
-    type: string,
-    listener: EventListenerOrEventListenerObject | null,
-    options?: boolean | EventListenerOptions,
-  ) => {
-    if (type === 'abort') live.delete(listener);
-    remove(type, listener as EventListenerOrEventListenerObject, options);
-  }) as AbortSignal['removeEventListener'];
-  return { controller, signal, listeners: () => live.size };
-}
-
-function isOnce(options: boolean | AddEventListenerOptions | undefined): boolean {
-  return typeof options === 'object' && options.once === true;
+  const probe = probeListeners(controller.signal);
+  return { controller, signal: controller.signal, listeners: () => probe.listeners };
 }
 
 /** A {@link Clock} that counts its sleeps still pending (neither ended nor aborted). */

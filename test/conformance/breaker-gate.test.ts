@@ -1,13 +1,26 @@
-import { describe, it } from 'vitest';
+import { describe } from 'vitest';
 import { breakerGate, circuitBreaker } from '../../src/index.js';
-import { conformanceChecks } from '../../src/testing/index.js';
+import { registerConformance } from '../helpers/conformance.js';
 
 describe('conformance: breakerGate', () => {
-  for (const check of conformanceChecks({
+  registerConformance({
     name: 'breakerGate(closed)',
     create: ({ clock }) => breakerGate<number>(circuitBreaker({ failureThreshold: 3, clock })),
     ordered: true,
-  })) {
-    it(check.name, check.run);
-  }
+    bound: 0, // it pulls only when its consumer asks: it holds nothing while the consumer pauses
+    badOptions: [
+      {
+        create: () => breakerGate(circuitBreaker(), { whenIsolated: 'never' as unknown as 'wait' }),
+        option: 'whenIsolated',
+        value: 'never',
+        kind: 'value',
+      },
+      {
+        create: () => breakerGate(circuitBreaker(), 3 as unknown as object),
+        option: 'options',
+        value: 3,
+        kind: 'type',
+      },
+    ],
+  });
 });

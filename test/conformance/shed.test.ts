@@ -1,11 +1,11 @@
-import { describe, it } from 'vitest';
+import { describe } from 'vitest';
 import { shed } from '../../src/index.js';
-import { conformanceChecks } from '../../src/testing/index.js';
+import { registerConformance } from '../helpers/conformance.js';
 
 describe('conformance: shed', () => {
   for (const order of ['fifo', 'priority'] as const) {
     for (const capacity of [1, 8]) {
-      for (const check of conformanceChecks({
+      registerConformance({
         name: `shed({ capacity: ${capacity}, order: '${order}' })`,
         create: ({ onDrop }) =>
           shed<number>({
@@ -19,9 +19,23 @@ describe('conformance: shed', () => {
           }),
         ordered: order === 'fifo',
         lossy: true,
-      })) {
-        it(check.name, check.run);
-      }
+        bound: capacity, // it pulls without waiting, but holds at most `capacity` items
+        badOptions: [
+          { create: () => shed({ capacity: 0 }), option: 'capacity', value: 0, kind: 'value' },
+          {
+            create: () => shed({ capacity: 2, order: 'lifo' as unknown as 'fifo' }),
+            option: 'order',
+            value: 'lifo',
+            kind: 'value',
+          },
+          {
+            create: () => shed({ capacity: 2, priority: 3 as unknown as () => number }),
+            option: 'priority',
+            value: 3,
+            kind: 'type',
+          },
+        ],
+      });
     }
   }
 });

@@ -1,4 +1,8 @@
-/** Test sources that record how they were used. */
+/**
+ * Test sources that record how they were used. The tracked ones are `backpressure-kit/testing`'s
+ * `trackedSource` (published for users' own stage tests); the rest are test-only.
+ */
+import { naturals, trackedSource } from '../../src/testing/index.js';
 
 /** Lets queued promise callbacks and immediates run. */
 export async function settle(turns = 3): Promise<void> {
@@ -7,31 +11,11 @@ export async function settle(turns = 3): Promise<void> {
 
 /** A sync generator over `items` that records pulls and whether its `finally` ran. */
 export function trackedSyncSource<T>(items: Iterable<T>, options: { failWith?: unknown } = {}) {
-  const state = { pulled: 0, closed: false };
-  function* generate(): Generator<T> {
-    try {
-      for (const item of items) {
-        state.pulled++;
-        yield item;
-      }
-      if (options.failWith !== undefined) throw options.failWith;
-    } finally {
-      state.closed = true;
-    }
-  }
-  return { iterable: generate(), state };
+  return trackedSource(items, { ...options, sync: true });
 }
 
 /** An async generator over `items` that records pulls and whether its `finally` ran. */
-export function trackedSource<T>(items: Iterable<T>, options: { failWith?: unknown } = {}) {
-  const tracked = trackedSyncSource(items, options);
-  // The sync generator records; this one makes each pull asynchronous. Returning it returns
-  // the sync one (the for-of closes it), so its `finally` runs at the same moment.
-  async function* generate(): AsyncGenerator<T> {
-    for (const item of tracked.iterable) yield item;
-  }
-  return { iterable: generate(), state: tracked.state };
-}
+export { trackedSource };
 
 /** The numbers 0, 1, … `count - 1`. */
 export function range(count: number): number[] {
@@ -40,11 +24,7 @@ export function range(count: number): number[] {
 
 /** An endless async source of 0, 1, 2, … */
 export function endlessSource() {
-  return trackedSource(
-    (function* () {
-      for (let i = 0; ; i++) yield i;
-    })(),
-  );
+  return trackedSource(naturals());
 }
 
 /**

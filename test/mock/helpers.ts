@@ -7,6 +7,7 @@ import {
   startMockSolver,
 } from '../../src/mock/index.js';
 import type { VirtualClock } from '../../src/testing/virtual-clock.js';
+import { closeCheckingConnections } from '../helpers/connections.js';
 
 export const KEY = 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6';
 export const KEY2 = 'ffffeeeeddddccccbbbbaaaa99998888';
@@ -77,16 +78,18 @@ export const twoKeysNoLatency: MockSolverOptions = { keys: { [KEY]: {}, [KEY2]: 
 
 /**
  * Returns `start(options)`, which starts a mock (`defaults` overridden by `options`) with a
- * {@link client} for it; both are closed after each test of the file that calls this.
+ * {@link client} for it; both are closed after each test of the file that calls this, and the
+ * test fails if a connection to the mock outlives the client (a per-object leak check).
  */
 export function mockPerTest(defaults: MockSolverOptions = {}) {
   let mock: MockSolver | undefined;
   let http: ReturnType<typeof client> | undefined;
   afterEach(async () => {
-    await http?.close();
-    await mock?.close();
+    const open = [http, mock];
     http = undefined;
     mock = undefined;
+    // The client first; then the mock must see none of its connections left open.
+    await closeCheckingConnections(open);
   });
   return async function start(options: MockSolverOptions = {}) {
     mock = await startMockSolver({ ...defaults, ...options });

@@ -122,10 +122,13 @@ describe('happy path', () => {
             (r) => (inText ? text(r, 'OK|tok|en') : json(r, 1, 'tok|en')),
           ],
         });
-        solver = createSolver(fast({ responseFormat: format }));
-        const result = await solver.solve(tasks[type]);
+        const clock = new VirtualClock();
+        solver = createSolver(fast({ responseFormat: format, clock }));
+        const result = await drive(clock, solver.solve(tasks[type]));
         expect(result).toMatchObject({ id: '4242', token: inText ? 'tok|en' : 'tok|en', polls: 2 });
-        expect(result.elapsedMs).toBeGreaterThanOrEqual(0);
+        // firstPollDelay 0, then one pollInterval of 1 ms before the second poll
+        expect(result.elapsedMs).toBe(clock.now());
+        expect(result.elapsedMs).toBe(1);
         const [submit, poll1] = server.requests;
         expect(submit!.method).toBe('POST');
         expect(submit!.url).toBe('/in.php');
@@ -304,8 +307,9 @@ describe('classification of answers', () => {
     solver = createSolver(fast({ clock }));
     const result = await drive(clock, solver.solve(tasks.image));
     expect(result).toMatchObject({ token: 'T', polls: 5 });
-    // each transient failure waits its 5 s retryAfter, not the 1 ms pollInterval
-    expect(result.elapsedMs).toBeGreaterThanOrEqual(15_000);
+    // each of the 3 transient failures waits its 5 s retryAfter, not the 1 ms pollInterval;
+    // the not-ready answer waits the pollInterval
+    expect(result.elapsedMs).toBe(3 * 5_000 + 1);
   });
 
   it('after a fatal-account answer, refuses further submits without a request', async () => {

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { afterEach, beforeEach, expect } from 'vitest';
+import { afterEach } from 'vitest';
+import { closeCheckingConnections } from '../helpers/connections.js';
 
 /** One request as the fake server saw it. */
 export interface SeenRequest {
@@ -20,6 +21,8 @@ export type Handler = (
 export interface FakeServer {
   readonly url: string;
   readonly requests: SeenRequest[];
+  /** TCP connections open to it now: 0 once every client closed its own (a per-object leak check). */
+  readonly connections: number;
   close(): Promise<void>;
 }
 
@@ -54,6 +57,9 @@ export async function startFakeServer(handler: Handler): Promise<FakeServer> {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    get connections() {
+      return sockets.size;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
@@ -108,14 +114,6 @@ export async function startScripted(script: {
 /** Waits for the next macrotask. */
 export const tick = (ms = 0): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Resource types that stay alive after a test (compare to a snapshot taken before). */
-export function activeResources(): string[] {
-  return process
-    .getActiveResourcesInfo()
-    .filter((r) => r !== 'TTYWrap')
-    .sort();
-}
-
 /**
  * Runs `promise` to completion under a `VirtualClock`: whenever a sleep is pending, jumps to
  * it; otherwise waits a real millisecond for I/O (the HTTP round trips are real).
@@ -142,57 +140,24 @@ export async function drive<T>(
   return promise;
 }
 
-/** The resources alive now that were not alive (in that number) in `before`. */
-function extra(before: string[]): string[] {
-  const left = [...before];
-  const out: string[] = [];
-  for (const r of activeResources()) {
-    const i = left.indexOf(r);
-    if (i === -1) out.push(r);
-    else left.splice(i, 1);
-  }
-  return out;
-}
-
 /**
- * Waits (briefly, in real time) until no resource is alive beyond those in `before` (a shared
- * timer that existed before may have ended meanwhile), then returns the leftovers: `[]` when
- * nothing leaked.
- */
-export async function leakedResources(before: string[]): Promise<string[]> {
-  let now = extra(before);
-  for (let i = 0; i < 100 && now.length > 0; i++) {
-    await tick(10);
-    now = extra(before);
-  }
-  return now;
-}
-
-/**
- * Checks every test of the calling file for leaks: after the test, `cleanup` closes what it
- * opened, then no resource may be alive beyond those alive before it ({@link leakedResources}).
+ * After each test of the calling file, `cleanup` closes what the test opened and checks it
+ * per object (see `closeCheckingConnections` in test/helpers/connections.ts): never with
+ * process-wide handle counts, which the tests running beside this one change.
  */
 export function expectNoLeaksAfterEach(cleanup: () => Promise<void>): void {
-  let before: string[];
-  beforeEach(() => {
-    before = activeResources();
-  });
-  afterEach(async () => {
-    await cleanup();
-    expect(await leakedResources(before)).toEqual([]);
-  });
+  afterEach(cleanup);
 }
 
 /**
- * {@link expectNoLeaksAfterEach} for files that keep their solver and server in variables:
- * after each test, closes what `current()` returns (in order; `undefined` skipped).
+ * After each test, closes what `current()` returns, in order (solvers before the servers they
+ * talked to; `undefined` skipped), and fails when a server still has a connection open once
+ * its clients closed: the client leaked it.
  */
 export function closeAfterEach(
-  current: () => readonly ({ close(): Promise<void> } | undefined)[],
+  current: () => readonly ({ close(): Promise<void>; readonly connections?: number } | undefined)[],
 ): void {
-  expectNoLeaksAfterEach(async () => {
-    for (const item of current()) await item?.close();
-  });
+  afterEach(() => closeCheckingConnections(current()));
 }
 
 /** Solver options for a fake server: no waits between polls, short limits. */

@@ -1,11 +1,12 @@
 import { DEFAULT_MOCK_KEY, startMockSolver } from '../../src/mock/index.js';
 import type { MockSolver, MockSolverOptions } from '../../src/mock/types.js';
 import { createSolver, type Solver, type SolverOptions } from '../../src/solver/index.js';
+import { type Closable, closeCheckingConnections } from '../helpers/connections.js';
 
 export { DEFAULT_MOCK_KEY };
 
 /** Open mocks and solvers, closed by {@link closeAll} after each test. */
-const open: { close(): Promise<void> }[] = [];
+const open: Closable[] = [];
 
 /**
  * A mock on 127.0.0.1:0 in scaled time, and a solver pointed at it whose delays are scaled to
@@ -33,5 +34,5 @@ export async function mockAndSolver(
 }
 
 export async function closeAll(): Promise<void> {
-  for (const item of open.splice(0)) await item.close();
+  await closeCheckingConnections(open.splice(0)); // solvers first, then their mocks
 }

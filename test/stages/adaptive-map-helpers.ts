@@ -1,4 +1,4 @@
-import type { VirtualClock } from '../../src/testing/index.js';
+import { trackedSource, type VirtualClock } from '../../src/testing/index.js';
 
 /** Consumes `iterable` while moving virtual time forward; rejects with what the stage threw. */
 export async function drainWithClock<T>(
@@ -26,45 +26,11 @@ export async function drainWithClock<T>(
 
 /** A source that records how many items were pulled and whether its `finally` ran. */
 export function recordedSource<T>(items: readonly T[], { async = true } = {}) {
-  const state = { pulled: 0, closed: false };
-  async function* asyncGen() {
-    try {
-      for (const item of items) {
-        state.pulled++;
-        yield item;
-      }
-    } finally {
-      state.closed = true;
-    }
-  }
-  function* syncGen() {
-    try {
-      for (const item of items) {
-        state.pulled++;
-        yield item;
-      }
-    } finally {
-      state.closed = true;
-    }
-  }
-  return { iterable: async ? asyncGen() : syncGen(), state };
+  return trackedSource(items, { sync: !async });
 }
 
 /** An endless source of 0, 1, 2, … that records pulls and its `finally`. */
-export function endlessSource() {
-  const state = { pulled: 0, closed: false };
-  async function* gen() {
-    try {
-      for (let i = 0; ; i++) {
-        state.pulled++;
-        yield i;
-      }
-    } finally {
-      state.closed = true;
-    }
-  }
-  return { iterable: gen(), state };
-}
+export { endlessSource } from '../helpers/sources.js';
 
 /**
  * An async identity fn that sleeps `delayMs(item, running)` on `clock` and counts its calls:
