@@ -86,9 +86,10 @@ describe('the client against the mock', () => {
     await solver.solve(tasks[4]!);
     const { polls } = mock.state();
     expect(polls.minFirstPollDelay, JSON.stringify(polls)).toBeGreaterThanOrEqual(19);
+    // never faster than pollInterval: the next poll leaves at least 8 ms after the last answer,
+    // which came after the mock recorded that poll (how many polls fit depends on the load)
     expect(polls.minGap, JSON.stringify(polls)).toBeGreaterThanOrEqual(7);
-    // never faster than pollInterval: at most 1 + 100 ms / 8 ms polls
-    expect(polls.maxPollsPerTask).toBeLessThanOrEqual(13);
+    expect(polls.maxPollsPerTask).toBeGreaterThanOrEqual(2);
   });
 
   it('ERROR_ZERO_BALANCE: overload on captchaai (no free thread), fatal-account on 2captcha (no funds)', async () => {
@@ -98,8 +99,15 @@ describe('the client against the mock', () => {
         keys: { [DEFAULT_MOCK_KEY]: { threads: 1 } },
         latency: 1_000_000,
       });
-      const first = solver.solve(tasks[4]!).catch(() => undefined);
-      await new Promise((r) => setTimeout(r, 20));
+      // the second submit goes out once the first holds the only thread
+      let submitted!: () => void;
+      const holding = new Promise<void>((resolve) => {
+        submitted = resolve;
+      });
+      const first = solver
+        .solve(tasks[4]!, { onSubmitted: () => submitted() })
+        .catch(() => undefined);
+      await holding;
       const e = await rejection(solver.solve(tasks[4]!));
       expect(e).toMatchObject({ kind: 'overload', providerCode: 'ERROR_ZERO_BALANCE' });
       await closeAll();
