@@ -57,7 +57,7 @@ function expectEachOnce(records: SolveResult[], tasks: Task[]): void {
 }
 
 describe('solveStage against the mock', () => {
-  it('solves a mix of task types, one record each, tokens in completion order', async () => {
+  it('solves a mix of task types, one solved record each, no key in any URL', async () => {
     const { mock, solver } = await mockAndSolver();
     const tasks: Task[] = [
       { type: 'recaptcha-v2', sitekey: 'k', pageurl: 'https://example.com', id: 0 },
@@ -122,7 +122,13 @@ describe('solveStage against the mock', () => {
       latency: { distribution: 'fixed', ms: 5_000 },
     });
     const tasks = images(12);
-    const { records, error } = await drain(solveStage(solver, { ...fastStage, initial: 6 })(tasks));
+    const { records, error } = await drain(
+      // how many times one task meets a full account depends on the machine's load: the claim
+      // here is that overload is retried, not how often (the budget has its own test)
+      solveStage(solver, { ...fastStage, initial: 6, overloadRetries: Number.POSITIVE_INFINITY })(
+        tasks,
+      ),
+    );
     expect(error).toBeUndefined();
     expect(records.filter((r) => r.status === 'solved')).toHaveLength(12);
     expect(mock.state().answers.ERROR_ZERO_BALANCE).toBeGreaterThan(0);
@@ -265,5 +271,5 @@ describe('solveStage against the mock', () => {
     const faults = mock.state().faults;
     for (const kind of FAULT_KINDS) expect(faults[kind]).toBeGreaterThan(0);
     expect(stage.stats().inFlight).toBe(0);
-  }, 60_000);
+  }, 180_000); // a bound for a machine running several copies of the suite, not a target
 });
