@@ -25,7 +25,9 @@ const self = fileURLToPath(import.meta.url);
 const arg = (name: string): string | undefined =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 
-type Mode = 'queueSource' | 'bullmq-worker';
+/** `queueSource+prefetch`: `prefetch` = the concurrency, so a settle fetches the next job as BullMQ's Worker does. */
+type Mode = 'bullmq-worker' | 'queueSource' | 'queueSource+prefetch';
+const modes: readonly Mode[] = ['bullmq-worker', 'queueSource', 'queueSource+prefetch'];
 
 /** A worker process: consume until SIGTERM, then print its memory and exit. */
 async function workerRole(): Promise<void> {
@@ -47,7 +49,11 @@ async function workerRole(): Promise<void> {
     await worker.waitUntilReady();
     stop = () => worker.close();
   } else {
-    const jobs = queueSource(name, { connection, onRedisWarning: false });
+    const jobs = queueSource(name, {
+      connection,
+      onRedisWarning: false,
+      prefetch: mode === 'queueSource+prefetch' ? concurrency : 0,
+    });
     const loops = Array.from({ length: concurrency }, async () => {
       for (;;) {
         const next = await jobs.next();
@@ -160,19 +166,24 @@ async function main(): Promise<void> {
   );
   try {
     for (const processes of [1, 3]) {
-      const best: Record<Mode, number> = { queueSource: 0, 'bullmq-worker': 0 };
-      // Alternate the modes so machine load drifts hit both alike.
+      const best: Record<Mode, number> = {
+        'bullmq-worker': 0,
+        queueSource: 0,
+        'queueSource+prefetch': 0,
+      };
+      // Alternate the modes so machine load drifts hit them alike.
       for (let rep = 0; rep < reps; rep++) {
-        for (const mode of ['bullmq-worker', 'queueSource'] as const) {
+        for (const mode of modes) {
           const r = await runCase(redis, mode, processes, concurrency, n);
           best[mode] = Math.max(best[mode], r.jobsPerSecond);
           console.log(
-            `  ${processes} process(es) ${mode.padEnd(14)} ${r.jobsPerSecond.toFixed(0).padStart(6)} jobs/s  [${r.memory.join('; ')}]`,
+            `  ${processes} process(es) ${mode.padEnd(20)} ${r.jobsPerSecond.toFixed(0).padStart(6)} jobs/s  [${r.memory.join('; ')}]`,
           );
         }
       }
+      const ratio = (mode: Mode) => (best[mode] / best['bullmq-worker']).toFixed(2);
       console.log(
-        `${processes} process(es): queueSource ${best.queueSource.toFixed(0)} jobs/s, BullMQ Worker ${best['bullmq-worker'].toFixed(0)} jobs/s, ratio ${(best.queueSource / best['bullmq-worker']).toFixed(2)}x (target ≥ 0.9x)`,
+        `${processes} process(es): BullMQ Worker ${best['bullmq-worker'].toFixed(0)} jobs/s; queueSource ${best.queueSource.toFixed(0)} jobs/s (${ratio('queueSource')}x); queueSource prefetch ${concurrency} ${best['queueSource+prefetch'].toFixed(0)} jobs/s (${ratio('queueSource+prefetch')}x) (target ≥ 0.9x)`,
       );
     }
   } finally {

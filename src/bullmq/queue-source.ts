@@ -62,14 +62,33 @@ export interface QueueSourceOptions extends RedisHealthOptions {
    * @default 250
    */
   maxFetchWait?: number;
+  /**
+   * Jobs a settle may fetch ahead for the pipeline's next pulls. With it, `complete()` and
+   * `fail()` ask BullMQ for the next job in the same Redis call that settles (as BullMQ's own
+   * `Worker` does on completion), and the next `next()` takes that job without a round trip.
+   * A settle only ever fetches one job in place of the one it settles, and only while fewer
+   * than `prefetch` are ahead, so the jobs this source holds (pulled and unsettled, plus ahead)
+   * never exceed either the most the pipeline has had pulled or pulling at once, or the jobs
+   * pulled and unsettled now plus `prefetch`. Jobs ahead are active in Redis (they count
+   * against global concurrency); when the source stops, they go back to the front of the
+   * queue at once. 0: every job is fetched by the `next()` that returns it.
+   * @default 0
+   */
+  prefetch?: number;
 }
 
 /** Counters of a {@link queueSource}. */
 export interface QueueSourceStats {
-  /** Jobs fetched (moved to active under this source's locks). */
+  /** Jobs fetched (moved to active under this source's locks), by a pull or ahead by a settle. */
   readonly fetched: number;
-  /** Jobs fetched and not yet settled. */
+  /** Jobs fetched and not yet settled: pulled by the pipeline, or ahead. */
   readonly held: number;
+  /** Jobs fetched ahead by a settle and not yet pulled (part of `held`; at most `prefetch`). */
+  readonly ahead: number;
+  /** Jobs that came with a settle (`fetchNext`), in the same Redis call. */
+  readonly fetchedWithSettle: number;
+  /** Jobs fetched ahead that went back to the queue unpulled when the source stopped. */
+  readonly released: number;
   readonly completed: number;
   readonly failed: number;
   /** Fetches that came back empty while the queue had jobs (limit reached or rate-limited). */
@@ -89,23 +108,44 @@ export interface QueueSource<T, R = unknown> extends AsyncIterableIterator<Queue
   readonly queue: Queue<T, R>;
   /**
    * Stops fetching and closes the Redis connections now, settling nothing: held jobs go back
-   * to the queue through another worker's stalled check.
+   * to the queue through another worker's stalled check (jobs fetched ahead and never pulled
+   * go back at once while Redis is reachable).
    */
   close(): Promise<void>;
 }
 
+/** A job under one of this source's locks. */
+interface Held<T, R> {
+  /** As the worker fetched it: settles through the worker (with `fetchNext`, its limiter and lock options). */
+  readonly job: Job<T, R>;
+  readonly token: string;
+  /** The same job bound to the queue's connection, which outlives the worker; made on demand. */
+  onQueue?: Job<T, R>;
+}
+
+/** BullMQ's conversion of a fetched job's raw data (job schedulers, the drained flag); protected in its types. */
+type NextJobFromJobData<T, R> = (
+  jobData: unknown,
+  jobId: string | undefined,
+  token: string,
+) => Promise<Job<T, R> | undefined>;
+
 /**
- * Pulls jobs from a BullMQ queue one at a time, as an async iterable: one `next()` fetches one
- * job (BullMQ's manual fetching: a `Worker` without a processor and `getNextJob` with a token
- * of ours), so a worker holds only the jobs its pipeline has pulled. Each held job's lock is
- * extended until it is settled with `complete()` or `fail()`; the stalled-job checker runs, so
- * a killed worker's jobs come back to the queue. BullMQ's global concurrency and queue-wide
- * rate limit apply to every fetch (then the source waits, with a short backoff, not spinning).
+ * Pulls jobs from a BullMQ queue as an async iterable: one `next()` hands out one job (BullMQ's
+ * manual fetching: a `Worker` without a processor and `getNextJob` with a token of ours), so a
+ * worker holds only the jobs its pipeline has pulled (plus, with `prefetch`, at most that many
+ * fetched ahead by settles; see there for the exact bound). Each held job's lock is extended
+ * (all of them in one Redis call) until it is settled with `complete()` or `fail()`; the
+ * stalled-job checker runs, so a killed worker's jobs come back to the queue. BullMQ's global
+ * concurrency and queue-wide rate limit apply to every fetch (then the source waits, with a
+ * short backoff, not spinning). While the queue is empty, one pull waits in Redis for a job
+ * (BullMQ's blocking marker) and the others wait for it, without calling Redis.
  *
- * Early exit (`break`, `return()`) stops fetching; the connections close once every job
- * already handed out is settled. Abort (`signal`) or `close()` stops at once and settles
- * nothing: unsettled jobs return to the queue when their locks expire. Unlike BullMQ's own
- * `Worker`, nothing runs a processor: the job is done when your code says so.
+ * Early exit (`break`, `return()`) stops fetching; jobs fetched ahead go back to the queue;
+ * the connections close once every job already handed out is settled. Abort (`signal`) or
+ * `close()` stops at once and settles nothing: unsettled jobs return to the queue when their
+ * locks expire. Unlike BullMQ's own `Worker`, nothing runs a processor: the job is done when
+ * your code says so.
  *
  * @throws `TypeError` / `RangeError` at once for a bad option; a `RedisUnavailableError` from
  *   `next()` when Redis stays away past `redisTimeout`.
@@ -148,6 +188,7 @@ export function queueSource<T = unknown, R = unknown>(
       duration: v.duration('limiter.duration', l.duration, { min: 1 }),
     };
   });
+  const prefetch = v.optional(opts.prefetch, 0, (x) => v.integer('prefetch', x, { min: 0 }));
   const health = redisHealth(opts);
 
   const shared = {
@@ -166,12 +207,29 @@ export function queueSource<T = unknown, R = unknown>(
   // Errors surface through next(); without a listener an EventEmitter 'error' would throw.
   worker.on('error', () => {});
   queue.on('error', () => {});
+  const nextJobFromJobData = (
+    worker as unknown as { nextJobFromJobData: NextJobFromJobData<T, R> }
+  ).nextJobFromJobData.bind(worker);
 
   const tokenBase = randomUUID();
   let tokens = 0;
-  const held = new Map<string, { job: Job<T, R>; token: string }>();
+  /** Handed out by next() and not yet settled. */
+  const held = new Map<string, Held<T, R>>();
+  /** Fetched ahead by a settle, not yet pulled (FIFO). */
+  const ahead: Held<T, R>[] = [];
+  /** Settles in flight that asked for the next job. */
+  let reserving = 0;
+  /** Pulls waiting for one of those settles' jobs (FIFO; never more than `reserving`). */
+  const claims: ((held: Held<T, R> | undefined) => void)[] = [];
+  /** Pulls waiting while another pull blocks in Redis on an empty queue (FIFO). */
+  const idle: (() => void)[] = [];
+  let blocking = false;
+  const settling = new Set<Promise<unknown>>();
+  const releasing = new Set<Promise<unknown>>();
   const counters = {
     fetched: 0,
+    fetchedWithSettle: 0,
+    released: 0,
     completed: 0,
     failed: 0,
     limitedWaits: 0,
@@ -213,15 +271,41 @@ export function queueSource<T = unknown, R = unknown>(
     }
   };
 
+  /** The job bound to the queue's connection (the worker's closes when fetching stops). */
+  const onQueue = (entry: Held<T, R>): Job<T, R> => {
+    if (entry.onQueue === undefined) {
+      const copy = Job.fromJSON<T, R>(queue, entry.job.asJSON(), entry.job.id) as Job<T, R>;
+      copy.data = entry.job.data; // the same object: settleJobs finds jobs by their data
+      copy.token = entry.token;
+      entry.onQueue = copy;
+    }
+    return entry.onQueue;
+  };
+
   const extendLocks = async (): Promise<void> => {
+    const all = [...held.values(), ...ahead];
+    if (all.length === 0) return;
+    if (!stopping) {
+      // One Redis call for every held job, as BullMQ's own lock manager does.
+      try {
+        const refused = await worker.extendJobLocks(
+          all.map((entry) => entry.job.id as string),
+          all.map((entry) => entry.token),
+          lockDuration,
+        );
+        counters.lockExtensions += all.length - refused.length;
+        counters.lostLocks += refused.length;
+      } catch {
+        // A connection error: retried at the next tick, each lock lasting a full lockDuration.
+      }
+      return;
+    }
     await Promise.all(
-      [...held.values()].map(async ({ job, token }) => {
+      all.map(async (entry) => {
         try {
-          await job.extendLock(token, lockDuration);
-          counters.lockExtensions++;
+          if (await onQueue(entry).extendLock(entry.token, lockDuration)) counters.lockExtensions++;
+          else counters.lostLocks++;
         } catch (error) {
-          // A refused extension means the lock is gone (the job stalled); a connection error
-          // is retried at the next tick, the lock lasting a full lockDuration meanwhile.
           if (!isConnectionError(error)) counters.lostLocks++;
         }
       }),
@@ -229,22 +313,64 @@ export function queueSource<T = unknown, R = unknown>(
   };
 
   const syncLockTimer = (): void => {
-    if (held.size > 0 && lockTimer === undefined && !closed) {
+    const holding = held.size + ahead.length > 0;
+    if (holding && lockTimer === undefined && !closed) {
       lockTimer = setInterval(() => void extendLocks(), Math.max(50, lockDuration / 2));
-    } else if (held.size === 0 && lockTimer !== undefined) {
+    } else if (!holding && lockTimer !== undefined) {
       clearInterval(lockTimer);
       lockTimer = undefined;
     }
   };
 
+  /** Sends a job never handed out back to the front of the queue (best effort). */
+  const release = (entry: Held<T, R>): void => {
+    const done = onQueue(entry)
+      .moveToWait(entry.token)
+      .then(
+        () => {
+          counters.released++;
+        },
+        () => {}, // Redis away or the lock gone: the stalled check brings it back
+      )
+      .finally(() => {
+        releasing.delete(done);
+        syncLockTimer();
+      });
+    releasing.add(done);
+  };
+  const releaseAhead = async (): Promise<void> => {
+    for (const entry of ahead.splice(0)) release(entry);
+    await Promise.allSettled([...releasing]);
+  };
+
+  /** A job a settle fetched: to the oldest pull waiting for one, else ahead. */
+  const deliver = (entry: Held<T, R> | undefined): void => {
+    if (entry !== undefined && stopping) {
+      release(entry);
+      entry = undefined;
+    }
+    const claim = claims.shift();
+    if (claim) claim(entry);
+    else if (entry !== undefined) ahead.push(entry);
+    syncLockTimer();
+  };
+
   // Fetching stops at once (closing the worker also ends a fetch blocked in Redis); the queue
-  // connection, which settles and renews held jobs, stays until they are settled.
+  // connection, which settles and renews held jobs, stays until they are settled. Gracefully
+  // (early exit), settles in flight finish first and jobs fetched ahead go back to the queue.
   let workerClosed: Promise<void> | undefined;
-  const stopFetching = (): Promise<void> => {
+  const stopFetching = (graceful: boolean): Promise<void> => {
     stopping = true;
     stop.abort();
     wake();
-    workerClosed ??= worker.close(true).catch(() => {});
+    for (const resume of idle.splice(0)) resume();
+    workerClosed ??= (async () => {
+      if (graceful) {
+        await Promise.allSettled([...settling]);
+        await releaseAhead();
+      }
+      await worker.close(true).catch(() => {});
+    })();
     return workerClosed;
   };
   const close = (): Promise<void> => {
@@ -254,75 +380,141 @@ export function queueSource<T = unknown, R = unknown>(
     disposeAbort();
     closed = (async () => {
       disposeWatch?.();
+      const redisGone = failure instanceof RedisUnavailableError;
       // With Redis gone, QUIT would wait for it forever: drop the connection first.
-      if (failure instanceof RedisUnavailableError) await dropConnection(queue);
-      await stopFetching();
+      if (redisGone) await dropConnection(queue);
+      void stopFetching(false);
+      // Not through stopFetching's promise: a graceful stop may wait on settles Redis holds.
+      await worker.close(true).catch(() => {});
+      if (!redisGone) await releaseAhead();
       await queue.close().catch(() => {});
     })();
     return closed;
   };
 
-  const wrap = (job: Job<T, R>, token: string): QueueJob<T, R> => {
-    const id = job.id as string;
+  const wrap = (entry: Held<T, R>): QueueJob<T, R> => {
+    const id = entry.job.id as string;
     let settled = false;
-    const settle = async (kind: 'completed' | 'failed', move: () => Promise<unknown>) => {
+    const settle = async (
+      kind: 'completed' | 'failed',
+      move: (job: Job<T, R>, fetchNext: boolean) => Promise<unknown>,
+    ): Promise<void> => {
       if (settled) throw new JobSettledError(id);
       settled = true;
-      try {
-        await move();
-        counters[kind]++;
-      } finally {
-        held.delete(id);
-        syncLockTimer();
-        if (stopping && held.size === 0) void close();
-      }
+      // Fetch the next job in the same call only in place of this one, and only while fewer
+      // than `prefetch` are ahead (or on their way).
+      const fetchNext = !stopping && ahead.length + reserving < prefetch;
+      if (fetchNext) reserving++;
+      let next: Held<T, R> | undefined;
+      const work = (async () => {
+        try {
+          const result = await move(stopping ? onQueue(entry) : entry.job, fetchNext);
+          counters[kind]++;
+          if (fetchNext && Array.isArray(result) && result[0]) {
+            const job = await nextJobFromJobData(result[0], result[1] as string, entry.token);
+            if (job) {
+              counters.fetched++;
+              counters.fetchedWithSettle++;
+              next = { job, token: entry.token };
+            }
+          }
+        } finally {
+          held.delete(id);
+          if (fetchNext) {
+            reserving--;
+            deliver(next);
+          }
+          syncLockTimer();
+          if (stopping && held.size === 0) void close();
+        }
+      })();
+      settling.add(work);
+      void work.then(
+        () => settling.delete(work),
+        () => settling.delete(work),
+      );
+      await work;
     };
     return {
       id,
-      data: job.data,
-      attempt: Math.max(1, job.attemptsStarted),
-      job,
+      data: entry.job.data,
+      attempt: Math.max(1, entry.job.attemptsStarted),
+      get job() {
+        return onQueue(entry);
+      },
       complete: (value?: R) =>
-        settle('completed', () => job.moveToCompleted(value as R, token, false)),
+        settle('completed', (job, fetchNext) =>
+          job.moveToCompleted(value as R, entry.token, fetchNext),
+        ),
       fail: (error: unknown) =>
-        settle('failed', () =>
-          job.moveToFailed(error instanceof Error ? error : new Error(String(error)), token, false),
+        settle('failed', (job, fetchNext) =>
+          job.moveToFailed(
+            error instanceof Error ? error : new Error(String(error)),
+            entry.token,
+            fetchNext,
+          ),
         ),
     };
+  };
+
+  /** Hands a fetched job out, or sends it back when fetching stopped meanwhile. */
+  const handOut = (entry: Held<T, R>): IteratorResult<QueueJob<T, R>> => {
+    if (stopping) {
+      release(entry);
+      return finish();
+    }
+    held.set(entry.job.id as string, entry);
+    syncLockTimer();
+    return { done: false, value: wrap(entry) };
   };
 
   const fetchOne = async (): Promise<IteratorResult<QueueJob<T, R>>> => {
     started ??= start();
     await started;
-    let block = true;
+    const first = ahead.shift();
+    if (first !== undefined) return handOut(first);
+    if (reserving > claims.length) {
+      // A settle is fetching a job that nobody has claimed yet: wait for it, not Redis.
+      const claimed = await new Promise<Held<T, R> | undefined>((resolve) => claims.push(resolve));
+      if (claimed !== undefined) return handOut(claimed);
+    }
     let wait = 5;
     for (;;) {
       if (stopping) return finish();
       const token = `${tokenBase}:${++tokens}`;
-      const fetched = await worker.getNextJob(token, { block });
+      const fetched = await worker.getNextJob(token, { block: false });
       if (fetched) {
-        if (stopping) {
-          // Fetched as we stopped: leave it to the stalled checker rather than settle it.
-          return finish();
-        }
         counters.fetched++;
-        // Bound to the queue's connection, so it can be settled after fetching has stopped.
-        const job = Job.fromJSON<T, R>(queue, fetched.asJSON(), fetched.id) as Job<T, R>;
-        held.set(job.id as string, { job, token });
-        syncLockTimer();
-        return { done: false, value: wrap(job, token) };
+        // The queue may hold more: let one waiting pull look too.
+        idle.shift()?.();
+        return handOut({ job: fetched, token });
       }
       if (stopping) return finish();
       const counts = await queue.getJobCounts('waiting', 'prioritized');
       if ((counts.waiting ?? 0) + (counts.prioritized ?? 0) === 0) {
-        // Empty: the next fetch blocks on BullMQ's marker until a job arrives.
-        block = true;
         wait = 5;
+        if (blocking) {
+          // Another pull waits in Redis for the queue to get a job; wait for it, not Redis.
+          await new Promise<void>((resolve) => idle.push(resolve));
+          continue;
+        }
+        // Empty: this pull blocks on BullMQ's marker until a job arrives (or drainDelay passes).
+        blocking = true;
+        let arrived: Job<T, R> | undefined;
+        try {
+          arrived = await worker.getNextJob(token, { block: true });
+        } finally {
+          blocking = false;
+          idle.shift()?.();
+        }
+        if (arrived) {
+          counters.fetched++;
+          return handOut({ job: arrived, token });
+        }
         continue;
       }
       // Jobs wait but none was handed out: global concurrency reached or rate-limited.
       counters.limitedWaits++;
-      block = false;
       const ttl = await queue.getRateLimitTtl();
       try {
         await systemClock.sleep(Math.max(wait, Math.min(ttl, 60_000)), stop.signal);
@@ -347,10 +539,10 @@ export function queueSource<T = unknown, R = unknown>(
     worker,
     queue,
     close,
-    stats: () => ({ ...counters, held: held.size }),
+    stats: () => ({ ...counters, held: held.size + ahead.length, ahead: ahead.length }),
     next: () => {
-      // Each next() fetches one job; calls made before earlier ones resolve fetch concurrently
-      // (as BullMQ's own worker does up to its concurrency), each with its own token.
+      // Each next() hands out one job; calls made before earlier ones resolve fetch
+      // concurrently (as BullMQ's own worker does up to its concurrency), each with its token.
       const fetched = fetchOne();
       const outcome = Promise.race([
         fetched.then(
@@ -375,7 +567,7 @@ export function queueSource<T = unknown, R = unknown>(
       });
     },
     return: async () => {
-      await stopFetching();
+      await stopFetching(true);
       if (held.size === 0) await close();
       return { done: true, value: undefined };
     },

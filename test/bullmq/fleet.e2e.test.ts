@@ -10,16 +10,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { QueueEvents } from 'bullmq';
-import { afterEach, expect, it, vi } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { DEFAULT_MOCK_KEY, type MockSolver, startMockSolver } from '../../src/mock/index.js';
-import {
-  type CliRun,
-  runCli,
-  tempDir,
-  turnstileTasks,
-  useBuiltCli,
-  writeLines,
-} from '../cli/cli-process.js';
+import { runCli, tempDir, turnstileTasks, useBuiltCli, writeLines } from '../cli/cli-process.js';
+import { fleetProcesses } from './fleet-processes.js';
 import {
   connectionOptions,
   deleteKeys,
@@ -34,15 +28,7 @@ const THREADS = 20;
 
 describeWithRedis('the fleet: enqueue, three workers, collect (child processes)', () => {
   const main = useBuiltCli();
-  const running: CliRun[] = [];
-  const cleanups: (() => unknown)[] = [];
-  afterEach(async () => {
-    for (const run of running.splice(0)) {
-      if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
-      await run.exit;
-    }
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
+  const { running, cleanups } = fleetProcesses();
 
   const lineCount = (path: string): number => {
     try {
