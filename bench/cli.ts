@@ -17,6 +17,8 @@
  *    against the real service. With shed the reader never waits, so most tasks are dropped
  *    (and recorded as `dropped`): the point is that the input is streamed and every id kept
  *    for duplicates and resume costs bytes, not objects.
+ * 3. The id set: bytes per id of the compact TaskIdSet the CLI keeps against a plain Set, for
+ *    `--big` / 10 and `--big` ids, measured in this process after a full GC.
  *
  * Run: `npm run bench -- cli [--n=100000] [--reps=3] [--big=1000000]`; `--quick` is a smoke run
  * (10,000 tasks, 1 rep, up to 100,000 lines).
@@ -27,6 +29,8 @@ import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } fro
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { TaskId } from '../src/cli/solve-record.js';
+import { TaskIdSet } from '../src/cli/task-id-set.js';
 import { bundleForNode } from '../test/cli/cli-process.js';
 import { machineLine, numberFlag } from './harness.js';
 
@@ -121,6 +125,28 @@ async function startMockProcess(cli: string): Promise<{ url: string; stop: () =>
       await exited;
     },
   };
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+/** Bytes per id a set of `count` ids like `t123` holds (heap and typed arrays), after a full GC. */
+function idBytes(
+  count: number,
+  make: () => { add(id: TaskId): unknown; has(id: TaskId): boolean },
+): number {
+  if (!gc) throw new Error('run with node --expose-gc (npm run bench does)');
+  gc();
+  const used = (): number => {
+    const m = process.memoryUsage();
+    return m.heapUsed + m.arrayBuffers;
+  };
+  const before = used();
+  const ids = make();
+  for (let i = 1; i <= count; i++) ids.add(`t${i}`);
+  gc();
+  const bytes = used() - before;
+  if (!ids.has(`t${count}`)) throw new Error('lost an id');
+  return bytes / count;
 }
 
 function median(values: number[]): number {
@@ -226,6 +252,16 @@ try {
     }
   } finally {
     await mock.stop();
+  }
+  console.log('\n### The ids kept for a run (duplicates and resume): bytes per id\n');
+  console.log('| ids | TaskIdSet | Set<string> |');
+  console.log('|---:|---:|---:|');
+  for (const count of [Math.round(BIG / 10), BIG]) {
+    const compact = idBytes(count, () => new TaskIdSet());
+    const plain = idBytes(count, () => new Set<TaskId>());
+    console.log(
+      `| ${count.toLocaleString('en')} | ${compact.toFixed(1)} B | ${plain.toFixed(1)} B |`,
+    );
   }
   console.log(
     `load average at end: ${loadavg()
