@@ -6,14 +6,22 @@
  *    zero solve latency (`--mock-latency 0`, 50 threads, a fixed limit of 50 (`--min 50 --max
  *    50`: on a loaded machine the adaptive limit would follow scheduling noise), no rate limit), and
  *    bench/cli-library-run.ts doing the same (same mock in-process, same solver timings, same
- *    buffer, one JSON line per record). Both are bundled with esbuild and run as separate
- *    processes, interleaved, `--reps` times (default 3); medians. Reported: records/s, peak RSS
- *    (`process.resourceUsage().maxRSS` at exit), and the CLI's overhead in time.
- * 2. Flat memory: `solve --shed 100` on `--big` lines (default 1,000,000) and on a tenth of that:
- *    peak RSS of both (the reader never waits with shed, so nearly every task is dropped and
- *    recorded as `dropped`; the point is that the input is streamed).
+ *    buffer, one JSON line per record). Both are bundled with esbuild (code split, as the
+ *    published build is) and run as separate processes, interleaved, `--reps` times (default 3);
+ *    medians. Reported: records/s, peak RSS (`process.resourceUsage().maxRSS` at exit), and the
+ *    CLI's overhead in time. The library script runs on plain `node`; the CLI sets its own lean
+ *    V8 flags (src/cli/lean-memory.ts), so the RSS column compares what each ships with.
+ * 2. Flat memory: `solve --shed 100` on inputs of `--big` / 100, `--big` / 10 and `--big` lines
+ *    (default 1,000,000): peak RSS of each. The mock runs in its own process (`backpressure-kit
+ *    mock`, reached with `--base-url` and a key), so the figure is the CLI's own memory, as
+ *    against the real service. With shed the reader never waits, so most tasks are dropped
+ *    (and recorded as `dropped`): the point is that the input is streamed and every id kept
+ *    for duplicates and resume costs bytes, not objects.
+ * 3. The id set: bytes per id of the compact TaskIdSet the CLI keeps against a plain Set, for
+ *    `--big` / 10 and `--big` ids, measured in this process after a full GC.
  *
- * Run: `npm run bench -- cli [--n=100000] [--reps=3] [--big=1000000]`
+ * Run: `npm run bench -- cli [--n=100000] [--reps=3] [--big=1000000]`; `--quick` is a smoke run
+ * (10,000 tasks, 1 rep, up to 100,000 lines).
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -21,12 +29,15 @@ import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } fro
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { TaskId } from '../src/cli/solve-record.js';
+import { TaskIdSet } from '../src/cli/task-id-set.js';
 import { bundleForNode } from '../test/cli/cli-process.js';
 import { machineLine, numberFlag } from './harness.js';
 
-const N = numberFlag('n', 100_000);
-const REPS = numberFlag('reps', 3);
-const BIG = numberFlag('big', 1_000_000);
+const QUICK = process.argv.includes('--quick');
+const N = numberFlag('n', QUICK ? 10_000 : 100_000);
+const REPS = numberFlag('reps', QUICK ? 1 : 3);
+const BIG = numberFlag('big', QUICK ? 100_000 : 1_000_000);
 const root = fileURLToPath(new URL('..', import.meta.url));
 const work = join(root, 'node_modules', '.cache', `bpk-bench-cli-${process.pid}`);
 
@@ -53,7 +64,12 @@ interface RunResult {
 }
 
 /** Runs `node script …args` with a preload that reports peak RSS at exit. */
-async function run(script: string, args: string[], outFile: string): Promise<RunResult> {
+async function run(
+  script: string,
+  args: string[],
+  outFile: string,
+  apiKey = '',
+): Promise<RunResult> {
   const rssFile = join(work, 'rss.txt');
   rmSync(rssFile, { force: true });
   const started = performance.now();
@@ -62,7 +78,7 @@ async function run(script: string, args: string[], outFile: string): Promise<Run
     ['--import', join(work, 'report-rss.mjs'), script, ...args],
     {
       stdio: ['ignore', 'ignore', 'inherit'],
-      env: { ...process.env, BPK_RSS_FILE: rssFile, CAPTCHAAI_API_KEY: '' },
+      env: { ...process.env, BPK_RSS_FILE: rssFile, CAPTCHAAI_API_KEY: apiKey },
     },
   );
   const [code] = (await once(child, 'exit')) as [number | null];
@@ -70,6 +86,67 @@ async function run(script: string, args: string[], outFile: string): Promise<Run
   if (code !== 0) throw new Error(`${script} exited with ${code}`);
   const records = readFileSync(outFile, 'utf8').split('\n').length - 1;
   return { ms, maxRssMb: Number(readFileSync(rssFile, 'utf8')) / 1024, records };
+}
+
+const MOCK_KEY = '0123456789abcdef0123456789abcdef';
+
+/** `backpressure-kit mock` in its own process (zero latency, 50 threads, a balance that never runs out). */
+async function startMockProcess(cli: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child = spawn(
+    process.execPath,
+    [
+      cli,
+      'mock',
+      '--port',
+      '0',
+      '--keys',
+      `${MOCK_KEY}:50:1000000000`,
+      '--latency',
+      '0',
+      '--time-scale',
+      '0.01',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let seen = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`mock exited with ${code}`)));
+    child.stdout.setEncoding('utf8').on('data', (text: string) => {
+      seen += text;
+      const found = /listening on (http:\/\/\S+)/.exec(seen);
+      if (found) resolve(found[1]!);
+    });
+  });
+  return {
+    url,
+    stop: async () => {
+      const exited = once(child, 'exit');
+      child.kill('SIGINT');
+      await exited;
+    },
+  };
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+/** Bytes per id a set of `count` ids like `t123` holds (heap and typed arrays), after a full GC. */
+function idBytes(
+  count: number,
+  make: () => { add(id: TaskId): unknown; has(id: TaskId): boolean },
+): number {
+  if (!gc) throw new Error('run with node --expose-gc (npm run bench does)');
+  gc();
+  const used = (): number => {
+    const m = process.memoryUsage();
+    return m.heapUsed + m.arrayBuffers;
+  };
+  const before = used();
+  const ids = make();
+  for (let i = 1; i <= count; i++) ids.add(`t${i}`);
+  gc();
+  const bytes = used() - before;
+  if (!ids.has(`t${count}`)) throw new Error('lost an id');
+  return bytes / count;
 }
 
 function median(values: number[]): number {
@@ -96,20 +173,16 @@ try {
   const tasks = join(work, 'tasks.jsonl');
   await writeTasks(tasks, N);
   const out = join(work, 'out.jsonl');
-  const cliArgs = (input: string, extra: string[] = []) => [
+  const pipelineArgs = (input: string) => [
     'solve',
     input,
     '--out',
     out,
     '--restart',
-    '--mock-threads',
-    '50',
     '--max',
     '50',
     '--min',
     '50',
-    '--mock-latency',
-    '0',
     '--time-scale',
     '0.01',
     '--first-poll-delay',
@@ -120,7 +193,13 @@ try {
     'off',
     '--progress',
     'none',
-    ...extra,
+  ];
+  const cliArgs = (input: string) => [
+    ...pipelineArgs(input),
+    '--mock-threads',
+    '50',
+    '--mock-latency',
+    '0',
   ];
   const cases = [
     { name: 'library script (same pipeline)', start: () => run(library, [tasks, out], out) },
@@ -155,18 +234,34 @@ try {
     `\nCLI overhead in time: ${(overhead * 100).toFixed(1)}% (target <= 10%); peak RSS ratio ${(summary[1]!.rss / summary[0]!.rss).toFixed(2)}x`,
   );
 
-  console.log(`\n### solve --shed 100: peak RSS against input size\n`);
+  console.log(`\n### solve --shed 100: peak RSS against input size (mock in its own process)\n`);
   console.log('| lines | time | peak RSS | records |');
   console.log('|---:|---:|---:|---:|');
-  for (const lines of [Math.round(BIG / 10), BIG]) {
-    const big = join(work, `big-${lines}.jsonl`);
-    await writeTasks(big, lines);
-    const r = await run(cli, cliArgs(big, ['--shed', '100']), out);
-    if (r.records !== lines) throw new Error(`--shed: ${r.records} records, expected ${lines}`);
+  const mock = await startMockProcess(cli);
+  try {
+    for (const lines of [Math.round(BIG / 100), Math.round(BIG / 10), BIG]) {
+      const big = join(work, `big-${lines}.jsonl`);
+      await writeTasks(big, lines);
+      const args = [...pipelineArgs(big), '--base-url', mock.url, '--shed', '100'];
+      const r = await run(cli, args, out, MOCK_KEY);
+      if (r.records !== lines) throw new Error(`--shed: ${r.records} records, expected ${lines}`);
+      console.log(
+        `| ${lines.toLocaleString('en')} | ${(r.ms / 1000).toFixed(1)} s | ${r.maxRssMb.toFixed(0)} MB | ${r.records.toLocaleString('en')} |`,
+      );
+      rmSync(big, { force: true });
+    }
+  } finally {
+    await mock.stop();
+  }
+  console.log('\n### The ids kept for a run (duplicates and resume): bytes per id\n');
+  console.log('| ids | TaskIdSet | Set<string> |');
+  console.log('|---:|---:|---:|');
+  for (const count of [Math.round(BIG / 10), BIG]) {
+    const compact = idBytes(count, () => new TaskIdSet());
+    const plain = idBytes(count, () => new Set<TaskId>());
     console.log(
-      `| ${lines.toLocaleString('en')} | ${(r.ms / 1000).toFixed(1)} s | ${r.maxRssMb.toFixed(0)} MB | ${r.records.toLocaleString('en')} |`,
+      `| ${count.toLocaleString('en')} | ${compact.toFixed(1)} B | ${plain.toFixed(1)} B |`,
     );
-    rmSync(big, { force: true });
   }
   console.log(
     `load average at end: ${loadavg()

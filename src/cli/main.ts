@@ -6,12 +6,10 @@
  *   backpressure-kit demo     the seed scenario, live: unbounded queue vs boundedBuffer vs shed
  *   backpressure-kit mock     a local CaptchaAI / 2captcha-compatible solver service
  */
-import { runCollectCommand } from './collect-command.js';
-import { runDemo } from './demo.js';
-import { runEnqueueCommand } from './enqueue-command.js';
-import { runMockCommand } from './mock-command.js';
-import { EXIT, runSolveCommand } from './solve-command.js';
-import { runWorkCommand } from './work-command.js';
+// Each command is loaded when it runs, so `solve` never loads the fleet's bullmq and ioredis
+// (tens of MB of resident memory it has no use for).
+import { EXIT } from './exit-codes.js';
+import { useLeanMemory } from './lean-memory.js';
 
 const usage = `Usage: backpressure-kit <command> [options]
 
@@ -42,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'solve':
-      return runSolveCommand(rest);
+      return (await import('./solve-command.js')).runSolveCommand(rest);
     case 'demo':
       if (rest.includes('--help') || rest.includes('-h')) {
         console.log(DEMO_USAGE);
@@ -52,17 +50,17 @@ async function main(argv: string[]): Promise<number> {
         console.error(`demo takes no options\n\n${DEMO_USAGE}`);
         return EXIT.usage;
       }
-      await runDemo();
+      await (await import('./demo.js')).runDemo();
       return EXIT.finished;
     case 'mock':
-      await runMockCommand(rest);
+      await (await import('./mock-command.js')).runMockCommand(rest);
       return EXIT.finished;
     case 'enqueue':
-      return runEnqueueCommand(rest);
+      return (await import('./enqueue-command.js')).runEnqueueCommand(rest);
     case 'work':
-      return runWorkCommand(rest);
+      return (await import('./work-command.js')).runWorkCommand(rest);
     case 'collect':
-      return runCollectCommand(rest);
+      return (await import('./collect-command.js')).runCollectCommand(rest);
     case undefined:
     case 'help':
     case '--help':
@@ -76,6 +74,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 const [command] = process.argv.slice(2);
+useLeanMemory();
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -1,7 +1,8 @@
 /**
  * `solve --metrics-port N`: the run's stages as Prometheus metrics at
- * `http://127.0.0.1:N/metrics`, through `backpressure-kit/metrics` and prom-client (an optional
- * peer dependency: without it the run stops at once and says what to install).
+ * `http://127.0.0.1:N/metrics`, through `backpressure-kit/metrics` and prom-client (a regular
+ * dependency of the package, so `npx backpressure-kit solve --metrics-port N` works from a plain
+ * install; should it still be missing, from a broken install, the run stops at once and says so).
  */
 import { registerPrometheusMetrics } from '../metrics/prometheus.js';
 import { type MetricsServer, serveMetrics } from '../metrics/serve-metrics.js';
@@ -12,7 +13,7 @@ import { MetricsUnavailableError } from './metrics-unavailable-error.js';
  * Registers `stages` in a fresh prom-client `Registry` and serves it on loopback `port`
  * (0 picks a free one). Closing the server also unregisters the metrics.
  *
- * @throws {MetricsUnavailableError} when prom-client is not installed or the port is taken.
+ * @throws {MetricsUnavailableError} when prom-client cannot be loaded or the port is taken.
  * @example
  * ```ts
  * const server = await serveRunMetrics({ queue, solve, breaker: solve.breaker }, 9464);
@@ -25,7 +26,7 @@ export async function serveRunMetrics(stages: StatsSources, port: number): Promi
     client = await import('prom-client');
   } catch {
     throw new MetricsUnavailableError(
-      '--metrics-port needs the optional dependency prom-client: npm install prom-client',
+      '--metrics-port needs prom-client, a dependency of backpressure-kit that is missing: reinstall backpressure-kit (or npm install prom-client)',
     );
   }
   const registry = new client.Registry();

@@ -6,6 +6,7 @@
 import type { SolveStageStats } from '../solver/solve-stage.js';
 import type { BoundedBufferStats } from '../stages/bounded-buffer.js';
 import type { ShedStats } from '../stages/shed.js';
+import { DurationHistogram } from './duration-histogram.js';
 import type { SolveRecord } from './solve-record.js';
 
 /** The queue in front of the solver, as the view shows it. */
@@ -50,7 +51,10 @@ export interface ProgressSample {
   /** `overload` / `rate-limited` answers (each a drop for the concurrency limit). */
   readonly overloads: number;
   readonly failedByKind: Readonly<Record<string, number>>;
-  /** Median and 95th percentile of `elapsedMs` over solved tasks, or `undefined` before any. */
+  /**
+   * Median and 95th percentile (nearest rank, within 1%) of `elapsedMs` over solved tasks, or
+   * `undefined` before any.
+   */
   readonly solveMs: { readonly p50: number; readonly p95: number } | undefined;
 }
 
@@ -63,13 +67,6 @@ export interface RunSources {
 }
 
 const RATE_WINDOW_MS = 5_000;
-
-function quantile(sorted: Float64Array, q: number): number {
-  const position = (sorted.length - 1) * q;
-  const low = Math.floor(position);
-  const high = Math.ceil(position);
-  return sorted[low]! + (sorted[high]! - sorted[low]!) * (position - low);
-}
 
 /**
  * The run's counters. Record events go in through `record`, `reject` and `skip`; `observe`
@@ -94,8 +91,8 @@ export class RunStats {
   #skipped = 0;
   #peakDepth = 0;
   #peakInFlight = 0;
-  #solveTimes = new Float64Array(1024);
-  #solveCount = 0;
+  /** Solve times in constant memory: a sample never sorts the run's history. */
+  readonly #solveTimes = new DurationHistogram();
   /** (time, records) pairs of recent samples, for the rate. */
   #history: { at: number; records: number }[] = [];
 
@@ -113,12 +110,7 @@ export class RunStats {
   record(record: SolveRecord): void {
     if (record.status === 'solved') {
       this.#solved++;
-      if (this.#solveCount === this.#solveTimes.length) {
-        const grown = new Float64Array(this.#solveTimes.length * 2);
-        grown.set(this.#solveTimes);
-        this.#solveTimes = grown;
-      }
-      this.#solveTimes[this.#solveCount++] = record.elapsedMs;
+      this.#solveTimes.add(record.elapsedMs);
     } else if (record.status === 'failed') this.#failed++;
     else this.#dropped++;
   }
@@ -162,11 +154,9 @@ export class RunStats {
     const isShed = 'capacity' in queue;
     this.#peakDepth = Math.max(this.#peakDepth, queue.buffered);
     this.#peakInFlight = Math.max(this.#peakInFlight, stage.inFlight);
-    let solveMs: ProgressSample['solveMs'];
-    if (this.#solveCount > 0) {
-      const sorted = this.#solveTimes.slice(0, this.#solveCount).sort();
-      solveMs = { p50: quantile(sorted, 0.5), p95: quantile(sorted, 0.95) };
-    }
+    const p50 = this.#solveTimes.quantile(0.5);
+    const p95 = this.#solveTimes.quantile(0.95);
+    const solveMs = p50 === undefined || p95 === undefined ? undefined : { p50, p95 };
     return {
       elapsedMs: now - this.#started,
       total: this.#total,

@@ -17,6 +17,7 @@ import { isSolverError } from '../solver/solver-error.js';
 import { boundedBuffer } from '../stages/bounded-buffer.js';
 import { shed } from '../stages/shed.js';
 import { type EmbeddedMock, startEmbeddedMock } from './embedded-mock.js';
+import { EXIT } from './exit-codes.js';
 import { JsonlWriter, readRecordedIds } from './jsonl-file.js';
 import { MetricsUnavailableError } from './metrics-unavailable-error.js';
 import { createProgressView, type ProgressView } from './progress-view.js';
@@ -26,19 +27,10 @@ import { DEFAULT_TIME_SCALE, parseSolveArgs, type SolveCommandOptions } from './
 import { droppedRecord, type RejectRecord, toSolveRecord } from './solve-record.js';
 import { SOLVE_USAGE } from './solve-usage.js';
 import { formatSummary, type SummaryContext } from './summary.js';
+import { TaskIdSet } from './task-id-set.js';
 import { countLines, type IdentifiedTask, TaskLineReader } from './task-lines.js';
 
-/** Exit codes of `backpressure-kit solve`. */
-export const EXIT = {
-  /** Every task has a record (failed ones included). */
-  finished: 0,
-  /** The run failed: wrong key, no funds, unreadable input, `--strict` and a bad line. */
-  failed: 1,
-  /** A usage error: an unknown flag, a bad value, no `--out`. */
-  usage: 2,
-  /** Stopped by Ctrl-C (SIGINT); rerun with the same `--out` to finish. */
-  interrupted: 130,
-} as const;
+export { EXIT } from './exit-codes.js';
 
 /** Where the command reads, writes and listens; for tests and embedding. */
 export interface SolveCommandIo {
@@ -267,7 +259,7 @@ export async function runSolveCommand(
 
   try {
     const resumed = o.restart
-      ? { ids: new Set<string | number>(), tornBytes: 0, byStatus: {}, unreadable: 0 }
+      ? { ids: new TaskIdSet(), tornBytes: 0, byStatus: {}, unreadable: 0 }
       : await readRecordedIds(o.out);
     if (resumed.ids.size > 0 || resumed.tornBytes > 0) {
       say(

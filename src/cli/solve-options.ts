@@ -97,7 +97,7 @@ export interface PipelineOptions {
   readonly firstPollDelayMs: number | undefined;
 }
 
-/** An outage the embedded mock plays: every request fails from `atMs` for `forMs`. */
+/** An outage the embedded mock plays: every submit fails (502) from `atMs` for `forMs`. */
 export interface MockOutage {
   readonly atMs: number;
   readonly forMs: number;

@@ -20,7 +20,7 @@ Account (the key is never a flag: flags show in ps):
   --time-scale X        mock delays and default durations times X     (default ${DEFAULT_TIME_SCALE} with the mock)
   --mock-threads N      the mock account's threads                    (default 10)
   --mock-latency D      one solve time for every task, before scaling (default: realistic)
-  --mock-outage A:B     every request fails from A after the start, for B (e.g. 8s:4s)
+  --mock-outage A:B     every submit fails (502) from A after the start, for B (e.g. 8s:4s)
 
 Files:
   --out FILE, -o FILE   results, one JSON record per task (required)
@@ -49,7 +49,7 @@ Progress:
                         json (NDJSON samples on stderr) or none        (default auto)
   --progress-interval D between plain lines or JSON samples           (default 2s plain, 1s json)
   --metrics-port N      serve Prometheus metrics at http://127.0.0.1:N/metrics while it runs
-                        (needs prom-client installed; 0 picks a free port)
+                        (0 picks a free port)
   --quiet, -q           print nothing but errors
   --help, -h            show this text
 

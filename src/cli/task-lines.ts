@@ -1,6 +1,6 @@
 /**
  * Reads a JSON Lines file of tasks one line at a time (no line is held after it is handed on;
- * only the ids seen are kept, to refuse duplicates): each line becomes a task with an id, a
+ * only the ids seen are kept, in a compact {@link TaskIdSet}, to refuse duplicates): each line becomes a task with an id, a
  * reject with the reason, or a skip when the results file already holds that id.
  */
 import { createReadStream } from 'node:fs';
@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import type { Task } from '../solver/task.js';
 import { validateTask } from '../solver/validate-task.js';
 import type { TaskId } from './solve-record.js';
+import { type TaskIdCollection, type TaskIdLookup, TaskIdSet } from './task-id-set.js';
 
 /** A task read from the input, with its id (its own, or its line number). */
 export type IdentifiedTask = Task & { readonly id: TaskId };
@@ -43,8 +44,8 @@ function shorten(text: string): string {
 export function parseTaskLine(
   text: string,
   line: number,
-  seen: Set<TaskId>,
-  recorded: ReadonlySet<TaskId>,
+  seen: TaskIdCollection,
+  recorded: TaskIdLookup,
 ): TaskLine {
   let value: unknown;
   try {
@@ -92,13 +93,13 @@ export function parseTaskLine(
 export class TaskLineReader {
   readonly #path: string;
   readonly #stdin: Readable;
-  readonly #recorded: ReadonlySet<TaskId>;
+  readonly #recorded: TaskIdLookup;
   #input: Readable | undefined;
   #lines: Interface | undefined;
   #closed = false;
   #lineNumber = 0;
 
-  constructor(path: string, recorded: ReadonlySet<TaskId>, stdin: Readable = process.stdin) {
+  constructor(path: string, recorded: TaskIdLookup, stdin: Readable = process.stdin) {
     this.#path = path;
     this.#stdin = stdin;
     this.#recorded = recorded;
@@ -125,7 +126,8 @@ export class TaskLineReader {
     const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
     this.#input = input;
     this.#lines = lines;
-    const seen = new Set<TaskId>();
+    // Every id of the input is kept for the whole run: compactly, so memory stays low.
+    const seen = new TaskIdSet();
     let failure: { error: unknown } | undefined;
     const onError = (error: unknown): void => {
       failure = { error };

@@ -79,7 +79,8 @@ const PROMETHEUS_LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
  * `stats_errors_total`; the scrape itself succeeds.
  *
  * Returns a disposer that removes every metric it registered (harmless to call twice).
- * prom-client is an optional peer dependency: install it to use this function.
+ * prom-client is a dependency of backpressure-kit (the CLI serves metrics with it); pass the
+ * `Registry` of your own copy.
  *
  * @throws TypeError / RangeError at once for a bad option, and a RangeError naming `prefix` when
  * one of the names is already registered in `registry`; `ERR_BPK_MISSING_PEER` without prom-client.

@@ -8,22 +8,26 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll } from 'vitest';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-/** Bundles src/cli/main.ts; returns the path of the bundle and a cleanup. */
 /**
- * Bundles one TypeScript entry into a single ESM file for Node 20, packages left external:
- * what the e2e tests and the CLI benchmark run as a child process.
+ * Bundles one TypeScript entry into an ESM file for Node 20 (`outfile`, ending in `.mjs`),
+ * packages left external: what the e2e tests and the CLI benchmark run as a child process.
+ * Code split like the published build (tsup `splitting: true`): a module imported with
+ * `import()` goes in a chunk beside `outfile` and loads only when used, so a command loads
+ * only its own dependencies, as it does from the package.
  */
 export async function bundleForNode(entry: string, outfile: string): Promise<void> {
   await build({
-    entryPoints: [entry],
-    outfile,
+    entryPoints: { [basename(outfile, '.mjs')]: entry },
+    outdir: dirname(outfile),
+    outExtension: { '.js': '.mjs' },
+    splitting: true,
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -32,6 +36,8 @@ export async function bundleForNode(entry: string, outfile: string): Promise<voi
     logLevel: 'error',
   });
 }
+
+/** Bundles src/cli/main.ts; returns the path of the bundle and a cleanup. */
 
 export async function buildCli(): Promise<{ main: string; cleanup: () => Promise<void> }> {
   const cache = join(root, 'node_modules', '.cache');
