@@ -276,8 +276,19 @@ function costVsN(group: GroupResults): Plot | undefined {
       data: { values: points },
       mark: { type: 'line', point: true },
       encoding: {
-        x: { field: 'n', type: 'quantitative', scale: { type: 'log' }, title: 'items (N)' },
-        y: { field: 'nsPerItem', type: 'quantitative', title: 'ns per item (median)' },
+        x: {
+          field: 'n',
+          type: 'quantitative',
+          scale: { type: 'log' },
+          axis: { format: '.0e' },
+          title: 'items (N)',
+        },
+        y: {
+          field: 'nsPerItem',
+          type: 'quantitative',
+          scale: { type: 'log' },
+          title: 'ns per item (median, log scale)',
+        },
         color: { field: 'stage', type: 'nominal', title: null },
       },
     },

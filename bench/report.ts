@@ -131,7 +131,8 @@ const page = [
     'already there; `npm run bench -- <group> …` re-runs some groups only. Timed cases run ' +
     'interleaved in one process with a warm-up and a forced gc before every run, and ratios are ' +
     'to a baseline measured in the same run, so they hold up better than absolute times on a ' +
-    'shared machine; each section states its machine, load and date.',
+    'shared machine; each section states its machine, load and date. The groups on this page ' +
+    `took ${(groups.reduce((sum, g) => sum + g.durationMs, 0) / 60_000).toFixed(1)} minutes in all.`,
   '## Contents',
   groups.map((g) => `- [${g.title}](#${anchor(g.title)})`).join('\n'),
   ...(overview.length > 0

@@ -77,12 +77,18 @@ function startMockProcess(): Promise<{ url: string; child: ChildProcess }> {
 }
 
 async function control(url: string, path: string, body?: unknown): Promise<void> {
-  const res = await fetch(`${url}/__mock/${path}`, {
-    method: 'POST',
-    ...(body === undefined
-      ? {}
-      : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
-  });
+  const send = () =>
+    fetch(`${url}/__mock/${path}`, {
+      method: 'POST',
+      ...(body === undefined
+        ? {}
+        : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    });
+  // A kept-alive socket the mock closed just as fetch reused it fails with "other side
+  // closed" before the request reached the mock: send it once more on a new socket.
+  const res = await send().catch((error: unknown) =>
+    error instanceof TypeError ? send() : Promise.reject(error),
+  );
   await res.arrayBuffer();
   if (!res.ok) throw new Error(`mock ${path}: HTTP ${res.status}`);
 }

@@ -38,12 +38,18 @@ export type {
   SimulatedSolver,
   SimulatedSolverOptions,
   SimulatedSolverStats,
+  SimulatedTicket,
 } from './simulated-solver.js';
 export {
   classifySimulatedOutcome,
   SimulatedSolverError,
   simulatedSolver,
 } from './simulated-solver.js';
+export type {
+  SimulatedSolverDispatcherOptions,
+  SimulatedTaskFields,
+} from './simulated-solver-dispatcher.js';
+export { SimulatedSolverDispatcher } from './simulated-solver-dispatcher.js';
 export type {
   LatencyDistribution,
   OutageWindow,
