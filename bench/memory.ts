@@ -126,6 +126,17 @@ if (process.argv[2] === '--child') {
   process.send?.(outcome);
   process.disconnect?.();
 } else {
+  const recorder = new GroupRecorder('memory', {
+    title: 'boundedBuffer and shed: memory under a 100:1 mismatch',
+    about:
+      `An async producer yields ${MISMATCH} items \`{ i, payload: [i, i + 1] }\` per event-loop turn; ` +
+      'the consumer takes one item per turn. Each variant runs in a fresh child process; retained ' +
+      'heap is measured after a forced gc, sampled every 50 ms (less often when a collection gets ' +
+      'expensive) and at each tenth of the items consumed. The unbounded queue holds everything ' +
+      'the producer is ahead by; `boundedBuffer` makes the producer wait; `shed` never makes it ' +
+      'wait and drops what does not fit (every drop counted).',
+    command: `node --expose-gc --import tsx bench/memory.ts --n=${N}`,
+  });
   console.log(`memory, N = ${N.toLocaleString('en')}; ${machineLine()}`);
   const outcomes: Outcome[] = [];
   for (const variant of variants) {
@@ -143,17 +154,6 @@ if (process.argv[2] === '--child') {
     outcomes.push(outcome);
     console.log(`  ${variant}: done`);
   }
-  const recorder = new GroupRecorder('memory', {
-    title: 'boundedBuffer and shed: memory under a 100:1 mismatch',
-    about:
-      `An async producer yields ${MISMATCH} items \`{ i, payload: [i, i + 1] }\` per event-loop turn; ` +
-      'the consumer takes one item per turn. Each variant runs in a fresh child process; retained ' +
-      'heap is measured after a forced gc, sampled every 50 ms (less often when a collection gets ' +
-      'expensive) and at each tenth of the items consumed. The unbounded queue holds everything ' +
-      'the producer is ahead by; `boundedBuffer` makes the producer wait; `shed` never makes it ' +
-      'wait and drops what does not fit (every drop counted).',
-    command: `node --expose-gc --import tsx bench/memory.ts --n=${N}`,
-  });
   recorder.table({
     title: `Retained heap, N = ${N.toLocaleString('en')}`,
     columns: [

@@ -39,6 +39,16 @@ async function runOnce(window: number): Promise<number> {
   return ns / N;
 }
 
+const recorder = new GroupRecorder('ordered-window', {
+  title: 'adaptiveMap({ ordered: true }): the window of finished results',
+  about:
+    'The cost per item of `adaptiveMap({ ordered: true })` against how many finished results ' +
+    'wait in its window for a slower one ahead of them. With a fixed limit of W, items 0, W, 2W … ' +
+    'each finish one macrotask later while the W - 1 behind them finish at once, so the window ' +
+    'holds up to W results before it drains. Ratios are to W = 1,000, measured in the same run ' +
+    '(cases interleaved).',
+  command: `node --expose-gc --import tsx bench/ordered-window.ts --n=${N} --reps=${REPS}`,
+});
 console.log(
   `adaptiveMap ordered window, N = ${N.toLocaleString('en-US')} items, ${REPS} reps; ${machineLine()}`,
 );
@@ -53,16 +63,6 @@ for (let rep = 0; rep < REPS; rep++) {
   console.log(`  rep ${rep + 1}/${REPS} done`);
 }
 const base = median(samples.get(WINDOWS[0]!)!);
-const recorder = new GroupRecorder('ordered-window', {
-  title: 'adaptiveMap({ ordered: true }): the window of finished results',
-  about:
-    'The cost per item of `adaptiveMap({ ordered: true })` against how many finished results ' +
-    'wait in its window for a slower one ahead of them. With a fixed limit of W, items 0, W, 2W … ' +
-    'each finish one macrotask later while the W - 1 behind them finish at once, so the window ' +
-    'holds up to W results before it drains. Ratios are to W = 1,000, measured in the same run ' +
-    '(cases interleaved).',
-  command: `node --expose-gc --import tsx bench/ordered-window.ts --n=${N} --reps=${REPS}`,
-});
 recorder.table({
   title: `ns per item, N = ${N.toLocaleString('en-US')}, median of ${REPS} reps`,
   columns: ['results waiting in the window (up to)', 'ns/item (median)', 'x window 1,000'],

@@ -62,6 +62,17 @@ function runOnce(capacity: number, kind: string, order: string): number {
 }
 
 const ORDERS = ['fifo', 'priority'];
+const recorder = new GroupRecorder('shed-priorities', {
+  title: "shed's store against the priorities it sees",
+  about:
+    "The cost of `shed`'s store per operation: capacity 50 … 100,000 × constant, increasing " +
+    '(timestamps, indexes) and random priorities, served in arrival order (`fifo`) or by ' +
+    'priority. The store is filled to capacity, then every step offers one item to the full ' +
+    'store (admitted by eviction or refused) and every second step the consumer takes one, so ' +
+    'the store stays full. Ratios are to constant priorities at the same capacity and order, ' +
+    'measured in the same run (cases interleaved).',
+  command: `node --expose-gc --import tsx bench/shed-priorities.ts --n=${N} --reps=${REPS}`,
+});
 console.log(
   `shed's store by priorities, ${N.toLocaleString('en-US')} steps per case, ${REPS} reps; ${machineLine()}`,
 );
@@ -80,17 +91,6 @@ for (let rep = 0; rep < REPS; rep++) {
   }
   console.log(`  rep ${rep + 1}/${REPS} done`);
 }
-const recorder = new GroupRecorder('shed-priorities', {
-  title: "shed's store against the priorities it sees",
-  about:
-    "The cost of `shed`'s store per operation: capacity 50 … 100,000 × constant, increasing " +
-    '(timestamps, indexes) and random priorities, served in arrival order (`fifo`) or by ' +
-    'priority. The store is filled to capacity, then every step offers one item to the full ' +
-    'store (admitted by eviction or refused) and every second step the consumer takes one, so ' +
-    'the store stays full. Ratios are to constant priorities at the same capacity and order, ' +
-    'measured in the same run (cases interleaved).',
-  command: `node --expose-gc --import tsx bench/shed-priorities.ts --n=${N} --reps=${REPS}`,
-});
 const rows: string[][] = [];
 for (const capacity of CAPACITIES) {
   for (const order of ORDERS) {
