@@ -1,19 +1,17 @@
 /**
  * adaptiveMap overhead (run: `node --expose-gc --import tsx bench/adaptive-overhead.ts`,
  * or `npx tsx bench/adaptive-overhead.ts`; flags `--n=1000000 --reps=5 --timer-n=10000
- * --only=ABC`).
+ * --only=ABC --quick`).
  *
  * A. fn = `async x => x`, limit 8, N items from an async generator: ns/item and ratios to A1
  *    (raw `for await` over a sync generator), against the peers a user would pick.
- * B. adaptiveLimit (on its own hand-written adjustable semaphore, not p-limit) vs raw p-limit
- *    and a minimal hand-written semaphore, 16 calls kept in flight through an ordered window.
+ * B. adaptiveLimit (its own queue of waiting calls) vs p-limit and a hand-written
+ *    semaphore, 16 calls kept in flight through an ordered window.
  * C. Timer-bound: concurrency 16, fn sleeps 1 ms, against the floor of 16 plain worker loops
  *    over one shared iterator.
- * All cases of a section run interleaved in one process; medians over `reps`.
- *
- * `--base=<dir>` adds to section A the four adaptiveMap cases built from another copy of
- * `src/` (e.g. `git archive <commit> src | tar -x -C /tmp/base`, then `--base=/tmp/base/src`),
- * so a change is measured before and after in the same process and conditions.
+ * All cases of a section run interleaved in one process; medians over `reps`, and the report
+ * gives each ratio's min–max over the repetitions. (`bench/before-after.ts` measures a change
+ * against an older revision in the same run.)
  */
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -27,17 +25,16 @@ import {
   freshConsumer,
   machineLine,
   numberFlag,
-  ratioTable,
   runSuite,
   syncItems,
 } from './harness.js';
+import { GroupRecorder, sized } from './results.js';
 
 type Item = { i: number };
-const N = numberFlag('n', 1_000_000);
-const REPS = numberFlag('reps', 5);
-const TIMER_N = numberFlag('timer-n', 10_000);
+const N = numberFlag('n', sized(1_000_000, 2_000));
+const REPS = numberFlag('reps', sized(5, 2));
+const TIMER_N = numberFlag('timer-n', sized(10_000, 64));
 const ONLY = process.argv.find((a) => a.startsWith('--only='))?.slice(7) ?? 'ABC';
-const BASE = process.argv.find((a) => a.startsWith('--base='))?.slice(7);
 const expected = (n: number) => (n * (n - 1)) / 2;
 const log = (line: string) => console.error(line);
 
@@ -51,27 +48,17 @@ function stageCase(
   return { name, run: () => consume(make()(asyncItems(N))) };
 }
 
-/** The adaptiveMap cases of section A from the `--base` copy of `src/`, if one is given. */
-async function baseCases(): Promise<BenchCase[]> {
-  if (BASE === undefined) return [];
-  const base = (await import(
-    new URL(`file://${BASE}/index.ts`).href
-  )) as typeof import('../src/index.js');
-  return [
-    stageCase('BASE fixedLimit(8), unordered', () =>
-      base.adaptiveMap(fn, { limit: base.fixedLimit(8) }),
-    ),
-    stageCase('BASE fixedLimit(8), ordered', () =>
-      base.adaptiveMap(fn, { limit: base.fixedLimit(8), ordered: true }),
-    ),
-    stageCase('BASE kneeLimit (max 8), unordered', () =>
-      base.adaptiveMap(fn, { limit: base.kneeLimit(), initial: 8, max: 8 }),
-    ),
-    stageCase('BASE kneeLimit (max 8), ordered', () =>
-      base.adaptiveMap(fn, { limit: base.kneeLimit(), initial: 8, max: 8, ordered: true }),
-    ),
-  ];
-}
+const recorder = new GroupRecorder('adaptive-overhead', {
+  title: 'adaptiveMap and adaptiveLimit: overhead',
+  about:
+    'A: `fn = async x => x` with a limit of 8 over N items of an async generator, against the ' +
+    'peers a user would pick (ratios to A1, a raw `for await` over a sync generator). B: ' +
+    '`adaptiveLimit` against p-limit and a hand-written semaphore, 16 calls kept in flight ' +
+    'through an ordered window. C: timer-bound, concurrency 16, `fn` sleeps 1 ms, against the ' +
+    'floor of 16 plain worker loops over one shared iterator. Cases of a section run ' +
+    'interleaved in one process.',
+  command: `node --expose-gc --import tsx bench/adaptive-overhead.ts --n=${N} --reps=${REPS} --timer-n=${TIMER_N}`,
+});
 
 console.log(`# adaptiveMap overhead\n\n${machineLine()}\n`);
 
@@ -94,18 +81,17 @@ if (ONLY.includes('A')) {
         ),
     },
     stageCase('adaptiveMap fixedLimit(8), unordered', () =>
-      adaptiveMap(fn, { limit: fixedLimit(8) }),
+      adaptiveMap(fn, { algorithm: fixedLimit(8) }),
     ),
     stageCase('adaptiveMap fixedLimit(8), ordered', () =>
-      adaptiveMap(fn, { limit: fixedLimit(8), ordered: true }),
+      adaptiveMap(fn, { algorithm: fixedLimit(8), ordered: true }),
     ),
     stageCase('adaptiveMap kneeLimit (max 8), unordered', () =>
-      adaptiveMap(fn, { limit: kneeLimit(), initial: 8, max: 8 }),
+      adaptiveMap(fn, { algorithm: kneeLimit(), initial: 8, max: 8 }),
     ),
     stageCase('adaptiveMap kneeLimit (max 8), ordered', () =>
-      adaptiveMap(fn, { limit: kneeLimit(), initial: 8, max: 8, ordered: true }),
+      adaptiveMap(fn, { algorithm: kneeLimit(), initial: 8, max: 8, ordered: true }),
     ),
-    ...(await baseCases()),
     stageCase('streaming-iterables transform(8) [unordered]', () => (src) => transform(8, fn, src)),
     stageCase(
       'p-map pMapIterable(8) [ordered]',
@@ -121,28 +107,37 @@ if (ONLY.includes('A')) {
   ];
   log('A: overhead');
   const results = await runSuite(cases, { reps: REPS, expected: expected(N), log });
-  console.log(
-    `## A. fn = async x => x, limit 8, N = ${N}, source = async generator, ${REPS} reps\n`,
-  );
-  console.log(
-    ratioTable(results, {
+  recorder.suite(
+    `A. fn = async x => x, limit 8, N = ${N.toLocaleString('en')}, async generator source, ${REPS} reps`,
+    results,
+    {
       items: N,
       baseline: 'A1 raw for-await over sync gen (no fn)',
       targets: {
         'adaptiveMap fixedLimit(8), unordered': 3,
         'adaptiveMap fixedLimit(8), ordered': 3,
       },
-    }),
+    },
   );
-  const by = (name: string) => results.find((r) => r.name === name)!.medianMs;
-  if (BASE !== undefined) {
-    console.log(
-      `\nBASE adaptive vs fixed: unordered ${(by('BASE kneeLimit (max 8), unordered') / by('BASE fixedLimit(8), unordered')).toFixed(3)}x, ordered ${(by('BASE kneeLimit (max 8), ordered') / by('BASE fixedLimit(8), ordered')).toFixed(3)}x; NEW / BASE: fixed unordered ${(by('adaptiveMap fixedLimit(8), unordered') / by('BASE fixedLimit(8), unordered')).toFixed(3)}x, knee unordered ${(by('adaptiveMap kneeLimit (max 8), unordered') / by('BASE kneeLimit (max 8), unordered')).toFixed(3)}x, knee ordered ${(by('adaptiveMap kneeLimit (max 8), ordered') / by('BASE kneeLimit (max 8), ordered')).toFixed(3)}x`,
-    );
-  }
-  console.log(
-    `\nadaptive vs fixed: unordered ${(by('adaptiveMap kneeLimit (max 8), unordered') / by('adaptiveMap fixedLimit(8), unordered')).toFixed(3)}x, ordered ${(by('adaptiveMap kneeLimit (max 8), ordered') / by('adaptiveMap fixedLimit(8), ordered')).toFixed(3)}x (target <= 1.10x)\n`,
-  );
+  // kneeLimit against fixedLimit, per repetition (target <= 1.10x).
+  const runs = (name: string) => results.find((r) => r.name === name)!.runsMs;
+  const rows = (['unordered', 'ordered'] as const).map((order) => {
+    const knee = runs(`adaptiveMap kneeLimit (max 8), ${order}`);
+    const fixed = runs(`adaptiveMap fixedLimit(8), ${order}`);
+    const ratios = knee.map((ms, k) => ms / fixed[k]!).sort((a, b) => a - b);
+    const mid = ratios[ratios.length >> 1]!;
+    return [
+      order,
+      `${mid.toFixed(2)}x`,
+      `${ratios[0]!.toFixed(2)}–${ratios.at(-1)!.toFixed(2)}x`,
+      mid <= 1.1 ? '<= 1.10x met' : '<= 1.10x MISSED',
+    ];
+  });
+  recorder.table({
+    title: 'A. kneeLimit against fixedLimit(8), same run',
+    columns: ['order', 'x fixedLimit (median rep)', 'min–max over reps', 'target'],
+    rows,
+  });
 }
 
 // --- B -------------------------------------------------------------------------------------
@@ -189,7 +184,7 @@ if (ONLY.includes('B')) {
     { name: 'p-limit(8)', run: windowed(pLimit(8)) },
     {
       name: 'adaptiveLimit(fixedLimit(8))',
-      run: windowed(adaptiveLimit({ limit: fixedLimit(8) })),
+      run: windowed(adaptiveLimit({ algorithm: fixedLimit(8) })),
     },
     {
       name: 'adaptiveLimit(kneeLimit, max 8)',
@@ -198,9 +193,11 @@ if (ONLY.includes('B')) {
   ];
   log('B: adaptiveLimit');
   const results = await runSuite(cases, { reps: REPS, expected: expected(M), log });
-  console.log(`## B. limit(fn) with 16 calls kept in flight, ${M} calls, ${REPS} reps\n`);
-  console.log(ratioTable(results, { items: M, baseline: 'p-limit(8)' }));
-  console.log('');
+  recorder.suite(
+    `B. limit(fn) with 16 calls kept in flight, ${M.toLocaleString('en')} calls, ${REPS} reps`,
+    results,
+    { items: M, baseline: 'p-limit(8)' },
+  );
 }
 
 // --- C -------------------------------------------------------------------------------------
@@ -228,13 +225,13 @@ if (ONLY.includes('C')) {
     { name: '16 worker loops over one shared iterator (floor)', run: floor },
     {
       name: 'adaptiveMap fixedLimit(16), unordered',
-      run: () => consumeU(adaptiveMap(sleepy, { limit: fixedLimit(16) })(asyncItems(TIMER_N))),
+      run: () => consumeU(adaptiveMap(sleepy, { algorithm: fixedLimit(16) })(asyncItems(TIMER_N))),
     },
     {
       name: 'adaptiveMap fixedLimit(16), ordered',
       run: () =>
         consumeO(
-          adaptiveMap(sleepy, { limit: fixedLimit(16), ordered: true })(asyncItems(TIMER_N)),
+          adaptiveMap(sleepy, { algorithm: fixedLimit(16), ordered: true })(asyncItems(TIMER_N)),
         ),
     },
     {
@@ -244,20 +241,22 @@ if (ONLY.includes('C')) {
   ];
   log('C: timer-bound');
   const results = await runSuite(cases, { reps: REPS, expected: expected(TIMER_N), log });
-  console.log(`## C. timer-bound: concurrency 16, fn sleeps 1 ms, N = ${TIMER_N}, ${REPS} reps\n`);
   const floorName = '16 worker loops over one shared iterator (floor)';
-  console.log(
-    ratioTable(results, {
+  recorder.suite(
+    `C. timer-bound: concurrency 16, fn sleeps 1 ms, N = ${TIMER_N.toLocaleString('en')}, ${REPS} reps`,
+    results,
+    {
       items: TIMER_N,
       baseline: floorName,
       targets: {
         'adaptiveMap fixedLimit(16), unordered': 1.05,
         'adaptiveMap fixedLimit(16), ordered': 1.05,
       },
-    }),
+    },
   );
   const f = results.find((r) => r.name === floorName)!;
   console.log(
-    `\nfloor: ${f.medianMs.toFixed(0)} ms = ${(f.medianMs / (TIMER_N / 16)).toFixed(2)}x the ideal N/16 ms\n`,
+    `floor: ${f.medianMs.toFixed(0)} ms = ${(f.medianMs / (TIMER_N / 16)).toFixed(2)}x the ideal N/16 ms\n`,
   );
 }
+recorder.save();

@@ -14,7 +14,10 @@ export interface BenchCase {
 
 export interface CaseResult {
   name: string;
+  /** Samples sorted ascending. */
   samplesMs: number[];
+  /** Samples in repetition order: `runsMs[k]` ran in repetition k, beside the other cases' k-th. */
+  runsMs: number[];
   medianMs: number;
   p25Ms: number;
   p75Ms: number;
@@ -67,6 +70,7 @@ export async function runSuite(
     return {
       name,
       samplesMs: sorted,
+      runsMs: samples.get(name)!,
       medianMs: quantile(sorted, 0.5),
       p25Ms: quantile(sorted, 0.25),
       p75Ms: quantile(sorted, 0.75),
@@ -144,6 +148,13 @@ export function rawSyncCase(n: number): BenchCase {
 /** A pass-through written as an async generator: what a user would write by hand. */
 export async function* asyncGenPassThrough<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
   for await (const x of source) yield x;
+}
+
+/** The median of `values` (the mean of the middle two for an even count). */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** Parses `--name=value` numeric flags with defaults. */

@@ -1,15 +1,16 @@
 /**
- * Memory: an async producer far faster than its consumer (the consumer waits one
- * `setImmediate` turn per item), N = 1,000,000 items. Each variant runs in a fresh child
- * process; retained heap is sampled after a forced gc (every 50 ms, or less often when
- * collecting gets expensive) and at each tenth of the items consumed.
+ * Memory: an async producer 100 times faster than its consumer (the producer yields 100 items
+ * per event-loop turn, the consumer takes one item per turn), N = 1,000,000 items. Each
+ * variant runs in a fresh child process; retained heap is sampled after a forced gc (every
+ * 50 ms, or less often when collecting gets expensive) and at each tenth of the items consumed.
  *
- *   node --expose-gc --import tsx bench/memory.ts [--n=1000000]
+ *   node --expose-gc --import tsx bench/memory.ts [--n=1000000] [--quick]
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { boundedBuffer, shed } from '../src/index.js';
 import { machineLine, numberFlag } from './harness.js';
+import { GroupRecorder, sized } from './results.js';
 
 type Variant = 'unbounded array queue' | 'boundedBuffer(50)' | 'shed(50)';
 const variants: Variant[] = ['unbounded array queue', 'boundedBuffer(50)', 'shed(50)'];
@@ -21,10 +22,18 @@ interface Outcome {
   elapsedMs: number;
   peakRetainedMb: number;
   retainedAtDecilesMb: number[];
+  /** Retained heap growth over time: [ms since start, MB]. */
+  heapOverTime: [number, number][];
 }
 
+/** Items the producer yields per event-loop turn; the consumer takes one per turn. */
+const MISMATCH = 100;
+
 async function* producer(n: number): AsyncGenerator<{ i: number; payload: number[] }> {
-  for (let i = 0; i < n; i++) yield { i, payload: [i, i + 1] };
+  for (let i = 0; i < n; i++) {
+    yield { i, payload: [i, i + 1] };
+    if ((i + 1) % MISMATCH === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
 }
 
 function unbounded<T>(source: AsyncIterable<T>): AsyncIterable<T> {
@@ -79,14 +88,17 @@ async function child(variant: Variant, n: number): Promise<Outcome> {
   // A full collection costs more as the heap grows; space the samples so that collecting
   // never takes more than a fifth of the run (a fixed 50 ms would starve the unbounded case).
   let sampler: ReturnType<typeof setTimeout> | undefined;
+  const heapOverTime: [number, number][] = [[0, 0]];
   const sample = (): void => {
     const before = performance.now();
-    peak = Math.max(peak, retained());
+    const now = retained();
+    peak = Math.max(peak, now);
+    heapOverTime.push([before - started, (now - base) / 1e6]);
     const cost = performance.now() - before;
     sampler = setTimeout(sample, Math.max(50, 4 * cost));
   };
-  sampler = setTimeout(sample, 50);
   const started = performance.now();
+  sampler = setTimeout(sample, 50);
   let consumed = 0;
   for await (const _ of source) {
     consumed++;
@@ -94,8 +106,11 @@ async function child(variant: Variant, n: number): Promise<Outcome> {
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
   clearTimeout(sampler);
-  peak = Math.max(peak, retained());
+  const end = retained();
+  peak = Math.max(peak, end);
+  heapOverTime.push([performance.now() - started, (end - base) / 1e6]);
   return {
+    heapOverTime,
     variant,
     consumed,
     produced,
@@ -105,12 +120,23 @@ async function child(variant: Variant, n: number): Promise<Outcome> {
   };
 }
 
-const N = numberFlag('n', 1_000_000);
+const N = numberFlag('n', sized(1_000_000, 5_000));
 if (process.argv[2] === '--child') {
   const outcome = await child(process.argv[3] as Variant, Number(process.argv[4]));
   process.send?.(outcome);
   process.disconnect?.();
 } else {
+  const recorder = new GroupRecorder('memory', {
+    title: 'boundedBuffer and shed: memory under a 100:1 mismatch',
+    about:
+      `An async producer yields ${MISMATCH} items \`{ i, payload: [i, i + 1] }\` per event-loop turn; ` +
+      'the consumer takes one item per turn. Each variant runs in a fresh child process; retained ' +
+      'heap is measured after a forced gc, sampled every 50 ms (less often when a collection gets ' +
+      'expensive) and at each tenth of the items consumed. The unbounded queue holds everything ' +
+      'the producer is ahead by; `boundedBuffer` makes the producer wait; `shed` never makes it ' +
+      'wait and drops what does not fit (every drop counted).',
+    command: `node --expose-gc --import tsx bench/memory.ts --n=${N}`,
+  });
   console.log(`memory, N = ${N.toLocaleString('en')}; ${machineLine()}`);
   const outcomes: Outcome[] = [];
   for (const variant of variants) {
@@ -128,20 +154,41 @@ if (process.argv[2] === '--child') {
     outcomes.push(outcome);
     console.log(`  ${variant}: done`);
   }
-  console.log('');
-  console.log(
-    '| variant | produced | consumed | time | peak retained heap | retained at each 10% consumed (MB) |',
-  );
-  console.log('|---|---:|---:|---:|---:|---|');
-  for (const o of outcomes) {
-    console.log(
-      `| ${o.variant} | ${o.produced.toLocaleString('en')} | ${o.consumed.toLocaleString('en')} | ${(o.elapsedMs / 1000).toFixed(1)} s | ${o.peakRetainedMb.toFixed(1)} MB | ${o.retainedAtDecilesMb.map((m) => m.toFixed(1)).join(', ') || 'n/a (shed consumed too few items)'} |`,
-    );
-  }
+  recorder.table({
+    title: `Retained heap, N = ${N.toLocaleString('en')}`,
+    columns: [
+      'variant',
+      'produced',
+      'consumed',
+      'time',
+      'peak retained heap growth',
+      'retained at each 10 % consumed (MB)',
+    ],
+    rows: outcomes.map((o) => [
+      o.variant,
+      o.produced.toLocaleString('en'),
+      o.consumed.toLocaleString('en'),
+      `${(o.elapsedMs / 1000).toFixed(1)} s`,
+      `${o.peakRetainedMb.toFixed(1)} MB`,
+      o.retainedAtDecilesMb.map((m) => m.toFixed(1)).join(', ') || '(too few consumed for deciles)',
+    ]),
+  });
   const bounded = outcomes.filter((o) => o.variant !== 'unbounded array queue');
   const worst = Math.max(...bounded.map((o) => o.peakRetainedMb));
-  console.log('');
-  console.log(
-    `target: heap growth under 5 MB through boundedBuffer and shed: ${worst < 5 ? 'met' : 'MISSED'} (worst ${worst.toFixed(1)} MB)`,
+  recorder.table({
+    title: 'Target',
+    columns: ['target', 'measured', 'verdict'],
+    rows: [
+      [
+        'heap growth under 5 MB through boundedBuffer and shed',
+        `worst ${worst.toFixed(1)} MB`,
+        worst < 5 ? 'met' : 'MISSED',
+      ],
+    ],
+  });
+  recorder.series(
+    'heapOverTime',
+    outcomes.map((o) => ({ variant: o.variant, points: o.heapOverTime })),
   );
+  recorder.save();
 }

@@ -5,12 +5,13 @@
  * Prints the median ms per run and the cost per MiB as a ratio to the 256 KiB case of the same
  * shape, measured in the same run: a linear parser keeps that ratio near 1 as the size grows.
  *
- *   node --expose-gc --import tsx bench/mock-parse.ts [--reps=7]
+ *   node --expose-gc --import tsx bench/mock-parse.ts [--reps=7] [--quick]
  */
 import { parseParams } from '../src/mock/request-params.js';
-import { machineLine, numberFlag } from './harness.js';
+import { machineLine, median, numberFlag } from './harness.js';
+import { GroupRecorder, sized } from './results.js';
 
-const REPS = numberFlag('reps', 7);
+const REPS = numberFlag('reps', sized(7, 1));
 const BOUNDARY = '----bpkBench7MA4YWxkTrZu0gW';
 const MULTIPART = `multipart/form-data; boundary=${BOUNDARY}`;
 const SIZES = [256 * 1024, 1024 * 1024, 4 * 1024 * 1024];
@@ -55,18 +56,19 @@ const shapes: Record<string, { type: string; make: (size: number) => Buffer }> =
   },
 };
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
 const gc = (globalThis as { gc?: () => void }).gc;
 console.log(machineLine());
-console.log(
-  `reps ${REPS}; ms = median parse time; per-MiB ratio to the 256 KiB case of the same shape`,
-);
-console.log('| shape | size | ms | ms per MiB | ratio |');
-console.log('| --- | ---: | ---: | ---: | ---: |');
+const recorder = new GroupRecorder('mock-parse', {
+  title: "The mock's request parser against body size",
+  about:
+    'The cost of reading a request body in the mock (`parseParams`) against its size: multipart ' +
+    'uploads of 256 KiB … 4 MiB in three shapes (one image file; many small fields; many parts ' +
+    'whose headers never end, the shape that made an earlier parser quadratic) and a JSON body. ' +
+    'The ratio is the cost per MiB against the 256 KiB case of the same shape, measured in the ' +
+    'same run: a linear parser keeps it near 1 as the size grows.',
+  command: `node --expose-gc --import tsx bench/mock-parse.ts --reps=${REPS}`,
+});
+const rows: string[][] = [];
 for (const [name, shape] of Object.entries(shapes)) {
   let base: number | undefined;
   for (const size of SIZES) {
@@ -86,8 +88,18 @@ for (const [name, shape] of Object.entries(shapes)) {
     const ms = median(samples);
     const perMiB = ms / (body.length / (1024 * 1024));
     base ??= perMiB;
-    console.log(
-      `| ${name} | ${(body.length / 1024).toFixed(0)} KiB | ${ms.toFixed(2)} | ${perMiB.toFixed(2)} | ${(perMiB / base).toFixed(2)} |`,
-    );
+    rows.push([
+      name,
+      `${(body.length / 1024).toFixed(0)} KiB`,
+      ms.toFixed(2),
+      perMiB.toFixed(2),
+      (perMiB / base).toFixed(2),
+    ]);
   }
 }
+recorder.table({
+  title: `Parse time, median of ${REPS} reps`,
+  columns: ['shape', 'size', 'ms', 'ms per MiB', 'x 256 KiB per MiB'],
+  rows,
+});
+recorder.save();

@@ -5,14 +5,15 @@
  * window holds up to W results before it drains. Prints ns per item (median of the reps) and
  * the ratio to W = 1,000 measured in the same run (cases interleaved).
  *
- *   node --expose-gc --import tsx bench/ordered-window.ts [--n=256000] [--reps=3]
+ *   node --expose-gc --import tsx bench/ordered-window.ts [--n=256000] [--reps=3] [--quick]
  */
 import { adaptiveMap, fixedLimit } from '../src/index.js';
-import { machineLine, numberFlag } from './harness.js';
+import { machineLine, median, numberFlag } from './harness.js';
+import { GroupRecorder, sized } from './results.js';
 
-const N = numberFlag('n', 256_000);
-const REPS = numberFlag('reps', 3);
-const WINDOWS = [1_000, 8_000, 16_000, 32_000, 64_000];
+const N = numberFlag('n', sized(256_000, 16_000));
+const REPS = numberFlag('reps', sized(3, 1));
+const WINDOWS = sized([1_000, 8_000, 16_000, 32_000, 64_000], [1_000, 8_000]);
 
 function* numbers(): Generator<number> {
   for (let i = 0; i < N; i++) yield i;
@@ -24,7 +25,7 @@ const later = (x: number): Promise<number> =>
 async function runOnce(window: number): Promise<number> {
   const stage = adaptiveMap((x: number) => (x % window === 0 ? later(x) : x), {
     ordered: true,
-    limit: fixedLimit(window),
+    algorithm: fixedLimit(window),
     min: window,
     max: window,
   });
@@ -38,12 +39,16 @@ async function runOnce(window: number): Promise<number> {
   return ns / N;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
+const recorder = new GroupRecorder('ordered-window', {
+  title: 'adaptiveMap({ ordered: true }): the window of finished results',
+  about:
+    'The cost per item of `adaptiveMap({ ordered: true })` against how many finished results ' +
+    'wait in its window for a slower one ahead of them. With a fixed limit of W, items 0, W, 2W … ' +
+    'each finish one macrotask later while the W - 1 behind them finish at once, so the window ' +
+    'holds up to W results before it drains. Ratios are to W = 1,000, measured in the same run ' +
+    '(cases interleaved).',
+  command: `node --expose-gc --import tsx bench/ordered-window.ts --n=${N} --reps=${REPS}`,
+});
 console.log(
   `adaptiveMap ordered window, N = ${N.toLocaleString('en-US')} items, ${REPS} reps; ${machineLine()}`,
 );
@@ -58,11 +63,12 @@ for (let rep = 0; rep < REPS; rep++) {
   console.log(`  rep ${rep + 1}/${REPS} done`);
 }
 const base = median(samples.get(WINDOWS[0]!)!);
-console.log('\n| results waiting in the window (up to) | ns/item (median) | x window 1,000 |');
-console.log('|---:|---:|---:|');
-for (const window of WINDOWS) {
-  const ns = median(samples.get(window)!);
-  console.log(
-    `| ${window.toLocaleString('en-US')} | ${ns.toFixed(1)} | ${(ns / base).toFixed(2)}x |`,
-  );
-}
+recorder.table({
+  title: `ns per item, N = ${N.toLocaleString('en-US')}, median of ${REPS} reps`,
+  columns: ['results waiting in the window (up to)', 'ns/item (median)', 'x window 1,000'],
+  rows: WINDOWS.map((window) => {
+    const ns = median(samples.get(window)!);
+    return [window.toLocaleString('en-US'), ns.toFixed(1), `${(ns / base).toFixed(2)}x`];
+  }),
+});
+recorder.save();

@@ -3,7 +3,7 @@
  * N = 1,000,000 small objects, cases interleaved in one process. Ratios are to A1: a raw
  * `for await` over a sync generator, measured in the same run.
  *
- *   node --expose-gc --import tsx bench/pass-through.ts [--n=1000000] [--reps=7]
+ *   node --expose-gc --import tsx bench/pass-through.ts [--n=1000000] [--reps=7] [--quick]
  */
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -19,14 +19,14 @@ import {
   machineLine,
   numberFlag,
   RAW_SYNC,
-  ratioTable,
   rawSyncCase,
   runSuite,
   syncItems,
 } from './harness.js';
+import { GroupRecorder, sized } from './results.js';
 
-const N = numberFlag('n', 1_000_000);
-const REPS = numberFlag('reps', 7);
+const N = numberFlag('n', sized(1_000_000, 2_000));
+const REPS = numberFlag('reps', sized(7, 2));
 const expected = itemsSum(N);
 
 /** it-pushable used as a bounded buffer: the producer awaits `onEmpty()` when 50 are queued. */
@@ -99,21 +99,27 @@ const cases: BenchCase[] = [
   },
 ];
 
+const recorder = new GroupRecorder('pass-through', {
+  title: 'boundedBuffer and shed: pass-through overhead',
+  about:
+    'Each case moves N small objects `{ i }` from a source to a `for await` consumer. Ratios are ' +
+    'to A1, a raw `for await` over a sync generator, measured in the same run; cases run ' +
+    'interleaved (the first case rotates each repetition), each with a freshly compiled consumer ' +
+    'loop, and every run checks its checksum (a lost, duplicated or dropped item fails the run).',
+  command: `node --expose-gc --import tsx bench/pass-through.ts --n=${N} --reps=${REPS}`,
+});
 console.log(`pass-through, N = ${N.toLocaleString('en')}, ${REPS} reps; ${machineLine()}`);
 const results = await runSuite(cases, { reps: REPS, expected, log: console.log });
-console.log('');
-console.log(
-  ratioTable(results, {
-    items: N,
-    baseline: RAW_SYNC,
-    targets: {
-      'boundedBuffer(50), async source': 1.8,
-      'boundedBuffer(50), sync source': 1.0,
-      'shed(50), async source': 2.0,
-    },
-  }),
-);
-console.log('');
+recorder.suite(`Pass-through, N = ${N.toLocaleString('en')}, ${REPS} reps`, results, {
+  items: N,
+  baseline: RAW_SYNC,
+  targets: {
+    'boundedBuffer(50), async source': 1.8,
+    'boundedBuffer(50), sync source': 1.0,
+    'shed(50), async source': 2.0,
+  },
+});
 console.log(
   `shed(50) dropped ${shedDrops} items over all runs (the checksum would fail on any drop).`,
 );
+recorder.save();

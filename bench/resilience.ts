@@ -6,7 +6,7 @@
  * B. Per call (M = 200,000 sequential awaited calls of a trivial async function):
  *    `breaker.wrap` against opossum 9 (defaults, and `timeout: false`) and cockatiel 3.
  *
- *   node --expose-gc --import tsx bench/resilience.ts [--n=1000000] [--m=200000] [--reps=7]
+ *   node --expose-gc --import tsx bench/resilience.ts [--n=1000000] [--m=200000] [--reps=7] [--quick]
  */
 import { ConsecutiveBreaker, circuitBreaker as cockatielBreaker, handleAll } from 'cockatiel';
 import CircuitBreaker from 'opossum';
@@ -20,15 +20,15 @@ import {
   machineLine,
   numberFlag,
   RAW_SYNC,
-  ratioTable,
   rawSyncCase,
   runSuite,
   syncItems,
 } from './harness.js';
+import { GroupRecorder, sized } from './results.js';
 
-const N = numberFlag('n', 1_000_000);
-const M = numberFlag('m', 200_000);
-const REPS = numberFlag('reps', 7);
+const N = numberFlag('n', sized(1_000_000, 2_000));
+const M = numberFlag('m', sized(200_000, 1_000));
+const REPS = numberFlag('reps', sized(7, 2));
 /** `--part=a` or `--part=b` runs one half only. */
 const PART = process.argv.find((a) => a.startsWith('--part='))?.slice(7) ?? 'ab';
 
@@ -94,6 +94,17 @@ const perCall: BenchCase[] = [
   },
 ];
 
+const recorder = new GroupRecorder('resilience', {
+  title: 'breakerGate, rateLimit and circuitBreaker: overhead',
+  about:
+    'A: pass-through of N small objects through `breakerGate` (closed) and `rateLimit` (a rate so ' +
+    'high it never waits), ratios to A1, a raw `for await` over a sync generator. B: M sequential ' +
+    'awaited calls of a trivial async function through `breaker.wrap`, opossum (defaults, and ' +
+    '`timeout: false`) and cockatiel (`ConsecutiveBreaker`), ratios to the bare call. Cases run ' +
+    'interleaved in one process.',
+  command: `node --expose-gc --import tsx bench/resilience.ts --n=${N} --m=${M} --reps=${REPS}`,
+});
+
 async function main(): Promise<void> {
   const log = (line: string): void => console.error(line);
   console.log(`# resilience benchmarks\n\n${machineLine()}\n`);
@@ -101,33 +112,44 @@ async function main(): Promise<void> {
   if (PART.includes('b')) await partB(log);
   opossumDefault.shutdown();
   opossumNoTimeout.shutdown();
+  recorder.save();
 }
 
 async function partA(log: (line: string) => void): Promise<void> {
-  console.log(`## A. pass-through, N = ${N.toLocaleString('en')}, ${REPS} reps\n`);
   const a = await runSuite(passThrough, { reps: REPS, expected: itemsSum(N), log });
-  console.log(
-    ratioTable(a, {
-      items: N,
-      baseline: RAW_SYNC,
-      targets: {
-        'breakerGate (closed), sync source': 2,
-        'rateLimit (never waits), sync source': 2,
-      },
-    }),
-  );
+  recorder.suite(`A. pass-through, N = ${N.toLocaleString('en')}, ${REPS} reps`, a, {
+    items: N,
+    baseline: RAW_SYNC,
+    targets: {
+      'breakerGate (closed), sync source': 2,
+      'rateLimit (never waits), sync source': 2,
+    },
+  });
 }
 
 async function partB(log: (line: string) => void): Promise<void> {
-  console.log(`\n## B. per call, M = ${M.toLocaleString('en')} sequential calls, ${REPS} reps\n`);
   const b = await runSuite(perCall, { reps: REPS, expected: itemsSum(M), log });
-  console.log(ratioTable(b, { items: M, baseline: 'raw await fn()' }));
-  const ourMs = b.find((r) => r.name.startsWith('backpressure-kit'))!.medianMs;
-  for (const r of b) {
-    if (r.name.startsWith('opossum') || r.name.startsWith('cockatiel')) {
-      console.log(`\nbreaker.wrap vs ${r.name}: ${(r.medianMs / ourMs).toFixed(2)}x faster`);
-    }
-  }
+  recorder.suite(`B. per call, M = ${M.toLocaleString('en')} sequential calls, ${REPS} reps`, b, {
+    items: M,
+    baseline: 'raw await fn()',
+  });
+  // How many times faster breaker.wrap is than each peer, per repetition (min–max over reps).
+  const ours = b.find((r) => r.name.startsWith('backpressure-kit'))!.runsMs;
+  const rows = b
+    .filter((r) => r.name.startsWith('opossum') || r.name.startsWith('cockatiel'))
+    .map((r) => {
+      const ratios = r.runsMs.map((ms, k) => ms / ours[k]!).sort((x, y) => x - y);
+      return [
+        r.name,
+        `${ratios[(ratios.length - 1) >> 1]!.toFixed(2)}x`,
+        `${ratios[0]!.toFixed(2)}–${ratios.at(-1)!.toFixed(2)}x`,
+      ];
+    });
+  recorder.table({
+    title: 'B. breaker.wrap: how many times faster than each peer, same run',
+    columns: ['peer', 'x faster (median rep)', 'min–max over reps'],
+    rows,
+  });
 }
 
 await main();

@@ -8,14 +8,15 @@
  * per step (median of the reps) and the ratio to the constant-priority case of the same
  * capacity and order, measured in the same run (cases interleaved).
  *
- *   node --expose-gc --import tsx bench/shed-priorities.ts [--n=100000] [--reps=3]
+ *   node --expose-gc --import tsx bench/shed-priorities.ts [--n=100000] [--reps=3] [--quick]
  */
 import { PriorityShedQueue } from '../src/internal/shed-queue.js';
-import { machineLine, numberFlag } from './harness.js';
+import { machineLine, median, numberFlag } from './harness.js';
+import { GroupRecorder, sized } from './results.js';
 
-const N = numberFlag('n', 100_000);
-const REPS = numberFlag('reps', 3);
-const CAPACITIES = [50, 1_000, 10_000, 100_000];
+const N = numberFlag('n', sized(100_000, 2_000));
+const REPS = numberFlag('reps', sized(3, 1));
+const CAPACITIES = sized([50, 1_000, 10_000, 100_000], [50, 1_000]);
 
 /** Deterministic random priorities (mulberry32), the same every run. */
 function randomPriorities(n: number): Float64Array {
@@ -60,13 +61,18 @@ function runOnce(capacity: number, kind: string, order: string): number {
   return ns / N;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 const ORDERS = ['fifo', 'priority'];
+const recorder = new GroupRecorder('shed-priorities', {
+  title: "shed's store against the priorities it sees",
+  about:
+    "The cost of `shed`'s store per operation: capacity 50 … 100,000 × constant, increasing " +
+    '(timestamps, indexes) and random priorities, served in arrival order (`fifo`) or by ' +
+    'priority. The store is filled to capacity, then every step offers one item to the full ' +
+    'store (admitted by eviction or refused) and every second step the consumer takes one, so ' +
+    'the store stays full. Ratios are to constant priorities at the same capacity and order, ' +
+    'measured in the same run (cases interleaved).',
+  command: `node --expose-gc --import tsx bench/shed-priorities.ts --n=${N} --reps=${REPS}`,
+});
 console.log(
   `shed's store by priorities, ${N.toLocaleString('en-US')} steps per case, ${REPS} reps; ${machineLine()}`,
 );
@@ -85,18 +91,31 @@ for (let rep = 0; rep < REPS; rep++) {
   }
   console.log(`  rep ${rep + 1}/${REPS} done`);
 }
-console.log(
-  '\n| capacity | order | priorities | ns/step (median) | x constant, same capacity and order |',
-);
-console.log('|---:|---|---|---:|---:|');
+const rows: string[][] = [];
 for (const capacity of CAPACITIES) {
   for (const order of ORDERS) {
     const base = median(samples.get(`${capacity}/${order}/constant`)!);
     for (const kind of Object.keys(KINDS)) {
       const ns = median(samples.get(`${capacity}/${order}/${kind}`)!);
-      console.log(
-        `| ${capacity.toLocaleString('en-US')} | ${order} | ${kind} | ${ns.toFixed(1)} | ${(ns / base).toFixed(2)}x |`,
-      );
+      rows.push([
+        capacity.toLocaleString('en-US'),
+        order,
+        kind,
+        ns.toFixed(1),
+        `${(ns / base).toFixed(2)}x`,
+      ]);
     }
   }
 }
+recorder.table({
+  title: `ns per step, ${N.toLocaleString('en-US')} steps per case, median of ${REPS} reps`,
+  columns: [
+    'capacity',
+    'order',
+    'priorities',
+    'ns/step (median)',
+    'x constant, same capacity and order',
+  ],
+  rows,
+});
+recorder.save();

@@ -15,7 +15,7 @@
  * client holds `--inflight` tasks that the mock will not solve, and the heap growth after a
  * full GC is divided by that count.
  *
- * Run: `node --expose-gc --import tsx bench/solver.ts [--tasks=3000] [--reps=5] [--inflight=1000]`
+ * Run: `node --expose-gc --import tsx bench/solver.ts [--tasks=3000] [--reps=5] [--inflight=1000] [--quick]`
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -24,11 +24,24 @@ import { Solver as OfficialSolver } from '@2captcha/captcha-solver';
 import { Pool } from 'undici';
 import { createSolver, type Solver } from '../src/solver/index.js';
 import { machineLine, numberFlag, runSuite } from './harness.js';
+import { GroupRecorder, sized } from './results.js';
 
 const KEY = '0123456789abcdef0123456789abcdef';
-const TASKS = numberFlag('tasks', 3_000);
-const REPS = numberFlag('reps', 5);
-const INFLIGHT = numberFlag('inflight', 1_000);
+const TASKS = numberFlag('tasks', sized(3_000, 100));
+const REPS = numberFlag('reps', sized(5, 2));
+const INFLIGHT = numberFlag('inflight', sized(1_000, 50));
+const recorder = new GroupRecorder('solver', {
+  title: 'Solver client: throughput and memory',
+  about:
+    'Three clients solve the same reCAPTCHA v2 tasks with the same driver (50 workers pulling ' +
+    'from one counter, so 50 tasks in flight) against one mock with zero solve latency in a ' +
+    'child process, so the client process measures only the client: ours ' +
+    '(`createSolver(...).solve()`), the official `@2captcha/captcha-solver` pointed at the mock ' +
+    '(`pollingFrequency` 0), and a bare undici submit-and-poll loop with no checks at all (the ' +
+    'floor). Cases run interleaved. Then memory per in-flight task: each client holds tasks the ' +
+    'mock will not solve, and the heap growth after a full GC is divided by their count.',
+  command: `node --expose-gc --import tsx bench/solver.ts --tasks=${TASKS} --reps=${REPS} --inflight=${INFLIGHT}`,
+});
 const CONCURRENCY = 50;
 const task = {
   type: 'recaptcha-v2' as const,
@@ -64,10 +77,18 @@ function startMockProcess(): Promise<{ url: string; child: ChildProcess }> {
 }
 
 async function control(url: string, path: string, body?: unknown): Promise<void> {
-  const res = await fetch(`${url}/__mock/${path}`, {
-    method: 'POST',
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
+  const send = () =>
+    fetch(`${url}/__mock/${path}`, {
+      method: 'POST',
+      ...(body === undefined
+        ? {}
+        : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    });
+  // A kept-alive socket the mock closed just as fetch reused it fails with "other side
+  // closed" before the request reached the mock: send it once more on a new socket.
+  const res = await send().catch((error: unknown) =>
+    error instanceof TypeError ? send() : Promise.reject(error),
+  );
   await res.arrayBuffer();
   if (!res.ok) throw new Error(`mock ${path}: HTTP ${res.status}`);
 }
@@ -158,13 +179,22 @@ async function throughput(url: string): Promise<Record<string, number>> {
   );
   await ourSolver.close();
   await floor.close();
+  recorder.suite(
+    `Throughput: ${TASKS.toLocaleString('en')} solves per sample, concurrency ${CONCURRENCY}, mock latency 0, ${REPS} reps`,
+    results,
+    { items: TASKS, baseline: 'bare undici loop' },
+  );
   const perSecond: Record<string, number> = {};
-  for (const r of results) {
-    perSecond[r.name] = (TASKS * 1000) / r.medianMs;
-    console.log(
-      `| ${r.name} | ${perSecond[r.name]!.toFixed(0)} | ${((TASKS * 1000) / r.p75Ms).toFixed(0)}-${((TASKS * 1000) / r.p25Ms).toFixed(0)} |`,
-    );
-  }
+  for (const r of results) perSecond[r.name] = (TASKS * 1000) / r.medianMs;
+  recorder.table({
+    title: 'Throughput in solves per second',
+    columns: ['client', 'solves/s (median)', 'p25-p75'],
+    rows: results.map((r) => [
+      r.name,
+      perSecond[r.name]!.toFixed(0),
+      `${((TASKS * 1000) / r.p75Ms).toFixed(0)}-${((TASKS * 1000) / r.p25Ms).toFixed(0)}`,
+    ]),
+  });
   return perSecond;
 }
 
@@ -200,7 +230,7 @@ async function memoryPerTask(
   await Promise.all(pending);
   await control(url, 'config', { latency: 0 });
   const bytes = (during - before) / INFLIGHT;
-  console.log(`| ${name} | ${(bytes / 1024).toFixed(2)} |`);
+  console.log(`${name}: ${(bytes / 1024).toFixed(2)} KiB per task`);
   return bytes;
 }
 
@@ -208,24 +238,10 @@ async function main(): Promise<void> {
   const { url, child } = await startMockProcess();
   try {
     console.log(`# Solver client benchmark\n\n${machineLine()}`);
-    console.log(
-      `\n## Throughput: ${TASKS} solves per sample, concurrency ${CONCURRENCY}, mock latency 0, ${REPS} reps (medians)\n`,
-    );
-    console.log('| client | solves/s (median) | p25-p75 |\n|---|---:|---:|');
     const rate = await throughput(url);
     const o = rate['ours (createSolver)']!;
     const t = rate['official @2captcha/captcha-solver']!;
     const b = rate['bare undici loop']!;
-    console.log(
-      `\nours / official: ${(o / t).toFixed(2)}x (target >= 2x: ${o / t >= 2 ? 'met' : 'MISSED'})`,
-    );
-    console.log(
-      `bare / ours: ${(b / o).toFixed(2)}x (target <= 1.25x: ${b / o <= 1.25 ? 'met' : 'MISSED'})`,
-    );
-
-    console.log(
-      `\n## Memory per in-flight task (${INFLIGHT} tasks waiting, 1 s poll interval)\n\n| client | KiB per task |\n|---|---:|`,
-    );
     const mine = ours(url, 1_000);
     const oursBytes = await memoryPerTask(
       url,
@@ -242,15 +258,43 @@ async function main(): Promise<void> {
       async () => {},
     );
     const floor = bare(url, 1_000);
-    await memoryPerTask(
+    const bareBytes = await memoryPerTask(
       url,
       'bare undici loop',
       () => floor.solve(),
       () => floor.close(),
     );
-    console.log(
-      `\nours / official memory: ${(oursBytes / theirBytes).toFixed(2)}x (target < 1: ${oursBytes < theirBytes ? 'met' : 'MISSED'})`,
-    );
+    recorder.table({
+      title: `Memory per in-flight task (${INFLIGHT.toLocaleString('en')} tasks waiting, 1 s poll interval)`,
+      columns: ['client', 'KiB per task'],
+      rows: [
+        ['ours (createSolver)', (oursBytes / 1024).toFixed(2)],
+        ['official @2captcha/captcha-solver', (theirBytes / 1024).toFixed(2)],
+        ['bare undici loop', (bareBytes / 1024).toFixed(2)],
+      ],
+    });
+    recorder.table({
+      title: 'Targets',
+      columns: ['target', 'measured', 'verdict'],
+      rows: [
+        [
+          'throughput: ours / official >= 2x',
+          `${(o / t).toFixed(2)}x`,
+          o / t >= 2 ? 'met' : 'MISSED',
+        ],
+        [
+          'throughput: bare / ours <= 1.25x',
+          `${(b / o).toFixed(2)}x`,
+          b / o <= 1.25 ? 'met' : 'MISSED',
+        ],
+        [
+          'memory per task: ours / official < 1',
+          `${(oursBytes / theirBytes).toFixed(2)}x`,
+          oursBytes < theirBytes ? 'met' : 'MISSED',
+        ],
+      ],
+    });
+    recorder.save();
   } finally {
     child.stdin!.end();
     await new Promise((r) => child.once('exit', r));

@@ -43,7 +43,7 @@ interface Task {
 
 /** Messages a scenario process sends to the demo. */
 export type DemoMessage =
-  | { type: 'sample'; atMs: number; depth: number }
+  | { type: 'sample'; atMs: number; depth: number; producerWaitMs: number }
   | {
       type: 'result';
       variant: DemoVariant;
@@ -164,7 +164,12 @@ export async function runScenario(
     const depth = readDepth();
     peakDepth = Math.max(peakDepth, depth);
     peakHeap = Math.max(peakHeap, retainedHeap());
-    report({ type: 'sample', atMs: performance.now() - started, depth });
+    report({
+      type: 'sample',
+      atMs: performance.now() - started,
+      depth,
+      producerWaitMs: readProducerWait(),
+    });
   }, scenario.sampleEveryMs);
   try {
     const done = await runWorkers(iterator, scenario);

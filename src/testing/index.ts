@@ -40,12 +40,18 @@ export type {
   SimulatedSolver,
   SimulatedSolverOptions,
   SimulatedSolverStats,
+  SimulatedTicket,
 } from './simulated-solver.js';
 export { classifySimulatedOutcome, simulatedSolver } from './simulated-solver.js';
 export {
   type SimulatedFailureReason,
   SimulatedSolverError,
 } from './simulated-solver-error.js';
+export type {
+  SimulatedSolverDispatcherOptions,
+  SimulatedTaskFields,
+} from './simulated-solver-dispatcher.js';
+export { SimulatedSolverDispatcher } from './simulated-solver-dispatcher.js';
 export type {
   LatencyDistribution,
   OutageWindow,

@@ -58,6 +58,21 @@ export interface SimulatedSolverOptions {
   clock: Clock;
 }
 
+/**
+ * A task the service accepted, as {@link SimulatedSolver.submit} returns it: what the real
+ * service's `in.php` answers with an id, and the virtual times the answer will be ready at.
+ */
+export interface SimulatedTicket<I> {
+  readonly item: I;
+  /** `token-<n>`: the token the task is answered with unless it fails. */
+  readonly token: string;
+  readonly acceptedAt: number;
+  readonly startedAt: number;
+  readonly finishedAt: number;
+  /** The provider's error code the task fails with at `finishedAt`, or `undefined` if solved. */
+  readonly errorCode: string | undefined;
+}
+
 /** A simulated solver service; see {@link simulatedSolver}. */
 export interface SimulatedSolver<I> {
   /**
@@ -65,6 +80,16 @@ export interface SimulatedSolver<I> {
    * passed as is as the `fn` of `adaptiveMap`.
    */
   readonly solve: (item: I, context?: { signal?: AbortSignal }) => Promise<SimulatedAnswer<I>>;
+  /**
+   * Submits `item` without waiting for its answer, as the real service's `in.php` does: the
+   * ticket of an accepted task, or the reason it was refused (`'no-slot'`, `'outage'`; the
+   * caller should answer a refusal after `behaviour.rejectMs`). Counts the call, and the
+   * acceptance or refusal; a ticket's outcome is counted by {@link SimulatedSolver.settle}.
+   * `solve` is `submit`, a wait until `finishedAt`, and `settle`.
+   */
+  submit(item: I): SimulatedTicket<I> | 'no-slot' | 'outage';
+  /** Counts a ticket's outcome (solved or failed) once its answer is delivered. */
+  settle(ticket: SimulatedTicket<I>): void;
   /** Counters at the current virtual time. */
   stats(): SimulatedSolverStats;
   /** The behaviour with defaults filled in. */
@@ -137,39 +162,66 @@ export function simulatedSolver<I>(
     }
   };
 
-  const attempt = async (item: I, signal: AbortSignal | undefined): Promise<SimulatedAnswer<I>> => {
-    if (signal?.aborted) {
-      counters.aborted++;
-      throw new AbortedError(signal.reason);
-    }
+  const admit = (item: I): SimulatedTicket<I> | 'no-slot' | 'outage' => {
     const acceptedAt = clock.now();
-    if (inOutage(acceptedAt)) {
-      await wait(config.rejectMs, signal);
-      counters.outage++;
-      throw new SimulatedSolverError('outage', item, undefined);
-    }
+    if (inOutage(acceptedAt)) return 'outage';
     // FIFO: a task takes the thread that frees first; it queues when that is in the future.
     let thread = 0;
     for (let t = 1; t < freeAt.length; t++) if (freeAt[t]! < freeAt[thread]!) thread = t;
     const startedAt = Math.max(acceptedAt, freeAt[thread]!);
-    if (startedAt > acceptedAt && queuedAt(acceptedAt) >= config.queueBound) {
-      await wait(config.rejectMs, signal);
-      counters.noSlot++;
-      throw new SimulatedSolverError('no-slot', item, 'ERROR_NO_SLOT_AVAILABLE');
-    }
+    if (startedAt > acceptedAt && queuedAt(acceptedAt) >= config.queueBound) return 'no-slot';
     const finishedAt = startedAt + drawLatency(config.latency, random);
     const fails = random() < config.errorRate;
     const code = config.errorCodes[Math.floor(random() * config.errorCodes.length)]!;
     freeAt[thread] = finishedAt;
     if (startedAt > acceptedAt) pendingStarts.push(startedAt);
     const n = ++counters.accepted;
-    await wait(finishedAt - acceptedAt, signal);
-    if (fails) {
-      counters.failed++;
-      throw new SimulatedSolverError('error', item, code);
+    return {
+      item,
+      token: `token-${n}`,
+      acceptedAt,
+      startedAt,
+      finishedAt,
+      errorCode: fails ? code : undefined,
+    };
+  };
+
+  const settle = (ticket: SimulatedTicket<I>): void => {
+    if (ticket.errorCode === undefined) counters.solved++;
+    else counters.failed++;
+  };
+
+  const attempt = async (item: I, signal: AbortSignal | undefined): Promise<SimulatedAnswer<I>> => {
+    if (signal?.aborted) {
+      counters.aborted++;
+      throw new AbortedError(signal.reason);
     }
-    counters.solved++;
-    return { item, token: `token-${n}`, acceptedAt, startedAt, finishedAt };
+    const ticket = admit(item);
+    if (ticket === 'outage') {
+      await wait(config.rejectMs, signal);
+      counters.outage++;
+      throw new SimulatedSolverError('outage', item, undefined);
+    }
+    if (ticket === 'no-slot') {
+      await wait(config.rejectMs, signal);
+      counters.noSlot++;
+      throw new SimulatedSolverError('no-slot', item, 'ERROR_NO_SLOT_AVAILABLE');
+    }
+    await wait(ticket.finishedAt - ticket.acceptedAt, signal);
+    settle(ticket);
+    if (ticket.errorCode !== undefined) {
+      throw new SimulatedSolverError('error', item, ticket.errorCode);
+    }
+    const { token, acceptedAt, startedAt, finishedAt } = ticket;
+    return { item, token, acceptedAt, startedAt, finishedAt };
+  };
+
+  const submit = (item: I): SimulatedTicket<I> | 'no-slot' | 'outage' => {
+    counters.calls++;
+    const ticket = admit(item);
+    if (ticket === 'outage') counters.outage++;
+    else if (ticket === 'no-slot') counters.noSlot++;
+    return ticket;
   };
 
   const solve = async (
@@ -195,7 +247,7 @@ export function simulatedSolver<I>(
     };
   };
 
-  return { solve, stats, behaviour: config };
+  return { solve, submit, settle, stats, behaviour: config };
 }
 
 /**

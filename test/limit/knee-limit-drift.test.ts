@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { type KneeDecision, kneeLimit } from '../../src/index.js';
 import {
   baseScenario,
   lowestOver30Minutes,
   metrics,
   simulate,
   zeroLatencyPhase,
-} from '../../bench/adaptive-sim-model.js';
-import { type KneeDecision, kneeLimit } from '../../src/index.js';
+} from '../helpers/adaptive-sim-model.js';
 
 describe('kneeLimit against a zero-latency service (issue 8 §4)', () => {
   it('does not drift down: jitter of microseconds is not a queue (minRiseMs)', () => {

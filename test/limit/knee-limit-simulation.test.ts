@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { baseScenario, metrics, simulate } from '../../bench/adaptive-sim-model.js';
 import { kneeLimit } from '../../src/index.js';
+import { baseScenario, metrics, simulate } from '../helpers/adaptive-sim-model.js';
 
 /**
- * Regression guard on the simulated solver of `bench/adaptive-sim.ts` (C = 50 → 25, S = 10 s,
+ * Regression guard on the simulated solver of `bench/adaptive-sim.ts` (model in `test/helpers/adaptive-sim-model.ts`) (C = 50 → 25, S = 10 s,
  * 30 virtual minutes; ~70 ms per run): the issue's convergence, efficiency and stability
  * targets that the controller meets today must keep holding.
  */

@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { baseScenario, simulate } from '../../bench/adaptive-sim-model.js';
-import { simulateStage } from '../../bench/adaptive-sim-stage.js';
 import {
   adaptiveMap,
   type KneeDecision,
@@ -9,6 +7,8 @@ import {
   type LimitSample,
 } from '../../src/index.js';
 import { VirtualClock } from '../../src/testing/index.js';
+import { baseScenario, simulate } from '../helpers/adaptive-sim-model.js';
+import { simulateStage } from '../helpers/adaptive-sim-stage.js';
 
 describe('adaptiveMap under a VirtualClock agrees with the pure controller', () => {
   it('same completions and the same admitted limit, second by second', async () => {

@@ -7,7 +7,8 @@
  * timeout of `timeoutMs` turns a slow call into a drop (the provider keeps the worker busy).
  * The client has an infinite backlog and keeps floor(limit) calls in flight.
  */
-import type { LimitController, LimitOutcome } from '../src/limit/limit-algorithm.js';
+import { mulberry32 as rng } from '../../src/internal/mulberry32.js';
+import type { LimitController, LimitOutcome } from '../../src/limit/limit-algorithm.js';
 
 export interface Scenario {
   readonly capacity: number;
@@ -35,18 +36,6 @@ export const baseScenario: Scenario = {
   durationMs: 1_800_000,
   seed: 1,
 };
-
-/** mulberry32: small, fast, seeded. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Service time of the n-th call: the same in every engine for a given seed. */
 export function serviceTime(s: Scenario, n: number): number {

@@ -3,13 +3,14 @@
  * formulas (AIMD, Netflix's Gradient2 and Vegas limits; models of the algorithms, not the libraries themselves). Each
  * is a {@link LimitAlgorithm}, so it runs in the pure engine and in the real stage alike.
  */
+
+import { mulberry32 as rng } from '../../src/internal/mulberry32.js';
 import {
   clampLimit,
   type LimitAlgorithm,
   type LimitController,
   type LimitSample,
-} from '../src/limit/limit-algorithm.js';
-import { rng } from './adaptive-sim-model.js';
+} from '../../src/limit/limit-algorithm.js';
 
 /** The seed design: every 10 s, +2 if backlog > 30 and errors < 10 %, −1 if backlog < 5 or errors > 20 %. */
 export function seedLimit(backlog: () => number = () => Number.POSITIVE_INFINITY): LimitAlgorithm {

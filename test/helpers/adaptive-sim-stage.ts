@@ -3,10 +3,11 @@
  * `adaptiveMap` stage under a `VirtualClock`: every call is a promise, every wait a virtual
  * sleep. Used to show that the stage and the pure controller agree.
  */
-import { adaptiveMap } from '../src/index.js';
-import type { LimitAlgorithm } from '../src/limit/limit-algorithm.js';
-import { VirtualClock } from '../src/testing/index.js';
-import { newTrace, type RunTrace, rng, type Scenario, serviceTime } from './adaptive-sim-model.js';
+import { adaptiveMap } from '../../src/index.js';
+import { mulberry32 as rng } from '../../src/internal/mulberry32.js';
+import type { LimitAlgorithm } from '../../src/limit/limit-algorithm.js';
+import { VirtualClock } from '../../src/testing/index.js';
+import { newTrace, type RunTrace, type Scenario, serviceTime } from './adaptive-sim-model.js';
 
 class NoSlotError extends Error {
   constructor() {
