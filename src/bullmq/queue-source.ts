@@ -97,6 +97,11 @@ export interface QueueSourceStats {
   readonly lockExtensions: number;
   /** Lock extensions BullMQ refused (the job had stalled: another worker may have it now). */
   readonly lostLocks: number;
+  /**
+   * Jobs pulled on a second or later delivery (`attempt > 1`): back after a stall (a worker
+   * died or lost its lock), a release, or a failure BullMQ retried.
+   */
+  readonly redelivered: number;
 }
 
 /** What {@link queueSource} returns: an async iterable of held jobs, with controls. */
@@ -235,6 +240,7 @@ export function queueSource<T = unknown, R = unknown>(
     limitedWaits: 0,
     lockExtensions: 0,
     lostLocks: 0,
+    redelivered: 0,
   };
   const stop = new AbortController();
   // Every concurrent fetch may sleep on it while the queue is at its limit.
@@ -435,10 +441,12 @@ export function queueSource<T = unknown, R = unknown>(
       );
       await work;
     };
+    const attempt = Math.max(1, entry.job.attemptsStarted);
+    if (attempt > 1) counters.redelivered++;
     return {
       id,
       data: entry.job.data,
-      attempt: Math.max(1, entry.job.attemptsStarted),
+      attempt,
       get job() {
         return onQueue(entry);
       },

@@ -181,7 +181,9 @@ export async function runWorkCommand(
     process.off('SIGTERM', onSignal);
     await jobs.close();
     await solver.close();
-    console.log(`work: stopped after ${solved} solved, ${failed} failed`);
+    console.log(
+      `work: stopped after ${solved} solved, ${failed} failed, ${jobs.stats().redelivered} redelivered`,
+    );
   }
   return EXIT.finished;
 }

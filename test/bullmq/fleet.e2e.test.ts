@@ -112,18 +112,25 @@ describeWithRedis('the fleet: enqueue, three workers, collect (child processes)'
     expect(Number(added)).toBe(TASKS);
     expect(Number(waits)).toBeGreaterThan(0);
 
-    // The kill was mid-run, and the killed worker's jobs came back (stalled) and finished.
+    // The kill was mid-run, and the killed worker's jobs came back (stalled) and finished: the
+    // survivors count the jobs they were given on a second delivery (the QueueEvents count of
+    // stalled jobs is reported too, but a lagging event reader on a busy machine may miss one).
     expect(solvedAtKill).toBeLessThan(TASKS);
-    expect(stalled).toBeGreaterThan(0);
+    let redelivered = 0;
+    for (const w of workers.slice(1)) {
+      const stopped = await w.waitForLine(/^work: stopped after/);
+      redelivered += Number(/(\d+) redelivered/.exec(stopped)?.[1] ?? Number.NaN);
+    }
+    expect(redelivered).toBeGreaterThan(0);
 
     // Paid at most once per task, except what the killed worker had submitted without its id
     // stored yet (at most its in-flight count, ≤ THREADS); never more than THREADS threads busy.
     const account = mock.state().keys[DEFAULT_MOCK_KEY]!;
     expect(account.accepted).toBeGreaterThanOrEqual(TASKS);
-    expect(account.accepted - TASKS).toBeLessThanOrEqual(stalled);
+    expect(account.accepted - TASKS).toBeLessThanOrEqual(redelivered);
     expect(account.peakInFlight).toBeLessThanOrEqual(THREADS);
     console.log(
-      `fleet: ${TASKS} tasks, accepted ${account.accepted}, stalled ${stalled}, peak threads ${account.peakInFlight}, no-slot answers ${account.noSlot}; ${enqueued}`,
+      `fleet: ${TASKS} tasks, accepted ${account.accepted}, stalled ${stalled}, redelivered ${redelivered}, peak threads ${account.peakInFlight}, no-slot answers ${account.noSlot}; ${enqueued}`,
     );
   }, 180_000);
 });
