@@ -43,15 +43,15 @@ export type {
   SimulatedTicket,
 } from './simulated-solver.js';
 export { classifySimulatedOutcome, simulatedSolver } from './simulated-solver.js';
-export {
-  type SimulatedFailureReason,
-  SimulatedSolverError,
-} from './simulated-solver-error.js';
 export type {
   SimulatedSolverDispatcherOptions,
   SimulatedTaskFields,
 } from './simulated-solver-dispatcher.js';
 export { SimulatedSolverDispatcher } from './simulated-solver-dispatcher.js';
+export {
+  type SimulatedFailureReason,
+  SimulatedSolverError,
+} from './simulated-solver-error.js';
 export type {
   LatencyDistribution,
   OutageWindow,
