@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { AbortedError } from '../errors.js';
 import { type Clock, systemClock } from '../internal/clock.js';
 import { onAnyAbort } from '../internal/signal.js';
+import { checkSource } from '../internal/source.js';
 import * as v from '../internal/validate.js';
 import type { Source, StageContext } from '../stage.js';
 import { checkRedisSettings } from './check-redis.js';
@@ -134,8 +135,7 @@ export function queueSink<T>(queue: SinkQueue<T>, options: QueueSinkOptions<T>):
   };
 
   const run = async (source: Source<T>, context?: StageContext): Promise<QueueSinkStats> => {
-    if (source === null || source === undefined)
-      throw new TypeError('queueSink: expected the source to be an iterable or async iterable');
+    checkSource('queueSink', source);
     const stop = new AbortController();
     let failure: unknown;
     const fail = (error: unknown): void => {

@@ -4,6 +4,7 @@ import { type ConnectionOptions, Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { AbortedError } from '../errors.js';
 import { systemClock } from '../internal/clock.js';
+import { DONE } from '../internal/done.js';
 import { onAbort } from '../internal/signal.js';
 import * as v from '../internal/validate.js';
 import { checkRedisSettings } from './check-redis.js';
@@ -540,7 +541,7 @@ export function queueSource<T = unknown, R = unknown>(
       failureThrown = true;
       throw failure;
     }
-    return { done: true, value: undefined };
+    return DONE;
   };
 
   const iterator: QueueSource<T, R> = {
@@ -577,7 +578,7 @@ export function queueSource<T = unknown, R = unknown>(
     return: async () => {
       await stopFetching(true);
       if (held.size === 0) await close();
-      return { done: true, value: undefined };
+      return DONE;
     },
     [Symbol.asyncIterator]() {
       return this;

@@ -1,4 +1,5 @@
 import { UnrecoverableError } from 'bullmq';
+import { DONE } from '../internal/done.js';
 import { onAbort } from '../internal/signal.js';
 import type { Source, Stage, StageContext } from '../stage.js';
 import { jobRecord } from './job-record.js';
@@ -81,7 +82,7 @@ export function settleJobs<T extends object, Rec extends SettleableRecord<T>>(
     return {
       async next(): Promise<IteratorResult<T>> {
         const r = await iterator.next();
-        if (r.done) return { done: true, value: undefined };
+        if (r.done) return DONE;
         const job = r.value;
         if (typeof job.data !== 'object' || job.data === null)
           throw new TypeError(`settleJobs: job ${job.id} has data that is not an object`);
@@ -90,7 +91,7 @@ export function settleJobs<T extends object, Rec extends SettleableRecord<T>>(
       },
       async return(): Promise<IteratorResult<T>> {
         await iterator.return?.();
-        return { done: true, value: undefined };
+        return DONE;
       },
       [Symbol.asyncIterator]() {
         return this;

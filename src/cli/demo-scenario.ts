@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { getHeapStatistics } from 'node:v8';
+import { DONE } from '../internal/done.js';
 import { boundedBuffer } from '../stages/bounded-buffer.js';
 import { type DropReason, shed } from '../stages/shed.js';
 
@@ -111,7 +112,7 @@ function unboundedQueue(
           depth.value = queue.length;
           return { done: false, value: task };
         }
-        if (ended) return { done: true, value: undefined };
+        if (ended) return DONE;
         await new Promise<void>((resolve) => wakeups.push(resolve));
       }
     },

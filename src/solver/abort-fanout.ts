@@ -1,3 +1,4 @@
+import { noop } from '../internal/noop.js';
 /**
  * One `'abort'` listener per caller signal, however many calls share it. Node warns
  * (`MaxListenersExceededWarning`) past ten listeners on one `AbortSignal`, and a pipeline
@@ -43,8 +44,6 @@ export class AbortFanout {
 }
 
 const listeners = new WeakMap<Set<() => void>, () => void>();
-
-function noop(): void {}
 
 /** The one fan-out every solver shares (a signal may be handed to several solvers). */
 export const sharedAbortFanout = new AbortFanout();

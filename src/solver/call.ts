@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import { AbortedError } from '../errors.js';
 import { type Clock, systemClock } from '../internal/clock.js';
+import { noop } from '../internal/noop.js';
 import { sharedAbortFanout } from './abort-fanout.js';
 
 /** Something undici accepts as a `signal`: an `AbortSignal`, or an emitter of `'abort'`. */
@@ -82,5 +83,3 @@ export class Call {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
   }
 }
-
-function noop(): void {}

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Dispatcher } from 'undici';
+import { noop } from '../internal/noop.js';
 import type { RequestSignal } from './call.js';
 import { SolverError, type SolverPhase } from './solver-error.js';
 
@@ -225,8 +226,6 @@ export class Transport {
     }
   }
 }
-
-function noop(): void {}
 
 /**
  * Destroys a response body we will not read. undici's body emits an `'error'` (`Request

@@ -1,4 +1,6 @@
 import { AbortedError } from '../errors.js';
+import { DONE } from '../internal/done.js';
+import { noop } from '../internal/noop.js';
 import { RingBuffer } from '../internal/ring-buffer.js';
 import { onAbort } from '../internal/signal.js';
 import { invalidResult, isIteratorResult, openSource } from '../internal/source.js';
@@ -8,7 +10,6 @@ import type { AdaptiveMapConfig, AdaptiveMapCore, SlotWaiter } from './adaptive-
 import type { AdaptiveMapCallContext } from './adaptive-map-types.js';
 import { ItemFailedError } from './item-failed-error.js';
 
-const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 /** Marker returned by `take()` when the consumer must get `this.deliverError`. */
 const ERROR = Symbol('error');
 
@@ -620,5 +621,3 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
     return this.returned;
   }
 }
-
-function noop(): void {}

@@ -1,4 +1,5 @@
 import type { Clock } from '../internal/clock.js';
+import { DONE } from '../internal/done.js';
 import * as validate from '../internal/validate.js';
 import type { BoundsGauge } from './invariants.js';
 
@@ -188,7 +189,7 @@ export function arrivalSource<T = number>(
       state.closed = true;
       stop.abort();
     }
-    return { done: true, value: undefined };
+    return DONE;
   };
   const iterable: AsyncIterableIterator<T> = {
     async next(): Promise<IteratorResult<T>> {
