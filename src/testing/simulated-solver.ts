@@ -63,11 +63,15 @@ export interface SimulatedSolverOptions {
  * service's `in.php` answers with an id, and the virtual times the answer will be ready at.
  */
 export interface SimulatedTicket<I> {
+  /** The submitted item. */
   readonly item: I;
   /** `token-<n>`: the token the task is answered with unless it fails. */
   readonly token: string;
+  /** Virtual time the service accepted the task. */
   readonly acceptedAt: number;
+  /** Virtual time a thread starts on it (later than `acceptedAt` when it queues). */
   readonly startedAt: number;
+  /** Virtual time its answer is ready: solved, or failed with `errorCode`. */
   readonly finishedAt: number;
   /** The provider's error code the task fails with at `finishedAt`, or `undefined` if solved. */
   readonly errorCode: string | undefined;
