@@ -20,24 +20,29 @@
  * 3. The id set: bytes per id of the compact TaskIdSet the CLI keeps against a plain Set, for
  *    `--big` / 10 and `--big` ids, measured in this process after a full GC.
  *
+ * Records its tables in `bench/results/cli.json` for `bench/report.ts` (section "CLI solve").
+ *
  * Run: `npm run bench -- cli [--n=100000] [--reps=3] [--big=1000000]`; `--quick` is a smoke run
  * (10,000 tasks, 1 rep, up to 100,000 lines).
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TaskId } from '../src/cli/solve-record.js';
 import { TaskIdSet } from '../src/cli/task-id-set.js';
 import { bundleForNode } from '../test/cli/cli-process.js';
-import { machineLine, numberFlag } from './harness.js';
+import { caseResult, machineLine, median, numberFlag } from './harness.js';
+import { GroupRecorder, sized } from './results.js';
 
-const QUICK = process.argv.includes('--quick');
-const N = numberFlag('n', QUICK ? 10_000 : 100_000);
-const REPS = numberFlag('reps', QUICK ? 1 : 3);
-const BIG = numberFlag('big', QUICK ? 100_000 : 1_000_000);
+const N = numberFlag('n', sized(100_000, 10_000));
+const REPS = numberFlag('reps', sized(3, 1));
+const BIG = numberFlag('big', sized(1_000_000, 100_000));
+/** The CLI's overhead in time against the library script: at most 10%. */
+const CLI_TARGET = 1.1;
+/** Peak RSS of `solve --shed` whatever the input size. */
+const SHED_RSS_TARGET_MB = 100;
 const root = fileURLToPath(new URL('..', import.meta.url));
 const work = join(root, 'node_modules', '.cache', `bpk-bench-cli-${process.pid}`);
 
@@ -149,11 +154,24 @@ function idBytes(
   return bytes / count;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
+const recorder = new GroupRecorder('cli', {
+  title: 'CLI solve',
+  about:
+    '`backpressure-kit solve` end to end. (1) The command against the same pipeline written as a ' +
+    'library script (`bench/cli-library-run.ts`: stream the file, validate, `boundedBuffer`, ' +
+    '`solveStage`, one JSON line per record), both on N tasks against the zero-latency mock ' +
+    '(50 threads, a fixed limit of 50, no rate limit), both bundled with esbuild as the ' +
+    'published build is and run as separate processes, interleaved; peak RSS is ' +
+    '`process.resourceUsage().maxRSS` at exit. The library script runs on plain `node`; the CLI ' +
+    'sets its own lean V8 flags, so the RSS column compares what each ships with. Target: the ' +
+    "CLI's overhead in time at most 10%. (2) `solve --shed 100` on growing inputs with the mock " +
+    'in its own process (`backpressure-kit mock`, reached with `--base-url`), so the figure is ' +
+    "the CLI's own memory; with shed the reader never waits, so most tasks are dropped (and " +
+    'recorded as `dropped`): the point is that the input is streamed. Target: peak RSS at most ' +
+    '100 MB whatever the input size. (3) Bytes per id of the compact id set the CLI keeps (for ' +
+    'duplicates and resume) against a plain `Set<string>`, measured in-process after a full gc.',
+  command: `npm run bench -- cli --n=${N} --reps=${REPS} --big=${BIG}`,
+});
 
 mkdirSync(work, { recursive: true });
 try {
@@ -163,11 +181,8 @@ try {
   );
   const cli = await bundle('src/cli/main.ts', 'main.mjs');
   const library = await bundle('bench/cli-library-run.ts', 'library.mjs');
-  console.log(machineLine());
   console.log(
-    `load average at start: ${loadavg()
-      .map((x) => x.toFixed(1))
-      .join(' ')}`,
+    `cli, N = ${N.toLocaleString('en')}, ${REPS} reps, up to ${BIG.toLocaleString('en')} lines; ${machineLine()}`,
   );
 
   const tasks = join(work, 'tasks.jsonl');
@@ -215,28 +230,50 @@ try {
     }
     console.log(`  rep ${rep + 1}/${REPS} done`);
   }
-  console.log(
-    `\n### CLI vs library script: ${N.toLocaleString('en')} tasks, zero-latency mock, ${REPS} reps (medians)\n`,
-  );
-  console.log('| case | records/s | time | peak RSS |');
-  console.log('|---|---:|---:|---:|');
   const summary = cases.map(({ name }) => {
     const rs = results.get(name)!;
     const ms = median(rs.map((r) => r.ms));
     const rss = median(rs.map((r) => r.maxRssMb));
-    console.log(
-      `| ${name} | ${Math.round((N * 1000) / ms)} | ${(ms / 1000).toFixed(1)} s | ${rss.toFixed(0)} MB |`,
-    );
-    return { ms, rss };
+    return { name, ms, rss };
   });
-  const overhead = summary[1]!.ms / summary[0]!.ms - 1;
-  console.log(
-    `\nCLI overhead in time: ${(overhead * 100).toFixed(1)}% (target <= 10%); peak RSS ratio ${(summary[1]!.rss / summary[0]!.rss).toFixed(2)}x`,
+  const [libraryRun, cliRun] = summary as [(typeof summary)[0], (typeof summary)[0]];
+  const overhead = cliRun.ms / libraryRun.ms - 1;
+  recorder.table({
+    title: `CLI against a library script: ${N.toLocaleString('en')} tasks, zero-latency mock, ${REPS} reps`,
+    text: 'Medians over the repetitions; the overhead is the ratio of the median times.',
+    columns: ['case', 'records/s', 'time', 'peak RSS', 'overhead in time', 'target'],
+    rows: summary.map((c) => [
+      c.name,
+      Math.round((N * 1000) / c.ms).toLocaleString('en'),
+      `${(c.ms / 1000).toFixed(1)} s`,
+      `${c.rss.toFixed(0)} MB`,
+      c === cliRun ? `${(overhead * 100).toFixed(1)}%` : 'baseline',
+      c === cliRun
+        ? `<= ${((CLI_TARGET - 1) * 100).toFixed(0)}% ${overhead + 1 <= CLI_TARGET ? 'met' : 'MISSED'}`
+        : '',
+    ]),
+  });
+  recorder.suite(
+    `CLI against a library script, per repetition: ${N.toLocaleString('en')} tasks, ${REPS} reps`,
+    cases.map((c) =>
+      caseResult(
+        c.name,
+        results.get(c.name)!.map((r) => r.ms),
+      ),
+    ),
+    {
+      items: N,
+      baseline: cases[0]!.name,
+      targets: { [cliRun.name]: CLI_TARGET },
+      text: 'The same runs, each process timed from spawn to exit; the ratio is taken within each repetition.',
+    },
+  );
+  recorder.series(
+    'cliVsLibrary',
+    Object.fromEntries(cases.map((c) => [c.name, results.get(c.name)])),
   );
 
-  console.log(`\n### solve --shed 100: peak RSS against input size (mock in its own process)\n`);
-  console.log('| lines | time | peak RSS | records |');
-  console.log('|---:|---:|---:|---:|');
+  const shedRows: string[][] = [];
   const mock = await startMockProcess(cli);
   try {
     for (const lines of [Math.round(BIG / 100), Math.round(BIG / 10), BIG]) {
@@ -245,29 +282,37 @@ try {
       const args = [...pipelineArgs(big), '--base-url', mock.url, '--shed', '100'];
       const r = await run(cli, args, out, MOCK_KEY);
       if (r.records !== lines) throw new Error(`--shed: ${r.records} records, expected ${lines}`);
-      console.log(
-        `| ${lines.toLocaleString('en')} | ${(r.ms / 1000).toFixed(1)} s | ${r.maxRssMb.toFixed(0)} MB | ${r.records.toLocaleString('en')} |`,
-      );
+      shedRows.push([
+        lines.toLocaleString('en'),
+        `${(r.ms / 1000).toFixed(1)} s`,
+        `${r.maxRssMb.toFixed(0)} MB`,
+        r.records.toLocaleString('en'),
+        `<= ${SHED_RSS_TARGET_MB} MB ${r.maxRssMb <= SHED_RSS_TARGET_MB ? 'met' : 'MISSED'}`,
+      ]);
       rmSync(big, { force: true });
     }
   } finally {
     await mock.stop();
   }
-  console.log('\n### The ids kept for a run (duplicates and resume): bytes per id\n');
-  console.log('| ids | TaskIdSet | Set<string> |');
-  console.log('|---:|---:|---:|');
+  recorder.table({
+    title: 'solve --shed 100: peak RSS against input size',
+    text: 'One run per size, the mock in its own process; every line gets a record (solved or dropped).',
+    columns: ['lines', 'time', 'peak RSS', 'records', 'target'],
+    rows: shedRows,
+  });
+  const idRows: string[][] = [];
   for (const count of [Math.round(BIG / 10), BIG]) {
     const compact = idBytes(count, () => new TaskIdSet());
     const plain = idBytes(count, () => new Set<TaskId>());
-    console.log(
-      `| ${count.toLocaleString('en')} | ${compact.toFixed(1)} B | ${plain.toFixed(1)} B |`,
-    );
+    idRows.push([count.toLocaleString('en'), `${compact.toFixed(1)} B`, `${plain.toFixed(1)} B`]);
   }
-  console.log(
-    `load average at end: ${loadavg()
-      .map((x) => x.toFixed(1))
-      .join(' ')}`,
-  );
+  recorder.table({
+    title: 'The ids kept for a run (duplicates and resume): bytes per id',
+    text: 'Heap and typed-array bytes after a full gc, divided by the number of ids (`t1` … `tN`).',
+    columns: ['ids', 'TaskIdSet', 'Set<string>'],
+    rows: idRows,
+  });
+  recorder.save();
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

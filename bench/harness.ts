@@ -65,17 +65,20 @@ export async function runSuite(
     }
     log(`  rep ${rep + 1}/${options.reps} done`);
   }
-  return cases.map(({ name }) => {
-    const sorted = [...samples.get(name)!].sort((a, b) => a - b);
-    return {
-      name,
-      samplesMs: sorted,
-      runsMs: samples.get(name)!,
-      medianMs: quantile(sorted, 0.5),
-      p25Ms: quantile(sorted, 0.25),
-      p75Ms: quantile(sorted, 0.75),
-    };
-  });
+  return cases.map(({ name }) => caseResult(name, samples.get(name)!));
+}
+
+/** A case's result from its samples in repetition order (for cases timed outside `runSuite`). */
+export function caseResult(name: string, runsMs: number[]): CaseResult {
+  const sorted = [...runsMs].sort((a, b) => a - b);
+  return {
+    name,
+    samplesMs: sorted,
+    runsMs,
+    medianMs: quantile(sorted, 0.5),
+    p25Ms: quantile(sorted, 0.25),
+    p75Ms: quantile(sorted, 0.75),
+  };
 }
 
 /** A markdown table of per-item cost and ratios to the named baseline. */

@@ -32,6 +32,8 @@ const ORDER = [
   'mock-parse',
   'shed-priorities',
   'ordered-window',
+  'cli',
+  'fleet',
 ];
 
 function machineLine(g: GroupResults): string {

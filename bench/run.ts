@@ -29,8 +29,8 @@ const all = [
   'fleet.ts',
   'cli.ts',
 ];
-// Groups that need more than Node (a Redis server, a bundling step) and do not write results
-// yet stay out of the smoke run.
+// Groups that need more than Node (a Redis server, a bundling step) and run for minutes stay
+// out of the smoke run; they record their results when run in full or by name.
 const notInQuick = new Set(['fleet.ts', 'cli.ts']);
 const requested = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const flags = process.argv.slice(2).filter((a) => a.startsWith('--'));
