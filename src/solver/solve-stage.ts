@@ -77,7 +77,7 @@ export interface SolveStageOptions {
   max?: number;
   /** Fewest tasks in flight the limit may fall to. @default 1 */
   min?: number;
-  /** Starting concurrency. @default min(max, 4) */
+  /** Starting concurrency. @default min(max, max(min, 4)) */
   initial?: number;
   /** How the concurrency limit moves. @default adaptiveMap's kneeLimit (fixed when min === max) */
   limit?: LimitAlgorithm;
