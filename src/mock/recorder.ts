@@ -122,18 +122,14 @@ export class Recorder {
   /**
    * Records a request: its `params` are copied through {@link publicParams} (no key, bounded),
    * and the oldest records are dropped while the log is over `logSize` records or `logBytes`
-   * bytes; a record larger than `logBytes` on its own is not kept, and it empties the log (the
-   * log is always the latest requests that fit: older ones would leave a gap). Returns the record as kept
+   * bytes; a record larger than `logBytes` on its own is not kept. Returns the record as kept
    * (and as `state().log` shows it), whether or not the log had room for it.
    */
   request(raw: MockRequestRecord): MockRequestRecord {
     const record = { ...raw, params: publicParams(raw.params) };
     if (this.logSize === 0) return record;
     const bytes = recordBytes(record);
-    if (bytes > this.logBytes) {
-      while (this.logCount > 0) this.dropOldest();
-      return record;
-    }
+    if (bytes > this.logBytes) return record;
     if (this.logCount === this.logSize) this.dropOldest();
     while (this.heldBytes + bytes > this.logBytes) this.dropOldest();
     this.log[this.logAt] = record;
