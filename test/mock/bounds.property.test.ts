@@ -20,22 +20,32 @@ function record(i: number, pad: number): MockRequestRecord {
 }
 
 describe('Recorder log bounds', () => {
+  test('a record too large for logBytes is skipped and evicts nothing (seed -484213522)', () => {
+    const recorder = new Recorder(2, 328);
+    for (const [i, pad] of [0, 83, 0].entries()) recorder.request(record(i, pad));
+    expect(recorder.recentRequests().map((r) => Number(r.params.i))).toEqual([0, 2]);
+  });
+
   test.prop([
     fc.integer({ min: 0, max: 50 }),
     fc.integer({ min: 0, max: 20_000 }),
     fc.array(fc.integer({ min: 0, max: 300 }), { maxLength: 200 }),
   ])('holds a suffix of the records, within logSize and logBytes', (logSize, logBytes, pads) => {
     const recorder = new Recorder(logSize, logBytes);
+    // A record larger than logBytes on its own is never kept (and evicts nothing): the log is
+    // a suffix of the records that fit alone.
+    const fitting: number[] = [];
     for (const [i, pad] of pads.entries()) {
+      const alone = new Recorder(1, logBytes);
+      alone.request(record(i, pad));
+      if (logSize > 0 && alone.recentRequests().length === 1) fitting.push(i);
       recorder.request(record(i, pad));
       expect(recorder.logHeldBytes).toBeLessThanOrEqual(logBytes);
       const kept = recorder.recentRequests();
       expect(kept.length).toBeLessThanOrEqual(logSize);
-      // Newest last, consecutive: the log is the latest records that fit, nothing reordered.
+      // Newest last, nothing reordered, no gap among the records that fit alone.
       const order = kept.map((r) => Number(r.params.i));
-      if (order.length > 0) {
-        expect(order).toEqual(Array.from({ length: order.length }, (_, k) => order[0]! + k));
-      }
+      expect(order).toEqual(fitting.slice(fitting.length - order.length));
     }
   });
 });
