@@ -2,7 +2,12 @@ import { type Clock, systemClock } from '../internal/clock.js';
 import { RingBuffer } from '../internal/ring-buffer.js';
 import * as validate from '../internal/validate.js';
 import type { Source, Stage, StageContext } from '../stage.js';
-import { type BufferPolicy, type PumpCounters, pumpedRun } from './pumped-buffer.js';
+import {
+  type BufferPolicy,
+  type PumpCounters,
+  pumpCounters,
+  pumpedStage,
+} from './pumped-buffer.js';
 
 /** Options of {@link boundedBuffer}. */
 export interface BoundedBufferOptions {
@@ -81,22 +86,9 @@ export function boundedBuffer<T>(highWaterMark: number): BufferStage<T>;
 export function boundedBuffer<T>(options: BoundedBufferOptions): BufferStage<T>;
 export function boundedBuffer<T>(options: number | BoundedBufferOptions): BufferStage<T> {
   const config = parseOptions(options);
-  const counters: Counters = {
-    buffered: 0,
-    received: 0,
-    emitted: 0,
-    discarded: 0,
-    peakBuffered: 0,
-    producerWaitMs: 0,
-  };
-  const run = pumpedRun<T>(
-    STAGE,
-    config.signal,
-    counters,
-    () => new WaitWhenFull<T>(config, counters),
-  );
+  const counters: Counters = pumpCounters({ discarded: 0, peakBuffered: 0, producerWaitMs: 0 });
   const stats = (): BoundedBufferStats => ({ ...counters, highWaterMark: config.highWaterMark });
-  return Object.assign(run, { stats });
+  return pumpedStage(STAGE, config, counters, WaitWhenFull<T>, stats);
 }
 
 interface BufferConfig {
@@ -131,6 +123,7 @@ function parseOptions(options: number | BoundedBufferOptions): BufferConfig {
  */
 class WaitWhenFull<T> implements BufferPolicy<T> {
   readonly waitsWhenFull = true;
+  readonly capacity: number;
   private readonly ring: RingBuffer<T>;
   private pausedAt = 0;
 
@@ -138,21 +131,16 @@ class WaitWhenFull<T> implements BufferPolicy<T> {
     private readonly config: BufferConfig,
     private readonly counters: Counters,
   ) {
+    this.capacity = config.highWaterMark;
     this.ring = new RingBuffer<T>(config.highWaterMark);
   }
 
-  get size(): number {
-    return this.ring.size;
-  }
-
-  get isFull(): boolean {
-    return this.ring.isFull;
-  }
-
-  admit(value: T): void {
+  /** Always stores: the core never admits past `capacity` (it stops pulling first). */
+  admit(value: T): true {
     this.ring.push(value);
     const buffered = ++this.counters.buffered;
     if (buffered > this.counters.peakBuffered) this.counters.peakBuffered = buffered;
+    return true;
   }
 
   take(): T {

@@ -25,9 +25,9 @@ export const FAIRNESS_BATCH = 1024;
  *   a time. An item goes straight to a parked consumer when one waits (the source's own result
  *   object is handed over: no store, no copy), else to {@link BufferPolicy.admit}.
  * - **When full.** With `waitsWhenFull` (`boundedBuffer`) the pump stops pulling as soon as
- *   {@link BufferPolicy.isFull}, and starts again after the consumer's next take. Without it
- *   (`shed`) the pump never stops: `admit` makes room or refuses, and the policy reports what
- *   it dropped.
+ *   the store holds {@link BufferPolicy.capacity} items, and starts again after the consumer's
+ *   next take. Without it (`shed`) the pump never stops: `admit` makes room or refuses, and
+ *   the policy reports what it dropped.
  * - **Sync sources under `waitsWhenFull`** have no pump: once the store is empty, `next()`
  *   refills it in one synchronous batch, up to the bound or {@link FAIRNESS_BATCH} pulls,
  *   and answers from it (no promise per item, nothing parked).
@@ -60,6 +60,14 @@ export class PumpedBuffer<T> implements AsyncIterableIterator<T> {
   private readonly syncIt: Iterator<T> | undefined;
   /** Consumers parked in `next()` while the store is empty, oldest first. */
   private readonly waiters = new WaiterQueue<T>();
+  /**
+   * Items in the policy's store now. The core counts them itself ({@link BufferPolicy.admit}
+   * says whether the store grew), so the per-item checks read a field of this object instead
+   * of calling through the policy into its store.
+   */
+  private stored = 0;
+  /** {@link BufferPolicy.capacity}, read once. */
+  private readonly capacity: number;
   /** A sync source under `waitsWhenFull`: `next()` refills an empty store in place ({@link refill}). */
   private readonly refillInPlace: boolean;
   /** An async source under `waitsWhenFull`: every take makes room to pull into. */
@@ -93,6 +101,7 @@ export class PumpedBuffer<T> implements AsyncIterableIterator<T> {
     const { asyncIt, syncIt } = openSource<T>(stage, checkSource<T>(stage, source));
     this.asyncIt = asyncIt;
     this.syncIt = syncIt;
+    this.capacity = policy.capacity;
     this.refillInPlace = policy.waitsWhenFull && syncIt !== undefined;
     this.resumeAfterTake = policy.waitsWhenFull && asyncIt !== undefined;
     // Last: an already-aborted signal calls `abort` at once, which needs every field above.
@@ -105,14 +114,20 @@ export class PumpedBuffer<T> implements AsyncIterableIterator<T> {
 
   next(): Promise<IteratorResult<T>> {
     this.pulledSinceTake = 0;
-    const policy = this.policy;
-    if (this.refillInPlace && policy.size === 0 && !this.finished && !this.stopped) this.refill();
-    if (policy.size > 0) {
-      const value = policy.take();
+    if (this.stored === 0 && this.refillInPlace && !this.finished && !this.stopped) this.refill();
+    if (this.stored > 0) {
+      // The hot path with a slow consumer or a sync source: one resolved promise, no closure.
+      this.stored--;
+      const value = this.policy.take();
       this.counters.emitted++;
-      if (this.resumeAfterTake) this.resume();
+      if (this.resumeAfterTake && !this.pumping) this.resume();
       return Promise.resolve({ done: false, value });
     }
+    return this.nextFromEmptyStore();
+  }
+
+  /** `next()` on an empty store: the pending error, the end, or a parked consumer. */
+  private nextFromEmptyStore(): Promise<IteratorResult<T>> {
     const failure = this.takeFailure();
     if (failure) {
       this.disposeAbort();
@@ -155,11 +170,11 @@ export class PumpedBuffer<T> implements AsyncIterableIterator<T> {
    * {@link FAIRNESS_BATCH} pulls (so each `next()` does bounded work, whatever the bound).
    */
   private refill(): void {
-    const { syncIt, policy, counters } = this;
+    const { syncIt, policy, counters, capacity } = this;
     this.endPause();
     try {
       for (let pulled = 0; pulled < FAIRNESS_BATCH; pulled++) {
-        if (policy.isFull) {
+        if (this.stored >= capacity) {
           this.paused = true;
           policy.onPause?.();
           return;
@@ -180,7 +195,7 @@ export class PumpedBuffer<T> implements AsyncIterableIterator<T> {
           return;
         }
         counters.received++;
-        policy.admit(result.value);
+        if (policy.admit(result.value)) this.stored++;
       }
     } catch (error) {
       this.failAndClose(error);
@@ -192,11 +207,11 @@ export class PumpedBuffer<T> implements AsyncIterableIterator<T> {
    * sync source it runs synchronously up to its first yield. Never rejects.
    */
   private async pump(): Promise<void> {
-    const { asyncIt, syncIt, policy, counters } = this;
+    const { asyncIt, syncIt, policy, counters, capacity } = this;
     const waitsWhenFull = policy.waitsWhenFull;
     try {
       while (!this.stopped) {
-        if (waitsWhenFull && policy.isFull) {
+        if (waitsWhenFull && this.stored >= capacity) {
           this.paused = true;
           policy.onPause?.();
           return;
@@ -236,8 +251,8 @@ export class PumpedBuffer<T> implements AsyncIterableIterator<T> {
           // order: the hot path with a fast consumer.
           counters.emitted++;
           this.waiters.resolveOldest(result);
-        } else {
-          policy.admit(result.value);
+        } else if (policy.admit(result.value)) {
+          this.stored++;
         }
       }
     } catch (error) {
@@ -317,7 +332,10 @@ export class PumpedBuffer<T> implements AsyncIterableIterator<T> {
     this.failure = undefined;
     this.disposeAbort();
     const policy = this.policy;
-    while (policy.size > 0) policy.discard(policy.take());
+    while (this.stored > 0) {
+      this.stored--;
+      policy.discard(policy.take());
+    }
     this.endPause();
     this.waiters.resolveAll(DONE);
   }
@@ -338,18 +356,33 @@ export class PumpedBuffer<T> implements AsyncIterableIterator<T> {
 }
 
 /**
- * The `run` function of a stage built on {@link PumpedBuffer}: each run opens its source and
- * gets a fresh policy (its own store) over the stage's shared counters, and watches the stage's
- * own `signal` and the one its caller passes (`pipeline()`'s).
+ * A stage built on {@link PumpedBuffer}: each run opens its source and gets a fresh policy
+ * (`new Policy(config, counters)`, its own store) over the stage's shared counters, and
+ * watches the stage's own `config.signal` and the one its caller passes (`pipeline()`'s);
+ * `stats` becomes the stage's `stats()`.
  */
-export function pumpedRun<T>(
+export function pumpedStage<T, C extends { readonly signal: AbortSignal | undefined }, K, S>(
   stage: string,
-  signal: AbortSignal | undefined,
-  counters: PumpCounters,
-  policy: () => BufferPolicy<T>,
-): (source: Source<T>, context?: StageContext) => AsyncIterableIterator<T> {
-  return (source, context) =>
-    new PumpedBuffer(stage, source, policy(), counters, [signal, context?.signal]);
+  config: C,
+  counters: K & PumpCounters,
+  Policy: new (config: C, counters: K) => BufferPolicy<T>,
+  stats: () => S,
+): ((source: Source<T>, context?: StageContext) => AsyncIterableIterator<T>) & { stats(): S } {
+  const signal = config.signal;
+  const run = (source: Source<T>, context?: StageContext): AsyncIterableIterator<T> =>
+    new PumpedBuffer(stage, source, new Policy(config, counters), counters, [
+      signal,
+      context?.signal,
+    ]);
+  return Object.assign(run, { stats });
+}
+
+/**
+ * A stage's counters at zero: the ones every pumped stage reports (`buffered`, `received`,
+ * `emitted`) and the stage's own (`extra`), in that order.
+ */
+export function pumpCounters<E extends Record<string, unknown>>(extra: E): PumpCounters & E {
+  return { buffered: 0, received: 0, emitted: 0, ...extra };
 }
 
 /**
@@ -359,20 +392,24 @@ export function pumpedRun<T>(
  */
 export interface BufferPolicy<T> {
   /**
-   * `true`: when {@link isFull}, stop pulling until the consumer takes an item (the producer
-   * waits). `false`: never stop pulling; {@link admit} makes room or refuses.
+   * `true`: when the store holds {@link capacity} items, stop pulling until the consumer
+   * takes one (the producer waits). `false`: never stop pulling; {@link admit} makes room or
+   * refuses.
    */
   readonly waitsWhenFull: boolean;
-  /** Items stored now. */
-  readonly size: number;
-  /** The store holds its bound (consulted only when {@link waitsWhenFull}). */
-  readonly isFull: boolean;
   /**
-   * Stores an item no consumer is waiting for, or drops one by the policy's rule. May throw to
-   * fail the run (the source is then returned).
+   * The store's bound, read once per run: with {@link waitsWhenFull} the pump stops pulling
+   * once this many items are stored.
    */
-  admit(value: T): void;
-  /** Removes and returns the next item to serve; called only when `size > 0`. */
+  readonly capacity: number;
+  /**
+   * Stores an item no consumer is waiting for, or drops one by the policy's rule. Returns
+   * `true` when the store grew by one, `false` when it did not (the item was refused, or it
+   * took an evicted item's place): the core keeps the count of stored items from this answer.
+   * May throw to fail the run (the source is then returned); it stored nothing then.
+   */
+  admit(value: T): boolean;
+  /** Removes and returns the next item to serve; called only when the store holds one. */
   take(): T;
   /** An item released unconsumed: the consumer stopped early or the stage aborted. */
   discard(value: T): void;
@@ -384,10 +421,12 @@ export interface BufferPolicy<T> {
   endError?(): unknown;
 }
 
-/** The counters the core keeps, on the stage's counters object (summed over its runs). */
+/** The counters every pumped stage keeps on its counters object (summed over its runs). */
 export interface PumpCounters {
-  /** Items taken from the source. */
+  /** Items stored now; the policy keeps it (an eviction swaps one item for another). */
+  buffered: number;
+  /** Items taken from the source; the core keeps it. */
   received: number;
-  /** Items handed to the consumer. */
+  /** Items handed to the consumer; the core keeps it. */
   emitted: number;
 }

@@ -8,7 +8,12 @@ import * as validate from '../internal/validate.js';
 import type { Source, Stage, StageContext } from '../stage.js';
 import { DropCallbackError } from './drop-callback-error.js';
 import { PriorityError } from './priority-error.js';
-import { type BufferPolicy, type PumpCounters, pumpedRun } from './pumped-buffer.js';
+import {
+  type BufferPolicy,
+  type PumpCounters,
+  pumpCounters,
+  pumpedStage,
+} from './pumped-buffer.js';
 
 /**
  * Why an item was dropped:
@@ -131,26 +136,17 @@ export function shed<T>(capacity: number): ShedStage<T>;
 export function shed<T>(options: ShedOptions<T>): ShedStage<T>;
 export function shed<T>(options: number | ShedOptions<T>): ShedStage<T> {
   const config = parseOptions(options);
-  const counters: ShedCounters = {
-    buffered: 0,
-    received: 0,
-    emitted: 0,
+  const counters: ShedCounters = pumpCounters({
     dropped: 0,
     droppedByReason: { full: 0, evicted: 0, discarded: 0 },
     dropCallbackErrors: 0,
-  };
-  const run = pumpedRun<T>(
-    STAGE,
-    config.signal,
-    counters,
-    () => new DropByPriority<T>(config, counters),
-  );
+  });
   const stats = (): ShedStats => ({
     ...counters,
     droppedByReason: droppedByReasonSnapshot(counters.droppedByReason),
     capacity: config.capacity,
   });
-  return Object.assign(run, { stats });
+  return pumpedStage(STAGE, config, counters, DropByPriority<T>, stats);
 }
 
 function parseOptions<T>(options: number | ShedOptions<T>): ShedConfig<T> {
@@ -186,6 +182,7 @@ function parseOptions<T>(options: number | ShedOptions<T>): ShedConfig<T> {
  */
 class DropByPriority<T> implements BufferPolicy<T> {
   readonly waitsWhenFull = false;
+  readonly capacity: number;
   private readonly queue: ShedQueue<T>;
   private firstDropError: { error: unknown } | undefined;
 
@@ -193,6 +190,7 @@ class DropByPriority<T> implements BufferPolicy<T> {
     private readonly config: ShedConfig<T>,
     private readonly counters: ShedCounters,
   ) {
+    this.capacity = config.capacity;
     // Without a priority function every item ranks the same: a plain ring is the whole store.
     this.queue =
       config.priority === undefined
@@ -200,24 +198,20 @@ class DropByPriority<T> implements BufferPolicy<T> {
         : new PriorityShedQueue<T>(config.capacity, config.order === 'priority');
   }
 
-  get size(): number {
-    return this.queue.size;
-  }
-
-  get isFull(): boolean {
-    return this.queue.size >= this.config.capacity;
-  }
-
-  /** Buffers the item, or drops one by the admission rule. */
-  admit(value: T): void {
+  /** Buffers the item, or drops one by the admission rule; `true` when the store grew. */
+  admit(value: T): boolean {
     const outcome = this.queue.offer(value, this.priorityOf(value));
     if (!outcome.admitted) {
       this.drop(value, 'full');
-      return;
+      return false;
     }
     // An eviction swaps one buffered item for another: `buffered` stays the same.
-    if (outcome.evicted) this.drop(outcome.evicted.value, 'evicted');
-    else this.counters.buffered++;
+    if (outcome.evicted) {
+      this.drop(outcome.evicted.value, 'evicted');
+      return false;
+    }
+    this.counters.buffered++;
+    return true;
   }
 
   take(): T {
