@@ -93,6 +93,37 @@ describe('pumped-buffer core (boundedBuffer and shed)', () => {
       expect(source.state.returned).toBe(false); // a failed source has cleaned up itself
     });
 
+    it(`${name}: an async source's next() may give a plain result or a thenable, and may throw synchronously`, async () => {
+      const failure = new Error('next threw');
+      const state = { pulls: 0, returned: false };
+      const iterable = {
+        [Symbol.asyncIterator]: () => ({
+          next: (): unknown => {
+            state.pulls++;
+            if (state.pulls === 1) return { done: false, value: 1 }; // not a promise
+            if (state.pulls === 2) {
+              return {
+                then: (resolve: (r: unknown) => void) => resolve({ done: false, value: 2 }),
+              };
+            }
+            throw failure;
+          },
+          return: async () => {
+            state.returned = true;
+            return { done: true, value: undefined };
+          },
+        }),
+      } as unknown as AsyncIterable<number>;
+      const stage = subject.create();
+      const iterator = stage(iterable)[Symbol.asyncIterator]();
+      expect(await iterator.next()).toEqual({ done: false, value: 1 });
+      expect(await iterator.next()).toEqual({ done: false, value: 2 });
+      await expect(iterator.next()).rejects.toBe(failure);
+      expect(await iterator.next()).toEqual({ done: true, value: undefined });
+      expect(state).toEqual({ pulls: 3, returned: false }); // a failed source has cleaned up itself
+      expect(subject.conserved(stage.stats() as never)).toBe(true);
+    });
+
     it(`${name}: return() and a later abort call the source's return() once`, async () => {
       const source = stubbornSource();
       const controller = new AbortController();
