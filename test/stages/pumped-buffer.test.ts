@@ -103,6 +103,7 @@ describe('pumped-buffer core (boundedBuffer and shed)', () => {
             if (state.pulls === 1) return { done: false, value: 1 }; // not a promise
             if (state.pulls === 2) {
               return {
+                // biome-ignore lint/suspicious/noThenProperty: the case under test is a thenable result
                 then: (resolve: (r: unknown) => void) => resolve({ done: false, value: 2 }),
               };
             }
