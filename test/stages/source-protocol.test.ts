@@ -234,3 +234,33 @@ describe('an item the source yields after the abort won the race is discarded, n
     });
   }
 });
+
+describe('a sync pull cannot be raced: an abort fired inside it answers the next call', () => {
+  for (const name of ['rateLimit', 'breakerGate']) {
+    it(name, async () => {
+      const controller = new AbortController();
+      let returned = false;
+      function* aborting() {
+        try {
+          yield 0;
+          controller.abort(new Error('stop'));
+          yield 1;
+          yield 2;
+        } finally {
+          returned = true;
+        }
+      }
+      const it = SIGNALLED[name]!(controller.signal)(aborting())[Symbol.asyncIterator]();
+      expect(await it.next()).toEqual({ done: false, value: 0 });
+      // The pull ran to its end inside next(): its item passes, as on the queued path.
+      expect(await it.next()).toEqual({ done: false, value: 1 });
+      expect(returned).toBe(false);
+      await expect(it.next()).rejects.toMatchObject({
+        name: 'AbortError',
+        code: 'ERR_BPK_ABORTED',
+      });
+      expect(returned).toBe(true);
+      expect(await it.next()).toEqual({ done: true, value: undefined });
+    });
+  }
+});
