@@ -79,14 +79,23 @@ export class NextQueue<T> {
   private readonly run = (): StepResult<T> => this.step();
 
   private track(promise: Promise<IteratorResult<T>>): Promise<IteratorResult<T>> {
+    promise.then(this.settled, this.settled);
+    return this.hold(promise);
+  }
+
+  /**
+   * Makes `promise`, a step run while the queue was {@link idle}, the pending call without
+   * watching it: whoever settles it calls {@link settled} once, as it settles (a pull's own
+   * continuation does, so an async item costs no promise of the queue's).
+   */
+  hold(promise: Promise<IteratorResult<T>>): Promise<IteratorResult<T>> {
     this.pending = promise;
     this.outstanding++;
-    promise.then(this.settled, this.settled);
     return promise;
   }
 
   /** Prebound (no closure per call): the queue is idle once every pending call settled. */
-  private readonly settled = (): void => {
+  readonly settled = (): void => {
     if (--this.outstanding === 0) this.pending = undefined;
   };
 }
@@ -138,21 +147,67 @@ export class SourcePuller<T> {
     return pulled.then(this.onPulled, this.onPullError) as Promise<R>;
   }
 
+  /**
+   * {@link pull} from an async source for a call its {@link NextQueue} holds without watching:
+   * `settled` runs once, as the answer settles (right after the continuation, or once the
+   * promise the continuation gave settles), never before this returns.
+   */
+  pullAsync(
+    then: (result: IteratorResult<T>) => StepResult<T>,
+    settled: () => void,
+  ): Promise<IteratorResult<T>> {
+    this.settledHook = settled;
+    // Over an async source every answer is a promise (a rejected one when `next()` throws).
+    return this.pull(then) as Promise<IteratorResult<T>>;
+  }
+
   /** The continuation of the pending async pull. */
   private continuation: ((result: IteratorResult<T>) => unknown) | undefined;
+  /** Set by {@link pullAsync}: runs once as the pending pull's answer settles. */
+  private settledHook: (() => void) | undefined;
 
-  private readonly onPulled = (result: IteratorResult<T>): unknown =>
-    this.checked(result, this.continuation!);
+  private settle(): void {
+    const settled = this.settledHook;
+    this.settledHook = undefined;
+    settled?.();
+  }
+
+  private readonly onPulled = (result: IteratorResult<T>): unknown => {
+    if (this.settledHook === undefined) return this.checked(result, this.continuation!);
+    let answer: unknown;
+    try {
+      answer = this.checked(result, this.continuation!);
+    } catch (error) {
+      this.settle();
+      throw error;
+    }
+    if (answer instanceof Promise) {
+      const settled = this.settledHook;
+      this.settledHook = undefined;
+      answer.then(settled, settled);
+    } else {
+      this.settle();
+    }
+    return answer;
+  };
 
   private readonly onPullError = (error: unknown): never => {
     this.onEnd();
+    this.settle();
     throw error;
   };
 
   /** The source's `next()` threw: the run ends and the consumer gets the error. */
   failed(error: unknown): Promise<never> {
     this.onEnd();
-    return Promise.reject(error);
+    const rejected = Promise.reject(error);
+    const settled = this.settledHook;
+    if (settled !== undefined) {
+      // Not at once: the caller holds the answer in its queue only after this returns.
+      this.settledHook = undefined;
+      rejected.then(settled, settled);
+    }
+    return rejected;
   }
 
   /**
@@ -286,15 +341,13 @@ export abstract class PassThroughRun<T> implements AsyncIterableIterator<T> {
   }
 
   next(): Promise<IteratorResult<T>> {
-    const syncIt = this.syncIt;
-    if (
-      syncIt === undefined ||
-      !this.queue.idle ||
-      this.finished ||
-      this.abortError !== undefined ||
-      !this.mayPull()
-    ) {
+    if (!this.queue.idle || this.finished || this.abortError !== undefined || !this.mayPull()) {
       return this.queue.next();
+    }
+    const syncIt = this.syncIt;
+    if (syncIt === undefined) {
+      // The pull's promise is the consumer's; its continuation frees the queue.
+      return this.queue.hold(this.puller.pullAsync(this.onPulled, this.queue.settled));
     }
     // The hot path: the pull happens in place and a passing item costs one check.
     let result: IteratorResult<T>;

@@ -147,7 +147,7 @@ describe('every stage refuses a non-iterable source with one typed error', () =>
 
 describe('next() never throws synchronously', () => {
   for (const [name, create] of Object.entries(STAGES)) {
-    it(`${name}: a source whose next() throws synchronously gives a rejected promise`, async () => {
+    it(`${name}: a source whose next() throws synchronously gives a rejected promise, then the end`, async () => {
       const failure = new Error('next threw');
       for (const isAsync of [false, true]) {
         const throwing = {
@@ -164,7 +164,26 @@ describe('next() never throws synchronously', () => {
           result = iterator.next();
         }).not.toThrow();
         await expect(result).rejects.toBe(failure);
+        // The failed pull left nothing pending: the next call answers the end at once.
+        expect(await iterator.next()).toEqual({ done: true, value: undefined });
       }
+    });
+  }
+});
+
+describe('an async iterator whose next() answers a plain result is read as if it were a promise', () => {
+  for (const [name, create] of Object.entries(STAGES)) {
+    it(name, async () => {
+      let pulls = 0;
+      const plain = {
+        [Symbol.asyncIterator]: () => ({
+          next: () =>
+            pulls < 3 ? { done: false, value: pulls++ } : { done: true, value: undefined },
+        }),
+      };
+      const { out, error } = await consume(create()(plain as unknown as AsyncIterable<number>));
+      expect(error).toBeUndefined();
+      expect([...(out as number[])].sort()).toEqual([0, 1, 2]);
     });
   }
 });
