@@ -11,10 +11,12 @@ import type { Source } from '../stage.js';
  * that may pass at once costs one check) built on {@link PassThroughRun}, which holds the
  * lifecycle, with the two small pieces it uses:
  *
- * - **Hot path.** Over a sync source, when no `next()` is pending and the stage may pull
- *   ({@link PassThroughRun.mayPull}), `next()` pulls in place and an item that may pass at once
- *   ({@link PassThroughRun.passNow}) costs one check and the one promise the consumer gets:
- *   no queued step, no continuation, no promise hop. Anything else takes the queued path.
+ * - **Hot path.** When no `next()` is pending and the stage may pull
+ *   ({@link PassThroughRun.mayPull}), `next()` pulls at once. Over a sync source the pull
+ *   happens in place and an item that may pass at once ({@link PassThroughRun.passNow}) costs
+ *   one check and the one promise the consumer gets: no queued step, no promise hop. Over an
+ *   async source the consumer gets the pull's own continuation, which frees the queue itself
+ *   (no promise of the queue's per item). Anything else takes the queued path.
  * - **Pending pull.** `next()` calls are served one after another: a call made while another
  *   is pending runs once that one settled ({@link NextQueue}). A stage pulls at most one item
  *   at a time and holds at most that one item while it waits.
