@@ -6,7 +6,7 @@ import { type Clock, systemClock } from '../internal/clock.js';
 import { checkSource, readSource } from '../internal/source.js';
 import * as v from '../internal/validate.js';
 import type { LimitAlgorithm } from '../limit/limit-algorithm.js';
-import { parseLimitBounds } from '../limit/limit-bounds.js';
+import { parseStageLimit } from '../limit/stage-limit-options.js';
 import { isRateLimiter } from '../rate/is-rate-limiter.js';
 import { type RateLimiter, type RateLimiterOptions, rateLimiter } from '../rate/rate-limiter.js';
 import type { Source, Stage, StageContext } from '../stage.js';
@@ -79,7 +79,17 @@ export interface SolveStageOptions {
   min?: number;
   /** Starting concurrency. @default min(max, max(min, 4)) */
   initial?: number;
-  /** How the concurrency limit moves. @default adaptiveMap's kneeLimit (fixed when min === max) */
+  /**
+   * How the concurrency limit moves within `[min, max]`: `kneeLimit()`, `aimdLimit()`,
+   * `fixedLimit(n)` or your own `LimitAlgorithm`, as for `adaptiveMap`.
+   * @default kneeLimit() (fixedLimit(min) when `min === max`)
+   */
+  algorithm?: LimitAlgorithm;
+  /**
+   * The former name of `algorithm` (it is an algorithm, not a limit). Giving both with
+   * different values throws an `InvalidOptionValueError`.
+   * @deprecated Use `algorithm`.
+   */
   limit?: LimitAlgorithm;
   /**
    * A breaker (shared with other code) or options for a new one. New ones default to
@@ -221,7 +231,9 @@ function unwrap(error: unknown): unknown {
  * abort every solve in flight, return the source and leave no timer; on abort the consumer
  * gets an `AbortError`. The source's own error reaches the consumer unchanged.
  *
- * @throws `TypeError` / `RangeError` at once for a bad option.
+ * @throws `TypeError` / `RangeError` at once for a bad option, or for one set twice to
+ * different values (`algorithm` and its deprecated name `limit`; `max: 4` with
+ * `algorithm: kneeLimit({ max: 3 })`).
  * @example
  * ```ts
  * const solver = createSolver({ apiKey: process.env.CAPTCHAAI_KEY! });
@@ -242,7 +254,7 @@ export function solveStage<T extends Task = Task>(
   const clock = v.optional(opts.clock, systemClock, (x) => v.clock<Clock>('clock', x));
   const random = v.optional(opts.random, Math.random, (x) => v.func<() => number>('random', x));
   const signal = v.optional(opts.signal, undefined, (x) => v.signal('signal', x));
-  const { min, max, initial } = parseLimitBounds(opts, { defaultMax: 50, algorithm: opts.limit });
+  const { algorithm, bounds } = parseStageLimit(opts, 50);
   const resubmitUnsolvable = v.optional(opts.resubmitUnsolvable, 2, (x) =>
     v.integer('resubmitUnsolvable', x, { min: 0 }),
   );
@@ -353,10 +365,8 @@ export function solveStage<T extends Task = Task>(
   };
 
   const map = adaptiveMap(solveEntry, {
-    min,
-    max,
-    initial,
-    ...(opts.limit === undefined ? {} : { limit: opts.limit }),
+    ...bounds,
+    algorithm,
     settle: true,
     classify: ({ error }) => {
       if (error === undefined) return 'success';

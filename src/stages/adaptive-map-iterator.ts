@@ -241,8 +241,20 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
         }
         this.start(this.newTask(result.value));
       } else {
+        let pulled: Promise<IteratorResult<I>>;
+        try {
+          pulled = (this.asyncSource as AsyncIterator<I>).next();
+        } catch (error) {
+          // A next() that throws is the source's error, like a rejected pull (never a hang).
+          this.sourceFailed(error);
+          return;
+        }
         this.pulling = true;
-        (this.asyncSource as AsyncIterator<I>).next().then(this.onPulled, this.onPullFailed);
+        // A broken async iterator may answer a plain value: it is checked like any result.
+        (pulled instanceof Promise ? pulled : Promise.resolve(pulled)).then(
+          this.onPulled,
+          this.onPullFailed,
+        );
         return;
       }
     }

@@ -1,6 +1,7 @@
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { InvalidOptionTypeError } from '../../src/errors.js';
+import { InvalidOptionTypeError, InvalidOptionValueError } from '../../src/errors.js';
+import { fixedLimit, kneeLimit, type LimitAlgorithm } from '../../src/index.js';
 import {
   type FailedRecord,
   type SolveOptions,
@@ -9,6 +10,7 @@ import {
   SolverClosedError,
   SolverError,
   type SolverErrorKind,
+  type SolveStageOptions,
   solveStage,
   type Task,
 } from '../../src/solver/index.js';
@@ -318,6 +320,37 @@ describe('solveStage', () => {
       const inWindow = times.filter((t) => t >= start && t < start + 3_000).length;
       expect(inWindow).toBeLessThanOrEqual(5 + 30);
     }
+  });
+
+  it('takes its concurrency algorithm as `algorithm`; `limit` is its deprecated name, and both must agree', async () => {
+    const peakWith = async (options: SolveStageOptions): Promise<number> => {
+      const clock = new VirtualClock();
+      const solver = fakeSolver(clock, () => ok(1_000));
+      const { records } = await collect(
+        clock,
+        solveStage(solver, { clock, rateLimit: false, ...options })(imageTasks(20)),
+      );
+      expect(records).toHaveLength(20);
+      return solver.peak;
+    };
+    const fixed = fixedLimit(3);
+    expect(await peakWith({ algorithm: fixed })).toBe(3);
+    expect(await peakWith({ limit: fixed })).toBe(3);
+    expect(await peakWith({ algorithm: fixed, limit: fixed })).toBe(3);
+    const solver = fakeSolver(new VirtualClock(), () => ok());
+    const both = () => solveStage(solver, { algorithm: fixed, limit: fixedLimit(2) });
+    expect(both).toThrow(InvalidOptionValueError);
+    expect(both).toThrow('Expected `limit` to be left out when `algorithm` is given');
+    expect(() => solveStage(solver, { algorithm: {} as LimitAlgorithm })).toThrow(
+      /`algorithm.create`/,
+    );
+    // Bounds belong on the stage: a different one on the algorithm is refused under either name.
+    expect(() => solveStage(solver, { max: 4, algorithm: kneeLimit({ max: 3 }) })).toThrow(
+      'Expected `algorithm.max` to be left out or the same as `max` (4)',
+    );
+    expect(() => solveStage(solver, { max: 4, limit: kneeLimit({ max: 3 }) })).toThrow(
+      'Expected `limit.max` to be left out or the same as `max` (4)',
+    );
   });
 
   it('validates options', () => {

@@ -202,6 +202,43 @@ describe('breakerGate: half-open admission', () => {
   });
 });
 
+describe('breakerGate: the hot path over a sync source', () => {
+  it('checks the breaker after the pull too: an item whose pull opened it is held until it may pass', async () => {
+    const clock = new VirtualClock();
+    const breaker = circuitBreaker({ failureThreshold: 1, resetTimeout: 500, clock });
+    const fail = breaker.wrap(() => {
+      throw new Error('down');
+    });
+    let returned = false;
+    function* tripping() {
+      try {
+        yield 0;
+        fail().catch(() => {}); // the failure is recorded synchronously, inside this pull
+        yield 1;
+        yield 2;
+      } finally {
+        returned = true;
+      }
+    }
+    const gate = breakerGate<number>(breaker);
+    const it = gate(tripping());
+    expect(await it.next()).toEqual({ done: false, value: 0 });
+    let got: IteratorResult<number> | undefined;
+    void it.next().then((r) => {
+      got = r;
+    });
+    await clock.advance(0);
+    expect(breaker.state).toBe('open');
+    await clock.advance(499);
+    expect(got).toBeUndefined(); // pulled in place, held while open
+    await clock.advance(1);
+    expect(got).toEqual({ done: false, value: 1 });
+    expect(gate.stats()).toMatchObject({ passed: 2, waits: 1, discarded: 0 });
+    await it.return!();
+    expect(returned).toBe(true);
+  });
+});
+
 describe('breakerGate: reservations', () => {
   it('gives a reserved trial slot back when the run stops before the item could pass', async () => {
     const clock = new VirtualClock();

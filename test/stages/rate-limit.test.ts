@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { rateLimit, rateLimiter } from '../../src/index.js';
 import { countingClock, trackedAbortController, VirtualClock } from '../../src/testing/index.js';
-import { range, trackedSource } from '../helpers/sources.js';
+import { range, trackedSource, trackedSyncSource } from '../helpers/sources.js';
 
 const source = (count: number) => trackedSource(range(count));
 
@@ -123,6 +123,21 @@ describe('rateLimit', () => {
     await expect(waiting).rejects.toMatchObject({ name: 'AbortError', code: 'ERR_BPK_ABORTED' });
     expect(src.state.closed).toBe(true);
     expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('over a sync source: a free token passes the item in place, none makes the pulled item wait', async () => {
+    const clock = new VirtualClock();
+    const stage = rateLimit<number>({ rate: 1, interval: 100, burst: 2, clock });
+    const src = trackedSyncSource(range(4));
+    const out = await drain(clock, stage(src.iterable));
+    expect(out).toEqual([
+      { value: 0, at: 0 },
+      { value: 1, at: 0 },
+      { value: 2, at: 100 },
+      { value: 3, at: 200 },
+    ]);
+    expect(src.state.pulled).toBe(4);
+    expect(stage.stats()).toMatchObject({ passed: 4, delayed: 2, discarded: 0 });
   });
 
   it('concurrent next() calls are served in order, each item once, waiting included', async () => {

@@ -147,7 +147,7 @@ describe('every stage refuses a non-iterable source with one typed error', () =>
 
 describe('next() never throws synchronously', () => {
   for (const [name, create] of Object.entries(STAGES)) {
-    it(`${name}: a source whose next() throws synchronously gives a rejected promise`, async () => {
+    it(`${name}: a source whose next() throws synchronously gives a rejected promise, then the end`, async () => {
       const failure = new Error('next threw');
       for (const isAsync of [false, true]) {
         const throwing = {
@@ -164,7 +164,26 @@ describe('next() never throws synchronously', () => {
           result = iterator.next();
         }).not.toThrow();
         await expect(result).rejects.toBe(failure);
+        // The failed pull left nothing pending: the next call answers the end at once.
+        expect(await iterator.next()).toEqual({ done: true, value: undefined });
       }
+    });
+  }
+});
+
+describe('an async iterator whose next() answers a plain result is read as if it were a promise', () => {
+  for (const [name, create] of Object.entries(STAGES)) {
+    it(name, async () => {
+      let pulls = 0;
+      const plain = {
+        [Symbol.asyncIterator]: () => ({
+          next: () =>
+            pulls < 3 ? { done: false, value: pulls++ } : { done: true, value: undefined },
+        }),
+      };
+      const { out, error } = await consume(create()(plain as unknown as AsyncIterable<number>));
+      expect(error).toBeUndefined();
+      expect([...(out as number[])].sort()).toEqual([0, 1, 2]);
     });
   }
 });
@@ -231,6 +250,36 @@ describe('an item the source yields after the abort won the race is discarded, n
       answer!({ done: false, value: 7 });
       await settle();
       expect(stage.stats()).toMatchObject({ passed: 0, discarded: 1 });
+    });
+  }
+});
+
+describe('a sync pull cannot be raced: an abort fired inside it answers the next call', () => {
+  for (const name of ['rateLimit', 'breakerGate']) {
+    it(name, async () => {
+      const controller = new AbortController();
+      let returned = false;
+      function* aborting() {
+        try {
+          yield 0;
+          controller.abort(new Error('stop'));
+          yield 1;
+          yield 2;
+        } finally {
+          returned = true;
+        }
+      }
+      const it = SIGNALLED[name]!(controller.signal)(aborting())[Symbol.asyncIterator]();
+      expect(await it.next()).toEqual({ done: false, value: 0 });
+      // The pull ran to its end inside next(): its item passes, as on the queued path.
+      expect(await it.next()).toEqual({ done: false, value: 1 });
+      expect(returned).toBe(false);
+      await expect(it.next()).rejects.toMatchObject({
+        name: 'AbortError',
+        code: 'ERR_BPK_ABORTED',
+      });
+      expect(returned).toBe(true);
+      expect(await it.next()).toEqual({ done: true, value: undefined });
     });
   }
 });
