@@ -1,8 +1,9 @@
 /**
  * The library-script side of bench/cli.ts: the same pipeline `backpressure-kit solve` runs
  * (stream the file line by line, parse and validate, boundedBuffer, solveStage, one JSON line
- * per record) written directly against the library, as a user would, against the same
- * zero-latency mock in the same process. Bundled and run in its own process by bench/cli.ts.
+ * per record with the same fields, `elapsedMs` included) written directly against the library,
+ * as a user would, against the same zero-latency mock in the same process. Bundled and run in
+ * its own process by bench/cli.ts.
  *
  * Usage: node cli-library-run.mjs tasks.jsonl out.jsonl
  */
@@ -29,7 +30,8 @@ const solver = createSolver({
   pollInterval: 1,
   transientDelay: 50,
 });
-const solve = solveStage<Task & { id: string | number }>(solver, {
+type IdTask = Task & { id: string | number };
+const solve = solveStage<IdTask>(solver, {
   max: MAX,
   min: MAX,
   rateLimit: false,
@@ -37,7 +39,7 @@ const solve = solveStage<Task & { id: string | number }>(solver, {
   breaker: { resetTimeout: 300 },
 });
 
-async function* tasks(): AsyncGenerator<Task & { id: string | number }> {
+async function* tasks(): AsyncGenerator<IdTask> {
   let line = 0;
   for await (const text of createInterface({ input: createReadStream(input) })) {
     line++;
@@ -47,12 +49,32 @@ async function* tasks(): AsyncGenerator<Task & { id: string | number }> {
   }
 }
 
+// When each task entered the solver stage, for the record's `elapsedMs`.
+const since = new Map<IdTask, number>();
+async function* timed(source: AsyncIterable<IdTask>): AsyncGenerator<IdTask> {
+  for await (const task of source) {
+    since.set(task, performance.now());
+    yield task;
+  }
+}
+
 const out = createWriteStream(output);
-for await (const result of solve(boundedBuffer<Task & { id: string | number }>(3 * MAX)(tasks()))) {
+for await (const result of solve(timed(boundedBuffer<IdTask>(3 * MAX)(tasks())))) {
+  const { task } = result;
+  const elapsedMs = Math.round(performance.now() - since.get(task)!);
+  since.delete(task);
   const record =
     result.status === 'solved'
-      ? { id: result.task.id, status: 'solved', token: result.token, attempts: result.attempts }
-      : { id: result.task.id, status: 'failed', kind: result.kind, attempts: result.attempts };
+      ? { id: task.id, status: 'solved', token: result.token, attempts: result.attempts, elapsedMs }
+      : {
+          id: task.id,
+          status: 'failed',
+          kind: result.kind,
+          code: result.reason.code,
+          reason: result.reason.message,
+          attempts: result.attempts,
+          elapsedMs,
+        };
   if (!out.write(`${JSON.stringify(record)}\n`)) await once(out, 'drain');
 }
 out.end();

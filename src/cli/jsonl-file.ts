@@ -1,7 +1,8 @@
 /**
  * JSON Lines files the CLI appends to and resumes from: a writer that puts each record in the
- * file the moment it is written (a `kill -9` loses nothing already written), and a reader of
- * the ids a results file already holds, which first cuts off a torn last line left by a crash.
+ * file the moment it is written, or at the end of the event loop's turn (a `kill -9` loses
+ * nothing already written), and a reader of the ids a results file already holds, which first
+ * cuts off a torn last line left by a crash.
  */
 import {
   closeSync,
@@ -15,21 +16,41 @@ import {
 import { createInterface } from 'node:readline';
 import { TaskIdSet } from './task-id-set.js';
 
+/** Queued text past which {@link JsonlWriter.queue} writes at once rather than at the end of the turn. */
+const QUEUE_BYTES = 64 * 1024;
+
 /**
- * Appends JSON records to a file, one line each, with a synchronous write per record: when
- * `write` returns, the line is in the operating system's hands and survives the process being
- * killed. Writes are batched only within one call of {@link JsonlWriter.writeMany}.
+ * Appends JSON records to a file, one line each, with synchronous writes: once a line is
+ * written it is in the operating system's hands and survives the process being killed.
+ * {@link JsonlWriter.write} writes at once; {@link JsonlWriter.queue} coalesces the records of
+ * one turn of the event loop into one write at the end of that turn (a system call per turn, not
+ * per record, and still no record waits for a later one to finish).
+ *
+ * A failed deferred write is thrown by the next `write`, `queue`, `flush` or `close`.
  *
  * @example
  * ```ts
  * const out = JsonlWriter.open('results.jsonl', { truncate: false });
- * out.write({ id: 't1', status: 'solved' });
- * out.close();
+ * out.write({ id: 't1', status: 'solved' }); // in the file now
+ * out.queue({ id: 't2', status: 'solved' }); // in the file at the end of this turn
+ * out.close(); // writes what is queued, then closes
  * ```
  */
 export class JsonlWriter {
   #fd: number | undefined;
   #lines = 0;
+  /** Lines queued and not written yet. */
+  #queued = '';
+  #flushAt: NodeJS.Immediate | undefined;
+  #failure: { error: unknown } | undefined;
+  readonly #flushNow = (): void => {
+    this.#flushAt = undefined;
+    try {
+      this.#writeQueued();
+    } catch (error) {
+      this.#failure = { error };
+    }
+  };
 
   private constructor(fd: number) {
     this.#fd = fd;
@@ -40,32 +61,76 @@ export class JsonlWriter {
     return new JsonlWriter(openSync(path, options.truncate ? 'w' : 'a'));
   }
 
-  /** Lines written through this writer. */
+  /** Lines written or queued through this writer. */
   get lines(): number {
     return this.#lines;
   }
 
-  /** Writes one record as one line. Throws after {@link JsonlWriter.close}. */
+  /** Writes one record as one line, now (after the lines queued before it). Throws after {@link JsonlWriter.close}. */
   write(record: object): void {
     this.writeMany([record]);
   }
 
-  /** Writes records as lines with one system call. */
+  /** Writes records as lines, now, with one system call (after the lines queued before them). */
   writeMany(records: readonly object[]): void {
-    if (this.#fd === undefined) throw new Error('JsonlWriter: write after close');
-    if (records.length === 0) return;
-    let text = '';
-    for (const record of records) text += `${JSON.stringify(record)}\n`;
-    const bytes = Buffer.from(text);
-    for (let at = 0; at < bytes.length; ) at += writeSync(this.#fd, bytes, at);
+    this.#open();
+    for (const record of records) this.#queued += `${JSON.stringify(record)}\n`;
     this.#lines += records.length;
+    this.#writeQueued();
   }
 
-  /** Closes the file. Idempotent. */
+  /**
+   * Queues one record as one line, written with the others queued in this turn of the event
+   * loop when the turn ends (`setImmediate`), or at once when the queue passes 64 KiB. Order
+   * is kept with {@link JsonlWriter.write}. Throws after {@link JsonlWriter.close}.
+   */
+  queue(record: object): void {
+    this.#open();
+    this.#queued += `${JSON.stringify(record)}\n`;
+    this.#lines++;
+    if (this.#queued.length >= QUEUE_BYTES) this.#writeQueued();
+    else this.#flushAt ??= setImmediate(this.#flushNow);
+  }
+
+  /** Writes the queued lines now. */
+  flush(): void {
+    this.#open();
+    this.#writeQueued();
+  }
+
+  /** Writes the queued lines and closes the file. Idempotent. */
   close(): void {
     if (this.#fd === undefined) return;
-    closeSync(this.#fd);
-    this.#fd = undefined;
+    try {
+      this.#rethrow();
+      this.#writeQueued();
+    } finally {
+      closeSync(this.#fd);
+      this.#fd = undefined;
+    }
+  }
+
+  #open(): void {
+    if (this.#fd === undefined) throw new Error('JsonlWriter: write after close');
+    this.#rethrow();
+  }
+
+  #rethrow(): void {
+    const failure = this.#failure;
+    if (failure === undefined) return;
+    this.#failure = undefined;
+    throw failure.error;
+  }
+
+  #writeQueued(): void {
+    if (this.#flushAt !== undefined) {
+      clearImmediate(this.#flushAt);
+      this.#flushAt = undefined;
+    }
+    if (this.#queued === '' || this.#fd === undefined) return;
+    const bytes = Buffer.from(this.#queued);
+    this.#queued = '';
+    for (let at = 0; at < bytes.length; ) at += writeSync(this.#fd, bytes, at);
   }
 }
 

@@ -91,6 +91,8 @@ export class RunStats {
   #skipped = 0;
   #peakDepth = 0;
   #peakInFlight = 0;
+  /** The queue's capacity, read from its first snapshot. */
+  #depthCeiling: number | undefined;
   /** Solve times in constant memory: a sample never sorts the run's history. */
   readonly #solveTimes = new DurationHistogram();
   /** (time, records) pairs of recent samples, for the rate. */
@@ -123,12 +125,21 @@ export class RunStats {
     this.#skipped++;
   }
 
-  /** Notes the queue depth and in-flight count now, so peaks between samples are not missed. */
+  /**
+   * Notes the queue depth and in-flight count now, so peaks between samples are not missed.
+   * Called once per task: a peak already at its ceiling (the queue's capacity, `max`) cannot
+   * grow, so the stages' `stats()` snapshots (objects built per call) are then not taken.
+   */
   observe(): void {
-    const depth = this.#sources.queue().buffered;
-    if (depth > this.#peakDepth) this.#peakDepth = depth;
-    const { inFlight } = this.#sources.stage();
-    if (inFlight > this.#peakInFlight) this.#peakInFlight = inFlight;
+    if (this.#depthCeiling === undefined || this.#peakDepth < this.#depthCeiling) {
+      const queue = this.#sources.queue();
+      this.#depthCeiling ??= 'capacity' in queue ? queue.capacity : queue.highWaterMark;
+      if (queue.buffered > this.#peakDepth) this.#peakDepth = queue.buffered;
+    }
+    if (this.#peakInFlight < this.#sources.max) {
+      const { inFlight } = this.#sources.stage();
+      if (inFlight > this.#peakInFlight) this.#peakInFlight = inFlight;
+    }
   }
 
   /**

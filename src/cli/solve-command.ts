@@ -241,6 +241,7 @@ export async function runSolveCommand(
   let metrics: MetricsServer | undefined;
   let stats: RunStats | undefined;
   let stopping = false;
+  let writeFailure: { error: unknown } | undefined;
   const onSigint = (): void => {
     if (!stopping) {
       stopping = true;
@@ -274,23 +275,23 @@ export async function runSolveCommand(
     const writeOut = out;
     const writeRejects = rejects;
 
-    const queue =
-      o.pipeline.queue.kind === 'shed'
-        ? shed<IdentifiedTask>({
-            capacity: o.pipeline.queue.capacity,
-            priority: (task) => task.priority ?? 0,
-            order: 'priority',
-            onDrop: (task, reason) => {
-              const started = since.get(task) ?? now();
-              since.delete(task);
-              // Discarded at a stop: not done, so not recorded; the next run solves it.
-              if (reason === 'discarded') return;
-              const record = droppedRecord(task.id, reason, now() - started);
-              writeOut.write(record);
-              runStats.record(record);
-            },
-          })
-        : boundedBuffer<IdentifiedTask>(o.pipeline.queue.capacity);
+    const shedding = o.pipeline.queue.kind === 'shed';
+    const queue = shedding
+      ? shed<IdentifiedTask>({
+          capacity: o.pipeline.queue.capacity,
+          priority: (task) => task.priority ?? 0,
+          order: 'priority',
+          onDrop: (task, reason) => {
+            const started = since.get(task) ?? now();
+            since.delete(task);
+            // Discarded at a stop: not done, so not recorded; the next run solves it.
+            if (reason === 'discarded') return;
+            const record = droppedRecord(task.id, reason, now() - started);
+            writeOut.queue(record);
+            runStats.record(record);
+          },
+        })
+      : boundedBuffer<IdentifiedTask>(o.pipeline.queue.capacity);
     const runStats = new RunStats({ queue: queue.stats, stage: stage.stats, max: o.pipeline.max });
     stats = runStats;
     if (o.input !== '-') {
@@ -319,7 +320,7 @@ export async function runSolveCommand(
             ...(entry.id === undefined ? {} : { id: entry.id }),
             reason: entry.reason,
           };
-          writeRejects.write(record);
+          writeRejects.queue(record);
           runStats.reject();
           if (o.strict) {
             throw new RunFailure(
@@ -329,7 +330,8 @@ export async function runSolveCommand(
           note(`${inputName}:${entry.line}: rejected: ${entry.reason}`);
           continue;
         }
-        since.set(entry.task, now());
+        // Time in the queue counts for a dropped record only (`feed` restarts the clock).
+        if (shedding) since.set(entry.task, now());
         if (++observed % 64 === 0) runStats.observe();
         yield entry.task;
       }
@@ -365,7 +367,7 @@ export async function runSolveCommand(
         // A refused account is not the task's fault: leave it unrecorded for the next run.
         if (result.status === 'failed' && result.kind === 'fatal-account') continue;
         const record = toSolveRecord(task.id, result, now() - started);
-        writeOut.write(record);
+        writeOut.queue(record);
         runStats.record(record);
       }
     } catch (error) {
@@ -394,8 +396,14 @@ export async function runSolveCommand(
     stopSampling?.();
     await metrics?.close();
     reader?.close();
-    out?.close();
-    rejects?.close();
+    // Writes what is queued; a failed write is rethrown once everything is closed.
+    for (const writer of [out, rejects]) {
+      try {
+        writer?.close();
+      } catch (error) {
+        writeFailure ??= { error };
+      }
+    }
     await solver.close();
     await account.mock?.close();
     if (stats && view) {
@@ -412,6 +420,7 @@ export async function runSolveCommand(
       }
     }
   }
+  if (writeFailure) throw writeFailure.error;
   if (exitCode === EXIT.finished && (run.outcome === 'interrupted' || run.outcome === 'aborted'))
     exitCode = EXIT.interrupted;
   return exitCode;

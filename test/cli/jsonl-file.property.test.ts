@@ -1,8 +1,9 @@
 /**
  * The results file: what the writer wrote, the reader reads back; a torn last line (a crash in
  * the middle of a write) is cut off and never read as a record, and later appends start clean.
+ * Queued records are in the file, in call order, once the event loop's turn ends.
  */
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
@@ -56,4 +57,99 @@ describe('JsonlWriter and readRecordedIds', () => {
       cleanup();
     }
   });
+
+  const endOfTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+  const fileIds = (path: string): unknown[] =>
+    readFileSync(path, 'utf8')
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => (JSON.parse(line) as { id: unknown }).id);
+
+  test.prop(
+    [
+      fc.array(
+        fc.oneof(
+          fc.constant('write' as const),
+          fc.constant('queue' as const),
+          fc.constant('big' as const),
+          fc.constant('flush' as const),
+          fc.constant('turn' as const),
+        ),
+        { maxLength: 40 },
+      ),
+    ],
+    { numRuns: 40 },
+  )(
+    'queue: every line in call order; all of them in the file at the end of the turn, at flush or at once past 64 KiB',
+    async (ops) => {
+      const { dir, cleanup } = tempDir();
+      try {
+        const path = join(dir, 'out.jsonl');
+        const out = JsonlWriter.open(path, { truncate: true });
+        const ids: number[] = [];
+        let queuedBytes = 0;
+        for (const op of ops) {
+          const id = ids.length;
+          if (op === 'write') {
+            out.write({ id });
+            ids.push(id);
+            queuedBytes = 0;
+          } else if (op === 'queue' || op === 'big') {
+            const record = op === 'big' ? { id, pad: 'x'.repeat(40_000) } : { id };
+            out.queue(record);
+            ids.push(id);
+            queuedBytes += JSON.stringify(record).length + 1;
+            if (queuedBytes >= 64 * 1024) queuedBytes = 0;
+          } else if (op === 'flush') {
+            out.flush();
+            queuedBytes = 0;
+          } else {
+            await endOfTurn();
+            queuedBytes = 0;
+          }
+          // Nothing queued is left behind by a write, a flush, the end of a turn, or 64 KiB.
+          if (queuedBytes === 0) expect(fileIds(path)).toEqual(ids);
+          expect(out.lines).toBe(ids.length);
+        }
+        await endOfTurn();
+        expect(fileIds(path)).toEqual(ids);
+        out.close();
+        expect(fileIds(path)).toEqual(ids);
+      } finally {
+        cleanup();
+      }
+    },
+  );
+
+  it('queue: a record waits for the end of the turn, not for later records; close writes what is queued', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const path = join(dir, 'out.jsonl');
+      const out = JsonlWriter.open(path, { truncate: true });
+      out.queue({ id: 1 });
+      out.queue({ id: 2 });
+      expect(fileIds(path)).toEqual([]);
+      await endOfTurn();
+      expect(fileIds(path)).toEqual([1, 2]);
+      out.queue({ id: 3 });
+      out.close();
+      expect(fileIds(path)).toEqual([1, 2, 3]);
+      expect(() => out.queue({ id: 4 })).toThrow(/after close/);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it.skipIf(!existsSync('/dev/full'))(
+    'queue: a failed write at the end of the turn is thrown by the next call',
+    async () => {
+      const out = JsonlWriter.open('/dev/full', { truncate: false });
+      out.queue({ id: 1 });
+      await endOfTurn();
+      expect(() => out.queue({ id: 2 })).toThrow(expect.objectContaining({ code: 'ENOSPC' }));
+      out.queue({ id: 3 });
+      expect(() => out.close()).toThrow(expect.objectContaining({ code: 'ENOSPC' }));
+      out.close();
+    },
+  );
 });
