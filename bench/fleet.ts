@@ -3,7 +3,7 @@
  * renewal, `complete()`) against BullMQ's own `Worker` with a processor function, at the same
  * concurrency, on the same Redis, with 1 and 3 worker processes. Each case: the queue is paused,
  * filled with N jobs, the workers start and say ready, the queue resumes, and the clock runs
- * until every job is completed. Ratios are paired (runs of the same repetition), reported as
+ * from the moment a tenth of the jobs is completed (start-up over) until every job is. Ratios are paired (runs of the same repetition), reported as
  * median and range. Each worker process reports its CPU time, and its heap and RSS when ready
  * and when drained (still running, after a forced gc); redis-server's CPU comes from INFO.
  *
@@ -22,6 +22,8 @@ import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { queueSource } from '../src/bullmq/queue-source.js';
 import { redisConnectionFromUrl } from '../src/bullmq/redis-url.js';
+import { settleJobs } from '../src/bullmq/settle-jobs.js';
+import { adaptiveMap } from '../src/stages/adaptive-map.js';
 import { startOwnRedis } from '../test/bullmq/redis-server.js';
 import { machineLine, median, numberFlag } from './harness.js';
 import { GroupRecorder } from './results.js';
@@ -30,9 +32,31 @@ const self = fileURLToPath(import.meta.url);
 const arg = (name: string): string | undefined =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 
-/** `queueSource+prefetch`: `prefetch` = the concurrency, so a settle fetches the next job as BullMQ's Worker does. */
-type Mode = 'bullmq-worker' | 'queueSource' | 'queueSource+prefetch';
-const modes: readonly Mode[] = ['bullmq-worker', 'queueSource', 'queueSource+prefetch'];
+/**
+ * The consumers compared, each with the same concurrency `c` per process:
+ * - `bullmq-worker`: BullMQ's `Worker` with a processor function (`concurrency: c`); a slot
+ *   that finishes completes its job and gets its next one in the same Redis call.
+ * - `slots`: `c` loops over one `queueSource` that, as a job's processing ends, pull the next
+ *   job and then settle the finished one (the next pull is made before the settle, as in
+ *   BullMQ's slot, so the settle can bring it: demand-driven fetching).
+ * - `loops`: `c` loops of `next()`, then `complete()`, then `next()`: the next pull only after
+ *   the settle, so a settle can only bring a job for another loop's pull (the worst case).
+ * - `loops+prefetch`: the same loops with `prefetch: c` (a settle fetches ahead, as BullMQ's
+ *   Worker does).
+ * - `work`: the pipeline `backpressure-kit work` runs, `settleJobs(stage)(source)`, with a
+ *   trivial `adaptiveMap` at a fixed limit of `c` as the stage (`settleJobs` settles one job
+ *   at a time, in record order).
+ * - `work+prefetch`: the same with `prefetch: c`.
+ */
+type Mode = 'bullmq-worker' | 'slots' | 'loops' | 'loops+prefetch' | 'work' | 'work+prefetch';
+const allModes: readonly Mode[] = [
+  'bullmq-worker',
+  'slots',
+  'loops',
+  'loops+prefetch',
+  'work',
+  'work+prefetch',
+];
 
 /** A worker process: consume until SIGTERM, then print its memory and exit. */
 async function workerRole(): Promise<void> {
@@ -55,19 +79,41 @@ async function workerRole(): Promise<void> {
     await worker.waitUntilReady();
     stop = () => worker.close();
   } else {
-    const jobs = queueSource(name, {
+    const jobs = queueSource<{ i: number }>(name, {
       connection,
       onRedisWarning: false,
-      prefetch: mode === 'queueSource+prefetch' ? concurrency : 0,
+      prefetch: mode.endsWith('+prefetch') ? concurrency : 0,
     });
-    const loops = Array.from({ length: concurrency }, async () => {
+    const settleLoop = async (): Promise<void> => {
+      for await (const _ of settleJobs(
+        adaptiveMap(async (task: { i: number }) => ({ task, status: 'solved' as const }), {
+          min: concurrency,
+          max: concurrency,
+        }),
+      )(jobs))
+        done++;
+    };
+    const slot = async (): Promise<void> => {
+      let current = await jobs.next();
+      while (!current.done) {
+        const finished = current.value; // processed: a trivial job takes no time
+        const next = jobs.next();
+        await finished.complete({ ok: true });
+        done++;
+        current = await next;
+      }
+    };
+    const loop = async (): Promise<void> => {
       for (;;) {
         const next = await jobs.next();
         if (next.done) return;
         await next.value.complete({ ok: true });
         done++;
       }
-    });
+    };
+    const loops = mode.startsWith('work')
+      ? [settleLoop()]
+      : Array.from({ length: concurrency }, mode === 'slots' ? slot : loop);
     await jobs.queue.waitUntilReady();
     roundTrips = () => {
       const s = jobs.stats();
@@ -133,7 +179,7 @@ interface CaseRun {
   jobsPerSecond: number;
   /** CPU time of all worker processes together, per job (from ready until drained). */
   workerCpuUsPerJob: number;
-  /** CPU time of redis-server per job over the timed run (the coordinator's polling included, alike for every mode). */
+  /** CPU time of redis-server per job over the timed part (the coordinator's polling included, alike for every mode). */
   redisCpuUsPerJob: number;
   /** Per worker process: heap and RSS when drained and still running, after a forced gc. */
   drainedHeapMB: number[];
@@ -175,20 +221,29 @@ async function runCase(
     spawnWorker(redis, name, mode, concurrency),
   );
   for (const w of workers) await w.lines.next(); // ready
-  const redisCpuAtStart = await redisCpuSeconds(queue);
-  const started = performance.now();
   await queue.resume();
+  // The clock starts once a tenth of the jobs is done: start-up (connections, scripts loaded,
+  // the pulls ramping up) is over for every mode alike; it measures the steady rate.
+  let startedAt = 0;
+  let completedAtStart = 0;
+  let redisCpuAtStart = 0;
   for (;;) {
     const { completed = 0 } = await queue.getJobCounts('completed');
+    if (startedAt === 0 && completed >= n / 10) {
+      startedAt = performance.now();
+      completedAtStart = completed;
+      redisCpuAtStart = await redisCpuSeconds(queue);
+    }
     if (completed >= n) break;
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await new Promise((resolve) => setTimeout(resolve, 5));
   }
-  const seconds = (performance.now() - started) / 1_000;
+  const seconds = (performance.now() - startedAt) / 1_000;
+  const timed = n - completedAtStart;
   const redisCpu = (await redisCpuSeconds(queue)) - redisCpuAtStart;
   const run: CaseRun = {
-    jobsPerSecond: n / seconds,
+    jobsPerSecond: timed / seconds,
     workerCpuUsPerJob: 0,
-    redisCpuUsPerJob: (redisCpu * 1e6) / n,
+    redisCpuUsPerJob: (redisCpu * 1e6) / timed,
     drainedHeapMB: [],
     drainedRssMB: [],
     heapGrowthMB: [],
@@ -221,8 +276,15 @@ async function runCase(
 }
 
 const TARGET = 0.9;
-const label = (mode: Mode, concurrency: number): string =>
-  mode === 'queueSource+prefetch' ? `queueSource, prefetch ${concurrency}` : mode;
+const label = (mode: Mode, c: number): string =>
+  ({
+    'bullmq-worker': `BullMQ Worker, concurrency ${c}`,
+    slots: `queueSource, ${c} slots: pull next, then settle`,
+    loops: `queueSource, ${c} loops: settle, then pull`,
+    'loops+prefetch': `queueSource, ${c} loops, prefetch ${c}`,
+    work: `\`work\`'s pipeline: settleJobs(adaptiveMap ${c})`,
+    'work+prefetch': `\`work\`'s pipeline, prefetch ${c}`,
+  })[mode];
 const range = (values: number[], digits: number): string =>
   `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}`;
 
@@ -231,6 +293,7 @@ async function main(): Promise<void> {
   const concurrency = numberFlag('concurrency', 20);
   const reps = numberFlag('reps', 9);
   const processCounts = (arg('processes') ?? '1,3').split(',').map(Number);
+  const modes = (arg('modes')?.split(',') as Mode[] | undefined) ?? allModes;
   const own = process.env.REDIS_URL ? undefined : await startOwnRedis();
   const redis = process.env.REDIS_URL ?? (own as { url: string }).url;
   const recorder = new GroupRecorder('fleet', {
@@ -239,19 +302,24 @@ async function main(): Promise<void> {
       'Jobs per second of a trivial job through `queueSource` (the consumer side of a ' +
       '`queueSink` → `queueSource` fleet: manual fetching, our lock renewal, `complete()`; the ' +
       "queue is filled beforehand with BullMQ's `addBulk`, so only consuming is timed) against " +
-      "BullMQ's own `Worker` with a processor function, at the same concurrency per process " +
-      '(BullMQ: `concurrency`; `queueSource`: that many loops of `next()` then `complete()`), ' +
+      "BullMQ's own `Worker` with a processor function, at the same concurrency per process, " +
       'on the same Redis (local, AOF on, `noeviction`), with 1 and 3 worker processes. Each ' +
       'case pauses a fresh queue, fills it with N jobs, starts the workers and waits until ' +
-      'they are ready, resumes the queue and times until every job is completed. ' +
-      '`queueSource` runs in its default mode (each job fetched for a `next()` already made: ' +
-      'by a settle made while the pull waits, in the same Redis call, else by a fetch of its ' +
-      "own) and with `prefetch` = the concurrency (a settle fetches the next job as BullMQ's " +
-      'worker does, before anyone pulls it). Within each repetition the modes run one after ' +
-      'another, the first mode rotating, so load drifts hit them alike; a ratio is taken ' +
-      'between runs of the same repetition (paired) and the tables give the median and range ' +
-      'over repetitions. CPU per job (worker processes together, and redis-server) depends ' +
-      'less on the load of the machine than jobs/s does. The target is a median ratio ≥ 0.9x.',
+      'they are ready, resumes the queue and times from when a tenth of the jobs is completed ' +
+      '(start-up and ramp-up over, for every mode alike) until every job is. `queueSource` ' +
+      'runs in its default mode (each job fetched for a `next()` already made: by a settle ' +
+      'made while the pull waits, in the same Redis call, else by a fetch of its own) in ' +
+      "three pipeline shapes: slots that pull their next job as a job's processing ends and " +
+      "then settle it (BullMQ's slot order: its completion asks for the slot's next job), " +
+      'loops that settle and only then pull (no settle can bring a job for its own loop: the ' +
+      "worst case), and `work`'s pipeline (`settleJobs` over a trivial `adaptiveMap` at a " +
+      'fixed limit; `settleJobs` settles one job at a time); loops and `work` also with ' +
+      "`prefetch` = the concurrency (a settle fetches ahead, as BullMQ's worker does). Within " +
+      'each repetition the modes run one after another, the first mode rotating, so load ' +
+      'drifts hit them alike; a ratio is taken between runs of the same repetition (paired) ' +
+      'and the tables give the median and range over repetitions. CPU per job (worker ' +
+      'processes together, and redis-server) depends less on the load of the machine than ' +
+      'jobs/s does. The target is a median ratio ≥ 0.9x.',
     command: `REDIS_URL=redis://127.0.0.1:<port> npm run bench -- fleet --n=${n} --concurrency=${concurrency} --reps=${reps}`,
   });
   console.log(machineLine());
@@ -346,7 +414,7 @@ async function main(): Promise<void> {
   });
   recorder.table({
     title: 'CPU per job',
-    text: 'CPU time per job of the worker processes together (from ready until drained) and of redis-server (over the timed run, including the coordinator polling the completed count every 10 ms, alike for every mode), in µs: median (range) over repetitions. The last column is the total against the BullMQ Worker run of the same repetition.',
+    text: 'CPU time per job of the worker processes together (from ready until drained, start-up included) and of redis-server (over the timed part, including the coordinator polling the completed count every 5 ms, alike for every mode), in µs: median (range) over repetitions. The last column is the total against the BullMQ Worker run of the same repetition.',
     columns: ['processes', 'consumer', 'workers µs/job', 'Redis µs/job', 'total x BullMQ Worker'],
     rows: cpuRows,
   });

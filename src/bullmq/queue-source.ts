@@ -153,8 +153,9 @@ type NextJobFromJobData<T, R> = (
  * concurrency and queue-wide rate limit apply to every fetch (then the source waits, with a
  * short backoff, not spinning). Waiting pulls are fetched one at a time (as BullMQ's own
  * worker fetches), and a settle made while pulls wait brings the oldest its job in the same
- * Redis call (BullMQ's `fetchNext`): a busy pipeline pays about one round trip per job, and
- * still no job is fetched before a `next()` asks for it. While the queue is empty, that one
+ * Redis call (BullMQ's `fetchNext`): a busy pipeline that pulls its next job before it settles
+ * the last pays about one round trip per job, and still no job is fetched before a `next()`
+ * asks for it. While the queue is empty, that one
  * fetch waits in Redis for a job (BullMQ's blocking marker), the other pulls without calling
  * Redis.
  *
