@@ -72,7 +72,8 @@ export interface QueueSourceOptions extends RedisHealthOptions {
    * never exceed either the most the pipeline has had pulled or pulling at once, or the jobs
    * pulled and unsettled now plus `prefetch`. Jobs ahead are active in Redis (they count
    * against global concurrency); when the source stops, they go back to the front of the
-   * queue at once. 0: every job is fetched by the `next()` that returns it.
+   * queue at once. 0: every job is fetched for a `next()` already made (by its own fetch, or
+   * by a settle made while it waits), never ahead.
    * @default 0
    */
   prefetch?: number;
@@ -86,7 +87,7 @@ export interface QueueSourceStats {
   readonly held: number;
   /** Jobs fetched ahead by a settle and not yet pulled (part of `held`; at most `prefetch`). */
   readonly ahead: number;
-  /** Jobs that came with a settle (`fetchNext`), in the same Redis call. */
+  /** Jobs that came with a settle (`fetchNext`), in the same Redis call: for a waiting pull, or ahead. */
   readonly fetchedWithSettle: number;
   /** Jobs fetched ahead that went back to the queue unpulled when the source stopped. */
   readonly released: number;
@@ -129,6 +130,12 @@ interface Held<T, R> {
   onQueue?: Job<T, R>;
 }
 
+/** A pull waiting for a job: resolved with one, or with nothing when fetching stops. */
+interface Claim<T, R> {
+  resolve(entry: Held<T, R> | undefined): void;
+  reject(error: unknown): void;
+}
+
 /** BullMQ's conversion of a fetched job's raw data (job schedulers, the drained flag); protected in its types. */
 type NextJobFromJobData<T, R> = (
   jobData: unknown,
@@ -144,8 +151,13 @@ type NextJobFromJobData<T, R> = (
  * (all of them in one Redis call) until it is settled with `complete()` or `fail()`; the
  * stalled-job checker runs, so a killed worker's jobs come back to the queue. BullMQ's global
  * concurrency and queue-wide rate limit apply to every fetch (then the source waits, with a
- * short backoff, not spinning). While the queue is empty, one pull waits in Redis for a job
- * (BullMQ's blocking marker) and the others wait for it, without calling Redis.
+ * short backoff, not spinning). Waiting pulls are fetched one at a time (as BullMQ's own
+ * worker fetches), and a settle made while pulls wait brings the oldest its job in the same
+ * Redis call (BullMQ's `fetchNext`): a busy pipeline that pulls its next job before it settles
+ * the last pays about one round trip per job, and still no job is fetched before a `next()`
+ * asks for it. While the queue is empty, that one
+ * fetch waits in Redis for a job (BullMQ's blocking marker), the other pulls without calling
+ * Redis.
  *
  * Early exit (`break`, `return()`) stops fetching; jobs fetched ahead go back to the queue;
  * the connections close once every job already handed out is settled. Abort (`signal`) or
@@ -223,13 +235,15 @@ export function queueSource<T = unknown, R = unknown>(
   const held = new Map<string, Held<T, R>>();
   /** Fetched ahead by a settle, not yet pulled (FIFO). */
   const ahead: Held<T, R>[] = [];
-  /** Settles in flight that asked for the next job. */
+  /** Settles in flight that asked for the next job (`fetchNext`). */
   let reserving = 0;
-  /** Pulls waiting for one of those settles' jobs (FIFO; never more than `reserving`). */
-  const claims: ((held: Held<T, R> | undefined) => void)[] = [];
-  /** Pulls waiting while another pull blocks in Redis on an empty queue (FIFO). */
-  const idle: (() => void)[] = [];
-  let blocking = false;
+  /**
+   * Pulls waiting for a job (FIFO). Each is served by whichever job arrives first: one a settle
+   * fetched in its own Redis call, or one the fetch loop got.
+   */
+  const claims: Claim<T, R>[] = [];
+  /** The fetch loop runs (one `getNextJob` at a time, for claims no settle in flight covers). */
+  let fetching = false;
   const settling = new Set<Promise<unknown>>();
   const releasing = new Set<Promise<unknown>>();
   const counters = {
@@ -252,7 +266,8 @@ export function queueSource<T = unknown, R = unknown>(
   let lockTimer: ReturnType<typeof setInterval> | undefined;
   let disposeWatch: (() => void) | undefined;
   let started: Promise<void> | undefined;
-  // Resolves when fetching stops: a next() waiting on Redis (blocked, or Redis away) ends then.
+  let ready = false;
+  // Resolves when fetching stops: a next() waiting for start-up (Redis away) ends then.
   let wake!: () => void;
   const stopped = new Promise<void>((resolve) => {
     wake = resolve;
@@ -350,16 +365,91 @@ export function queueSource<T = unknown, R = unknown>(
     await Promise.allSettled([...releasing]);
   };
 
-  /** A job a settle fetched: to the oldest pull waiting for one, else ahead. */
-  const deliver = (entry: Held<T, R> | undefined): void => {
-    if (entry !== undefined && stopping) {
-      release(entry);
-      entry = undefined;
+  /** A fetched job: to the oldest pull waiting for one, else ahead (a settle's, with `prefetch`). */
+  const deliver = (entry: Held<T, R>): void => {
+    if (stopping) release(entry);
+    else {
+      const claim = claims.shift();
+      if (claim) claim.resolve(entry);
+      else ahead.push(entry);
     }
-    const claim = claims.shift();
-    if (claim) claim(entry);
-    else if (entry !== undefined) ahead.push(entry);
     syncLockTimer();
+  };
+
+  /**
+   * Whether a settle starting now fetches the next job in its Redis call: only for a pull
+   * already waiting that no fetch in flight will serve (demand, not a guess), or, with
+   * `prefetch`, while the jobs ahead and on their way stay under it. Either way the jobs
+   * fetched and not yet pulled never exceed the pulls waiting plus `prefetch`.
+   */
+  const settleFetches = (): boolean =>
+    !stopping && ahead.length + reserving + (fetching ? 1 : 0) < claims.length + prefetch;
+
+  /**
+   * Starts the fetch loop when pulls wait that no settle in flight will serve. It looks one
+   * event-loop turn later: settles whose replies are already in (their callers complete the
+   * next job at once) then carry the fetch instead of a `getNextJob` of its own.
+   */
+  let pumping = false;
+  const pump = (): void => {
+    if (pumping || fetching || stopping || claims.length <= reserving) return;
+    pumping = true;
+    setImmediate(() => {
+      pumping = false;
+      if (fetching || stopping || claims.length <= reserving) return;
+      fetching = true;
+      void fetchLoop().then(
+        () => {
+          fetching = false;
+          pump();
+        },
+        (error: unknown) => {
+          fetching = false;
+          // The pull the failed fetch was for reports it; next() then stops the source.
+          claims.shift()?.reject(error);
+        },
+      );
+    });
+  };
+
+  /**
+   * Fetches one job at a time (as BullMQ's own worker does, so concurrent pulls do not flood
+   * Redis) while pulls wait that no settle in flight covers; settles that start meanwhile
+   * bring jobs for the other waiting pulls.
+   */
+  const fetchLoop = async (): Promise<void> => {
+    let wait = 5;
+    while (!stopping && claims.length > reserving) {
+      const token = `${tokenBase}:${++tokens}`;
+      const fetched = await worker.getNextJob(token, { block: false });
+      if (fetched) {
+        counters.fetched++;
+        wait = 5;
+        deliver({ job: fetched, token });
+        continue;
+      }
+      if (stopping) return;
+      const counts = await queue.getJobCounts('waiting', 'prioritized');
+      if ((counts.waiting ?? 0) + (counts.prioritized ?? 0) === 0) {
+        wait = 5;
+        // Empty: block on BullMQ's marker until a job arrives (or drainDelay passes).
+        const arrived = await worker.getNextJob(token, { block: true });
+        if (arrived) {
+          counters.fetched++;
+          deliver({ job: arrived, token });
+        }
+        continue;
+      }
+      // Jobs wait but none was handed out: global concurrency reached or rate-limited.
+      counters.limitedWaits++;
+      const ttl = await queue.getRateLimitTtl();
+      try {
+        await systemClock.sleep(Math.max(wait, Math.min(ttl, 60_000)), stop.signal);
+      } catch {
+        return;
+      }
+      wait = Math.min(wait * 2, maxFetchWait);
+    }
   };
 
   // Fetching stops at once (closing the worker also ends a fetch blocked in Redis); the queue
@@ -370,7 +460,7 @@ export function queueSource<T = unknown, R = unknown>(
     stopping = true;
     stop.abort();
     wake();
-    for (const resume of idle.splice(0)) resume();
+    for (const claim of claims.splice(0)) claim.resolve(undefined);
     workerClosed ??= (async () => {
       if (graceful) {
         await Promise.allSettled([...settling]);
@@ -408,12 +498,10 @@ export function queueSource<T = unknown, R = unknown>(
     ): Promise<void> => {
       if (settled) throw new JobSettledError(id);
       settled = true;
-      // Fetch the next job in the same call only in place of this one, and only while fewer
-      // than `prefetch` are ahead (or on their way).
-      const fetchNext = !stopping && ahead.length + reserving < prefetch;
+      const fetchNext = settleFetches();
       if (fetchNext) reserving++;
-      let next: Held<T, R> | undefined;
       const work = (async () => {
+        let next: Held<T, R> | undefined;
         try {
           const result = await move(stopping ? onQueue(entry) : entry.job, fetchNext);
           counters[kind]++;
@@ -429,7 +517,9 @@ export function queueSource<T = unknown, R = unknown>(
           held.delete(id);
           if (fetchNext) {
             reserving--;
-            deliver(next);
+            if (next !== undefined) deliver(next);
+            // Nothing came (queue empty, limited, or the settle failed): the fetch loop serves the pull.
+            pump();
           }
           syncLockTimer();
           if (stopping && held.size === 0) void close();
@@ -478,60 +568,21 @@ export function queueSource<T = unknown, R = unknown>(
   };
 
   const fetchOne = async (): Promise<IteratorResult<QueueJob<T, R>>> => {
-    started ??= start();
-    await started;
+    if (!ready) {
+      started ??= start().then(() => {
+        ready = true;
+      });
+      // Redis may be away at start-up: a stop ends this wait too.
+      await Promise.race([started, stopped]);
+    }
     const first = ahead.shift();
     if (first !== undefined) return handOut(first);
-    if (reserving > claims.length) {
-      // A settle is fetching a job that nobody has claimed yet: wait for it, not Redis.
-      const claimed = await new Promise<Held<T, R> | undefined>((resolve) => claims.push(resolve));
-      if (claimed !== undefined) return handOut(claimed);
-    }
-    let wait = 5;
-    for (;;) {
-      if (stopping) return finish();
-      const token = `${tokenBase}:${++tokens}`;
-      const fetched = await worker.getNextJob(token, { block: false });
-      if (fetched) {
-        counters.fetched++;
-        // The queue may hold more: let one waiting pull look too.
-        idle.shift()?.();
-        return handOut({ job: fetched, token });
-      }
-      if (stopping) return finish();
-      const counts = await queue.getJobCounts('waiting', 'prioritized');
-      if ((counts.waiting ?? 0) + (counts.prioritized ?? 0) === 0) {
-        wait = 5;
-        if (blocking) {
-          // Another pull waits in Redis for the queue to get a job; wait for it, not Redis.
-          await new Promise<void>((resolve) => idle.push(resolve));
-          continue;
-        }
-        // Empty: this pull blocks on BullMQ's marker until a job arrives (or drainDelay passes).
-        blocking = true;
-        let arrived: Job<T, R> | undefined;
-        try {
-          arrived = await worker.getNextJob(token, { block: true });
-        } finally {
-          blocking = false;
-          idle.shift()?.();
-        }
-        if (arrived) {
-          counters.fetched++;
-          return handOut({ job: arrived, token });
-        }
-        continue;
-      }
-      // Jobs wait but none was handed out: global concurrency reached or rate-limited.
-      counters.limitedWaits++;
-      const ttl = await queue.getRateLimitTtl();
-      try {
-        await systemClock.sleep(Math.max(wait, Math.min(ttl, 60_000)), stop.signal);
-      } catch {
-        return finish();
-      }
-      wait = Math.min(wait * 2, maxFetchWait);
-    }
+    if (stopping) return finish();
+    const claimed = await new Promise<Held<T, R> | undefined>((resolve, reject) => {
+      claims.push({ resolve, reject });
+      pump();
+    });
+    return claimed === undefined ? finish() : handOut(claimed);
   };
 
   // The error that stopped the source is thrown once; later calls see the end.
@@ -549,21 +600,10 @@ export function queueSource<T = unknown, R = unknown>(
     queue,
     close,
     stats: () => ({ ...counters, held: held.size + ahead.length, ahead: ahead.length }),
-    next: () => {
-      // Each next() hands out one job; calls made before earlier ones resolve fetch
-      // concurrently (as BullMQ's own worker does up to its concurrency), each with its token.
-      const fetched = fetchOne();
-      const outcome = Promise.race([
-        fetched.then(
-          (result) => ({ result }),
-          (error: unknown) => ({ error }),
-        ),
-        stopped.then(() => ({})),
-      ]);
-      return outcome.then(async (o): Promise<IteratorResult<QueueJob<T, R>>> => {
-        if ('result' in o) return o.result;
-        if (!('error' in o)) return finish();
-        const error = o.error;
+    next: () =>
+      // Each next() hands out one job; a pull waiting when fetching stops ends then (its claim
+      // resolves empty), without a per-call race on the stop that would keep every result alive.
+      fetchOne().catch(async (error: unknown): Promise<IteratorResult<QueueJob<T, R>>> => {
         if (error === failure) {
           await close();
           throw error;
@@ -573,8 +613,7 @@ export function queueSource<T = unknown, R = unknown>(
         failureThrown = true;
         await close();
         throw error;
-      });
-    },
+      }),
     return: async () => {
       await stopFetching(true);
       if (held.size === 0) await close();
