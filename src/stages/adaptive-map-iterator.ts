@@ -377,17 +377,8 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
     // An untimed call of a fast stream: no sample, no clock; the result is all that counts.
     core.inFlight--;
     this.inFlight--;
-    if (ok) {
-      core.succeeded++;
-      this.deliver(
-        call,
-        (this.settle
-          ? { status: 'fulfilled', value: outcomeValue, item: call.item }
-          : outcomeValue) as R,
-      );
-    } else {
-      this.failed(call, outcomeValue);
-    }
+    if (ok) this.succeeded(call, outcomeValue);
+    else this.failed(call, outcomeValue);
     if (!this.pulling || this.retryQueue.size !== 0) this.pump();
     if (core.runs.length > 1) core.wakeOthers(this);
     if (this.resolveNext !== undefined) this.settleWaiters();
@@ -426,15 +417,8 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
     core.inFlight--;
     this.inFlight--;
     if (outcome === 'drop') this.dropped(call, outcomeValue);
-    else if (ok && outcome !== 'failure') {
-      core.succeeded++;
-      this.deliver(
-        call,
-        (config.settle
-          ? { status: 'fulfilled', value: outcomeValue, item: call.item }
-          : outcomeValue) as R,
-      );
-    } else {
+    else if (ok && outcome !== 'failure') this.succeeded(call, outcomeValue);
+    else {
       this.failed(
         call,
         ok ? new ItemFailedError(call.item, 'failure', call.attempts, outcomeValue) : outcomeValue,
@@ -486,6 +470,15 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
     this.pending = { error, immediate: false };
     this.stop(error);
     void this.closeSource().catch(noop);
+  }
+
+  /** A call's value as the consumer sees it: as is, or as a settled result with `settle`. */
+  private succeeded(call: Task<I>, value: unknown): void {
+    this.core.succeeded++;
+    this.deliver(
+      call,
+      (this.settle ? { status: 'fulfilled', value, item: call.item } : value) as R,
+    );
   }
 
   private deliver(call: Task<I>, result: R): void {
