@@ -240,6 +240,7 @@ export async function runSolveCommand(
   let stopSampling: (() => void) | undefined;
   let metrics: MetricsServer | undefined;
   let stats: RunStats | undefined;
+  let recorded: TaskIdSet | undefined;
   let stopping = false;
   const onSigint = (): void => {
     if (!stopping) {
@@ -261,6 +262,7 @@ export async function runSolveCommand(
     const resumed = o.restart
       ? { ids: new TaskIdSet(), tornBytes: 0, byStatus: {}, unreadable: 0 }
       : await readRecordedIds(o.out);
+    recorded = resumed.ids;
     if (resumed.ids.size > 0 || resumed.tornBytes > 0) {
       say(
         `Resuming: ${resumed.ids.size} task(s) already in ${o.out} will be skipped${resumed.tornBytes > 0 ? ` (cut a torn last line of ${resumed.tornBytes} bytes: that task runs again)` : ''}.`,
@@ -394,6 +396,7 @@ export async function runSolveCommand(
     stopSampling?.();
     await metrics?.close();
     reader?.close();
+    recorded?.close();
     out?.close();
     rejects?.close();
     await solver.close();
