@@ -12,7 +12,8 @@
  *    CLI's overhead in time. The library script runs on plain `node`; the CLI sets its own lean
  *    V8 flags (src/cli/lean-memory.ts), so the RSS column compares what each ships with.
  * 2. Flat memory: `solve --shed 100` on inputs of `--big` / 100, `--big` / 10 and `--big` lines
- *    (default 1,000,000): peak RSS of each. The mock runs in its own process (`backpressure-kit
+ *    (default 1,000,000): peak RSS of each, with the command's V8 settings and without them
+ *    (`BPK_LEAN_MEMORY=off`). The mock runs in its own process (`backpressure-kit
  *    mock`, reached with `--base-url` and a key), so the figure is the CLI's own memory, as
  *    against the real service. With shed the reader never waits, so most tasks are dropped
  *    (and recorded as `dropped`): the point is that the input is streamed and every id kept
