@@ -50,7 +50,8 @@ export interface TaskIdCollection extends TaskIdLookup {
 export interface TaskIdSetOptions {
   /**
    * Bytes of stored ids kept in memory; past it, the ids' bytes go to a temporary file (created
-   * in `os.tmpdir()` and unlinked at once, so nothing is left behind, even after `kill -9`).
+   * in `os.tmpdir()` and unlinked at once, so nothing is left behind, even after `kill -9`;
+   * on Windows, where an open file cannot be deleted, it is deleted by `close()`).
    * When the file cannot be created, they stay in memory.
    * @default 1048576 (1 MiB: about 100,000 short ids)
    */
@@ -97,6 +98,7 @@ export class TaskIdSet implements Iterable<TaskId> {
   readonly #keepChunks: number;
   /** The file the chunks past #keepChunks go to; -1 before, -2 when it cannot be made. */
   #fd = -1;
+  #unlinkAtClose: string | undefined;
   readonly #slotBuffer = new ResizableArrayBuffer(MIN_SLOTS * 4, { maxByteLength: MAX_SLOTS * 4 });
   readonly #tagBuffer = new ResizableArrayBuffer(MIN_SLOTS, { maxByteLength: MAX_SLOTS });
   /** Place + 1 of the key in each slot, 0 when empty (length-tracking views). */
@@ -181,6 +183,11 @@ export class TaskIdSet implements Iterable<TaskId> {
     files.unregister(this);
     closeSync(this.#fd);
     this.#fd = -2;
+    if (this.#unlinkAtClose !== undefined) {
+      try {
+        unlinkSync(this.#unlinkAtClose);
+      } catch {}
+    }
   }
 
   /** Encodes `id` into the key buffer; false when the key would be too long. */
@@ -298,7 +305,9 @@ export class TaskIdSet implements Iterable<TaskId> {
     }
     try {
       unlinkSync(path); // the open descriptor keeps the file until it is closed
-    } catch {}
+    } catch {
+      this.#unlinkAtClose = path; // Windows: an open file cannot be deleted
+    }
     files.register(this, this.#fd, this);
     return true;
   }
