@@ -9,14 +9,15 @@
  *    buffer, the same record fields, one JSON line per record). Both are bundled with esbuild
  *    (code split, as the published build is) and run as separate processes on plain `node`,
  *    interleaved (the first case rotates), `--reps` times (default 5). A third case runs the
- *    library script with the V8 flags the command sets for itself (`LEAN_MEMORY_FLAGS` of
- *    src/cli/lean-memory.ts, set by a preload: the command sets them before loading its code),
+ *    library script with the V8 settings the command applies to itself (`useLeanMemory` of
+ *    src/cli/lean-memory.ts, run by a preload: the command runs it before loading its code),
  *    so what the flags cost and what the command's own code costs are told apart. Reported: records/s, wall time (spawn to exit), CPU time (user + system, less
  *    sensitive to the other processes of a shared machine), peak RSS
  *    (`process.resourceUsage().maxRSS` at exit), and the ratios to the library script taken
  *    within each repetition (median and range).
  * 2. Flat memory: `solve --shed 100` on inputs of `--big` / 100, `--big` / 10 and `--big` lines
- *    (default 1,000,000): peak RSS of each. The mock runs in its own process (`backpressure-kit
+ *    (default 1,000,000): peak RSS of each, with the command's V8 settings and without them
+ *    (`BPK_LEAN_MEMORY=off`). The mock runs in its own process (`backpressure-kit
  *    mock`, reached with `--base-url` and a key), so the figure is the CLI's own memory, as
  *    against the real service. With shed the reader never waits, so most tasks are dropped
  *    (and recorded as `dropped`): the point is that the input is streamed and every id kept
@@ -35,7 +36,6 @@ import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } fro
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LEAN_MEMORY_FLAGS } from '../src/cli/lean-memory.js';
 import type { TaskId } from '../src/cli/solve-record.js';
 import { TaskIdSet } from '../src/cli/task-id-set.js';
 import { bundleForNode } from '../test/cli/cli-process.js';
@@ -85,7 +85,7 @@ async function run(
   script: string,
   args: string[],
   outFile: string,
-  options: { apiKey?: string; lean?: boolean } = {},
+  options: { apiKey?: string; lean?: boolean; env?: Record<string, string> } = {},
 ): Promise<RunResult> {
   const rssFile = join(work, 'rss.txt');
   rmSync(rssFile, { force: true });
@@ -101,7 +101,12 @@ async function run(
     ],
     {
       stdio: ['ignore', 'ignore', 'inherit'],
-      env: { ...process.env, BPK_RSS_FILE: rssFile, CAPTCHAAI_API_KEY: options.apiKey ?? '' },
+      env: {
+        ...process.env,
+        ...options.env,
+        BPK_RSS_FILE: rssFile,
+        CAPTCHAAI_API_KEY: options.apiKey ?? '',
+      },
     },
   );
   const [code] = (await once(child, 'exit')) as [number | null];
@@ -152,24 +157,32 @@ async function startMockProcess(cli: string): Promise<{ url: string; stop: () =>
 }
 
 const gc = (globalThis as { gc?: () => void }).gc;
+const makeTaskIdSet = (): TaskIdSet => new TaskIdSet();
 
-/** Bytes per id a set of `count` ids like `t123` holds (heap and typed arrays), after a full GC. */
+/**
+ * Bytes per id a set of `count` ids like `t123` holds, after a full GC: heap and array buffers,
+ * and the TaskIdSet's own count of its buffers (its table is in resizable ArrayBuffers, which
+ * `process.memoryUsage().arrayBuffers` does not count).
+ */
 function idBytes(
   count: number,
   make: () => { add(id: TaskId): unknown; has(id: TaskId): boolean },
 ): number {
   if (!gc) throw new Error('run with node --expose-gc (npm run bench does)');
   gc();
+  const compact = make === makeTaskIdSet;
+  // The TaskIdSet counts its own buffers (memoryBytes), so only its heap is taken from V8.
   const used = (): number => {
     const m = process.memoryUsage();
-    return m.heapUsed + m.arrayBuffers;
+    return m.heapUsed + (compact ? 0 : m.arrayBuffers);
   };
   const before = used();
   const ids = make();
   for (let i = 1; i <= count; i++) ids.add(`t${i}`);
   gc();
-  const bytes = used() - before;
+  const bytes = used() - before + (ids instanceof TaskIdSet ? ids.memoryBytes : 0);
   if (!ids.has(`t${count}`)) throw new Error('lost an id');
+  if (ids instanceof TaskIdSet) ids.close();
   return bytes / count;
 }
 
@@ -202,10 +215,7 @@ try {
     join(work, 'report-rss.mjs'),
     "import { writeFileSync } from 'node:fs';\nprocess.on('exit', () => { const u = process.resourceUsage(); writeFileSync(process.env.BPK_RSS_FILE, JSON.stringify({ maxRSS: u.maxRSS, cpuUs: u.userCPUTime + u.systemCPUTime })); });\n",
   );
-  writeFileSync(
-    join(work, 'lean-memory.mjs'),
-    `import { setFlagsFromString } from 'node:v8';\nfor (const flag of ${JSON.stringify(LEAN_MEMORY_FLAGS)}) setFlagsFromString(flag);\n`,
-  );
+  await bundle('bench/lean-memory-preload.ts', 'lean-memory.mjs');
   const cli = await bundle('src/cli/main.ts', 'main.mjs');
   const library = await bundle('bench/cli-library-run.ts', 'library.mjs');
   console.log(
@@ -357,12 +367,18 @@ try {
       const args = [...pipelineArgs(big), '--base-url', mock.url, '--shed', '100'];
       const r = await run(cli, args, out, { apiKey: MOCK_KEY });
       if (r.records !== lines) throw new Error(`--shed: ${r.records} records, expected ${lines}`);
+      // The same run without the command's V8 settings (src/cli/lean-memory.ts), for comparison.
+      const plain = await run(cli, args, out, {
+        apiKey: MOCK_KEY,
+        env: { BPK_LEAN_MEMORY: 'off' },
+      });
       shedRows.push([
         lines.toLocaleString('en'),
         `${(r.ms / 1000).toFixed(1)} s`,
         `${r.maxRssMb.toFixed(0)} MB`,
         r.records.toLocaleString('en'),
         `<= ${SHED_RSS_TARGET_MB} MB ${r.maxRssMb <= SHED_RSS_TARGET_MB ? 'met' : 'MISSED'}`,
+        `${(plain.ms / 1000).toFixed(1)} s, ${plain.maxRssMb.toFixed(0)} MB`,
       ]);
       rmSync(big, { force: true });
     }
@@ -371,19 +387,30 @@ try {
   }
   recorder.table({
     title: 'solve --shed 100: peak RSS against input size',
-    text: 'One run per size, the mock in its own process; every line gets a record (solved or dropped).',
-    columns: ['lines', 'time', 'peak RSS', 'records', 'target'],
+    text: "One run per size, the mock in its own process; every line gets a record (solved or dropped). The last column is the same run with the command's V8 settings off.",
+    columns: [
+      'lines',
+      'time',
+      'peak RSS',
+      'records',
+      'target',
+      'without the V8 settings (BPK_LEAN_MEMORY=off)',
+    ],
     rows: shedRows,
   });
   const idRows: string[][] = [];
   for (const count of [Math.round(BIG / 10), BIG]) {
-    const compact = idBytes(count, () => new TaskIdSet());
+    const compact = idBytes(count, makeTaskIdSet);
     const plain = idBytes(count, () => new Set<TaskId>());
     idRows.push([count.toLocaleString('en'), `${compact.toFixed(1)} B`, `${plain.toFixed(1)} B`]);
   }
   recorder.table({
     title: 'The ids kept for a run (duplicates and resume): bytes per id',
-    text: 'Heap and typed-array bytes after a full gc, divided by the number of ids (`t1` … `tN`).',
+    text:
+      'Bytes after a full gc, divided by the number of ids (`t1` … `tN`): for Set<string> the ' +
+      'heap and array buffers; for TaskIdSet its heap and the buffers it holds (its table is in ' +
+      'resizable ArrayBuffers, which `process.memoryUsage().arrayBuffers` does not count). Past ' +
+      '1 MiB, the bytes of the ids themselves go to a temporary file.',
     columns: ['ids', 'TaskIdSet', 'Set<string>'],
     rows: idRows,
   });

@@ -131,6 +131,7 @@ export async function runCollectCommand(argv: readonly string[]): Promise<number
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     writer.close();
+    ids.close();
     await queue.close();
     console.log(`collect: wrote ${written}, skipped ${skipped} already in ${out}`);
   }

@@ -240,6 +240,7 @@ export async function runSolveCommand(
   let stopSampling: (() => void) | undefined;
   let metrics: MetricsServer | undefined;
   let stats: RunStats | undefined;
+  let recorded: TaskIdSet | undefined;
   let stopping = false;
   let writeFailure: { error: unknown } | undefined;
   const onSigint = (): void => {
@@ -262,6 +263,7 @@ export async function runSolveCommand(
     const resumed = o.restart
       ? { ids: new TaskIdSet(), tornBytes: 0, byStatus: {}, unreadable: 0 }
       : await readRecordedIds(o.out);
+    recorded = resumed.ids;
     if (resumed.ids.size > 0 || resumed.tornBytes > 0) {
       say(
         `Resuming: ${resumed.ids.size} task(s) already in ${o.out} will be skipped${resumed.tornBytes > 0 ? ` (cut a torn last line of ${resumed.tornBytes} bytes: that task runs again)` : ''}.`,
@@ -396,6 +398,7 @@ export async function runSolveCommand(
     stopSampling?.();
     await metrics?.close();
     reader?.close();
+    recorded?.close();
     // Writes what is queued; a failed write is rethrown once everything is closed.
     for (const writer of [out, rejects]) {
       try {

@@ -144,6 +144,7 @@ export class TaskLineReader {
       if (failure) throw failure.error;
     } finally {
       input.off('error', onError);
+      seen.close();
       this.close();
     }
   }
