@@ -13,7 +13,7 @@ import { onAbort } from '../internal/signal.js';
 import { checkSource } from '../internal/source.js';
 import * as validate from '../internal/validate.js';
 import type { Source, Stage, StageContext } from '../stage.js';
-import { PassThroughRun } from './pass-through.js';
+import { PassThroughRun, type StepResult } from './pass-through.js';
 
 /** Options of {@link breakerGate} beyond the breaker itself. */
 export interface BreakerGateOptions {
@@ -120,9 +120,8 @@ export function breakerGate<T>(
 
 /**
  * One run of the gate: a hand-written iterator following the protocol of `pass-through.ts`.
- * While the breaker is closed an item costs a state check before and after its pull (and no
- * promise hop at all over a sync source); everything else takes the slow path
- * ({@link GateRun.admit}).
+ * While the breaker is closed an item costs one state check (and no promise hop at all over a
+ * sync source); everything else takes the slow path ({@link GateRun.admit}).
  */
 class GateRun<T> extends PassThroughRun<T> {
   private readonly breaker: CircuitBreaker;
@@ -143,18 +142,24 @@ class GateRun<T> extends PassThroughRun<T> {
     this.counters.discarded++;
   }
 
-  protected override mayPull(): boolean {
-    return this.breaker.state === 'closed';
+  protected step(): StepResult<T> {
+    if (this.finished) return DONE;
+    if (this.abortError) return this.abortNow();
+    if (this.breaker.state !== 'closed') return this.admit(undefined);
+    return this.puller.pull(this.onPulled);
   }
 
-  protected passNow(): boolean {
-    if (this.breaker.state !== 'closed') return false;
-    this.counters.passed++;
-    return true;
-  }
+  private readonly onPulled = (result: IteratorResult<T>): StepResult<T> => {
+    if (result.done) return DONE;
+    if (this.breaker.state === 'closed' && !this.finished) {
+      this.counters.passed++;
+      return result;
+    }
+    return this.admit({ value: result.value });
+  };
 
   /** The slow path: wait until the breaker admits, then pull (or pass the held item). */
-  protected async admit(held: { value: T } | undefined): Promise<IteratorResult<T>> {
+  private async admit(held: { value: T } | undefined): Promise<IteratorResult<T>> {
     const breaker = this.breaker;
     const internals = this.internals;
     for (;;) {

@@ -1,5 +1,4 @@
 import { AbortedError } from '../errors.js';
-import { DONE } from '../internal/done.js';
 import { noop } from '../internal/noop.js';
 import { onAnyAbort } from '../internal/signal.js';
 import { invalidResult, isIteratorResult, openSource } from '../internal/source.js';
@@ -11,12 +10,6 @@ import type { Source } from '../stage.js';
  * that may pass at once costs one check) built on {@link PassThroughRun}, which holds the
  * lifecycle, with the two small pieces it uses:
  *
- * - **Hot path.** When no `next()` is pending and the stage may pull
- *   ({@link PassThroughRun.mayPull}), `next()` pulls at once. Over a sync source the pull
- *   happens in place and an item that may pass at once ({@link PassThroughRun.passNow}) costs
- *   one check and the one promise the consumer gets: no queued step, no promise hop. Over an
- *   async source the consumer gets the pull's own continuation, which frees the queue itself
- *   (no promise of the queue's per item). Anything else takes the queued path.
  * - **Pending pull.** `next()` calls are served one after another: a call made while another
  *   is pending runs once that one settled ({@link NextQueue}). A stage pulls at most one item
  *   at a time and holds at most that one item while it waits.
@@ -32,9 +25,6 @@ import type { Source } from '../stage.js';
  *   passes, and the abort answers the next call.
  * - **`return()`** stops any wait, returns the source (once) and answers done; a `next()` still
  *   pending then answers done too, discarding the item it pulled.
- * - **Admission is checked after the pull too.** An item the stage pulled but may not pass at
- *   once (the breaker opened meanwhile, no token is free) is held, one at most, and passes
- *   when the stage's wait ({@link PassThroughRun.admit}) admits it.
  * - **Errors.** The source's own error reaches the consumer unchanged and the source is not
  *   returned (as with `for await`); the stage's error (an abort, an isolated breaker) is thrown
  *   after the source was returned.
@@ -57,11 +47,6 @@ export class NextQueue<T> {
 
   constructor(private readonly step: () => StepResult<T>) {}
 
-  /** No call is pending: a new one may be answered in place, without {@link next}. */
-  get idle(): boolean {
-    return this.pending === undefined;
-  }
-
   next(): Promise<IteratorResult<T>> {
     if (this.pending !== undefined) return this.track(this.pending.then(this.run, this.run));
     let result: StepResult<T>;
@@ -70,34 +55,20 @@ export class NextQueue<T> {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.answer(result);
-  }
-
-  /** The consumer's promise for a step that ran while the queue was {@link idle}. */
-  answer(result: StepResult<T>): Promise<IteratorResult<T>> {
     return result instanceof Promise ? this.track(result) : Promise.resolve(result);
   }
 
   private readonly run = (): StepResult<T> => this.step();
 
   private track(promise: Promise<IteratorResult<T>>): Promise<IteratorResult<T>> {
-    promise.then(this.settled, this.settled);
-    return this.hold(promise);
-  }
-
-  /**
-   * Makes `promise`, a step run while the queue was {@link idle}, the pending call without
-   * watching it: whoever settles it calls {@link settled} once, as it settles (a pull's own
-   * continuation does, so an async item costs no promise of the queue's).
-   */
-  hold(promise: Promise<IteratorResult<T>>): Promise<IteratorResult<T>> {
     this.pending = promise;
     this.outstanding++;
+    promise.then(this.settled, this.settled);
     return promise;
   }
 
   /** Prebound (no closure per call): the queue is idle once every pending call settled. */
-  readonly settled = (): void => {
+  private readonly settled = (): void => {
     if (--this.outstanding === 0) this.pending = undefined;
   };
 }
@@ -108,8 +79,7 @@ export class NextQueue<T> {
  * after an abort cut its pull short.
  */
 export class SourcePuller<T> {
-  /** The source's iterator when it is sync (the run's hot path pulls it in place), else undefined. */
-  readonly syncIt: Iterator<T> | undefined;
+  private readonly syncIt: Iterator<T> | undefined;
   private readonly asyncIt: AsyncIterator<T> | undefined;
   private returned = false;
   /** Rejects the consumer's side of a raced pull, while one is pending. */
@@ -138,7 +108,8 @@ export class SourcePuller<T> {
     try {
       result = this.syncIt !== undefined ? this.syncIt.next() : this.asyncIt!.next();
     } catch (error) {
-      return this.failed(error);
+      this.onEnd();
+      return Promise.reject(error);
     }
     if (this.syncIt !== undefined) return this.checked(result as IteratorResult<T>, then);
     // A broken async iterator may answer a plain value: treat it as a settled promise.
@@ -149,74 +120,18 @@ export class SourcePuller<T> {
     return pulled.then(this.onPulled, this.onPullError) as Promise<R>;
   }
 
-  /**
-   * {@link pull} from an async source for a call its {@link NextQueue} holds without watching:
-   * `settled` runs once, as the answer settles (right after the continuation, or once the
-   * promise the continuation gave settles), never before this returns.
-   */
-  pullAsync(
-    then: (result: IteratorResult<T>) => StepResult<T>,
-    settled: () => void,
-  ): Promise<IteratorResult<T>> {
-    this.settledHook = settled;
-    // Over an async source every answer is a promise (a rejected one when `next()` throws).
-    return this.pull(then) as Promise<IteratorResult<T>>;
-  }
-
   /** The continuation of the pending async pull. */
   private continuation: ((result: IteratorResult<T>) => unknown) | undefined;
-  /** Set by {@link pullAsync}: runs once as the pending pull's answer settles. */
-  private settledHook: (() => void) | undefined;
 
-  private settle(): void {
-    const settled = this.settledHook;
-    this.settledHook = undefined;
-    settled?.();
-  }
-
-  private readonly onPulled = (result: IteratorResult<T>): unknown => {
-    if (this.settledHook === undefined) return this.checked(result, this.continuation!);
-    let answer: unknown;
-    try {
-      answer = this.checked(result, this.continuation!);
-    } catch (error) {
-      this.settle();
-      throw error;
-    }
-    if (answer instanceof Promise) {
-      const settled = this.settledHook;
-      this.settledHook = undefined;
-      answer.then(settled, settled);
-    } else {
-      this.settle();
-    }
-    return answer;
-  };
+  private readonly onPulled = (result: IteratorResult<T>): unknown =>
+    this.checked(result, this.continuation!);
 
   private readonly onPullError = (error: unknown): never => {
     this.onEnd();
-    this.settle();
     throw error;
   };
 
-  /** The source's `next()` threw: the run ends and the consumer gets the error. */
-  failed(error: unknown): Promise<never> {
-    this.onEnd();
-    const rejected = Promise.reject(error);
-    const settled = this.settledHook;
-    if (settled !== undefined) {
-      // Not at once: the caller holds the answer in its queue only after this returns.
-      this.settledHook = undefined;
-      rejected.then(settled, settled);
-    }
-    return rejected;
-  }
-
-  /**
-   * Hands a result the source gave (a sync pull made in place, or an async one settled) to
-   * `then`, checked: a malformed one returns the source and rejects; the end ends the run.
-   */
-  checked<R>(
+  private checked<R>(
     result: IteratorResult<T>,
     then: (result: IteratorResult<T>) => R | Promise<R>,
   ): R | Promise<R> {
@@ -278,10 +193,9 @@ export class SourcePuller<T> {
 
 /**
  * One run of a pass-through stage: the lifecycle both stages share (serve `next()` in order,
- * the hot path, watch the abort signals, end the run once, return the source once). A stage
- * says when it may pull ({@link mayPull}), whether a pulled item passes at once
- * ({@link passNow}) and how it waits otherwise ({@link admit}, which may use {@link stop}: it
- * aborts when the run ends or an abort signal fires).
+ * watch the abort signals, end the run once, return the source once). A stage writes `step`
+ * (its answer to one `next()`, pulling through {@link puller}) and waits on {@link stop},
+ * which aborts when the run ends or an abort signal fires.
  */
 export abstract class PassThroughRun<T> implements AsyncIterableIterator<T> {
   protected readonly puller: SourcePuller<T>;
@@ -291,13 +205,10 @@ export abstract class PassThroughRun<T> implements AsyncIterableIterator<T> {
   protected finished = false;
   /** Set when either abort signal fires: a plain field, read once per item. */
   protected abortError: AbortedError | undefined;
-  private readonly queue: NextQueue<T>;
-  /** The puller's sync iterator, kept here: the hot path reads it once per item. */
-  private readonly syncIt: Iterator<T> | undefined;
+  private readonly queue = new NextQueue<T>(() => this.step());
   private readonly disposeSignals: () => void;
 
   constructor(stage: string, source: Source<T>, signals: readonly (AbortSignal | undefined)[]) {
-    this.queue = new NextQueue<T>(this.step);
     this.puller = new SourcePuller(
       stage,
       source,
@@ -305,7 +216,6 @@ export abstract class PassThroughRun<T> implements AsyncIterableIterator<T> {
       () => this.countDiscarded(),
       signals.some((signal) => signal !== undefined),
     );
-    this.syncIt = this.puller.syncIt;
     this.disposeSignals = onAnyAbort(signals, (reason) => {
       const error = new AbortedError(reason);
       this.abortError = error;
@@ -314,26 +224,8 @@ export abstract class PassThroughRun<T> implements AsyncIterableIterator<T> {
     });
   }
 
-  /**
-   * The stage may pull now, without waiting first (the gate: its breaker is closed). Asked
-   * only while the run is live. @default true
-   */
-  protected mayPull(): boolean {
-    return true;
-  }
-
-  /**
-   * A pulled item may pass at once: the stage counts it (and takes what it takes, a token)
-   * and answers true; false sends the item to {@link admit}. Asked only while the run is live.
-   */
-  protected abstract passNow(): boolean;
-
-  /**
-   * The slow path. With `held` (an item pulled that {@link passNow} refused, or that arrived
-   * after the run ended): waits until it may pass, or discards it. Without (only when
-   * {@link mayPull} said no): waits until the stage may pull, then pulls and passes.
-   */
-  protected abstract admit(held: IteratorYieldResult<T> | undefined): StepResult<T>;
+  /** The stage's answer to one `next()` (never called while another is pending). */
+  protected abstract step(): StepResult<T>;
 
   /** An item was pulled but not passed (the run stopped first). */
   protected abstract countDiscarded(): void;
@@ -343,40 +235,8 @@ export abstract class PassThroughRun<T> implements AsyncIterableIterator<T> {
   }
 
   next(): Promise<IteratorResult<T>> {
-    if (!this.queue.idle || this.finished || this.abortError !== undefined || !this.mayPull()) {
-      return this.queue.next();
-    }
-    const syncIt = this.syncIt;
-    if (syncIt === undefined) {
-      // The pull's promise is the consumer's; its continuation frees the queue.
-      return this.queue.hold(this.puller.pullAsync(this.onPulled, this.queue.settled));
-    }
-    // The hot path: the pull happens in place and a passing item costs one check.
-    let result: IteratorResult<T>;
-    try {
-      result = syncIt.next();
-    } catch (error) {
-      return this.puller.failed(error);
-    }
-    if (isIteratorResult(result) && !result.done && !this.finished) {
-      return this.passNow() ? Promise.resolve(result) : this.queue.answer(this.admit(result));
-    }
-    return this.queue.answer(this.puller.checked(result, this.onPulled));
+    return this.queue.next();
   }
-
-  /** One `next()` off the hot path (never called while another is pending). */
-  private readonly step = (): StepResult<T> => {
-    if (this.finished) return DONE;
-    if (this.abortError !== undefined) return this.abortNow();
-    if (!this.mayPull()) return this.admit(undefined);
-    return this.puller.pull(this.onPulled);
-  };
-
-  /** A checked pull's result: the end, an item that passes at once, or one that waits. */
-  private readonly onPulled = (result: IteratorResult<T>): StepResult<T> => {
-    if (result.done) return DONE;
-    return !this.finished && this.passNow() ? result : this.admit(result);
-  };
 
   async return(value?: unknown): Promise<IteratorResult<T>> {
     await this.close();

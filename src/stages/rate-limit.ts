@@ -103,22 +103,27 @@ class RateLimitRun<T> extends PassThroughRun<T> {
     this.counters.discarded++;
   }
 
-  protected passNow(): boolean {
-    if (!this.limiter.tryAcquire()) return false;
-    this.counters.passed++;
-    return true;
+  protected step(): StepResult<T> {
+    if (this.finished) return DONE;
+    if (this.abortError) return this.abortNow();
+    return this.puller.pull(this.pass);
   }
 
-  /** Always with an item: the stage may always pull (it waits only for a token to pass one). */
-  protected admit(held: IteratorYieldResult<T> | undefined): StepResult<T> {
-    if (this.finished || held === undefined) {
-      if (held !== undefined) this.counters.discarded++;
+  /** A pulled item passes when a token is free, else it waits for one. */
+  private readonly pass = (result: IteratorResult<T>): StepResult<T> => {
+    if (result.done) return DONE;
+    if (this.finished) {
+      this.counters.discarded++;
       return DONE;
     }
-    return this.waitAndPass(held);
-  }
+    if (this.limiter.tryAcquire()) {
+      this.counters.passed++;
+      return result;
+    }
+    return this.waitAndPass(result);
+  };
 
-  private async waitAndPass(result: IteratorYieldResult<T>): Promise<IteratorResult<T>> {
+  private async waitAndPass(result: IteratorResult<T>): Promise<IteratorResult<T>> {
     this.counters.delayed++;
     const clock = this.limiter.clock;
     const startedAt = clock.now();
