@@ -119,7 +119,9 @@ describe('solveStage against the mock', () => {
     const { mock, solver } = await mockAndSolver({
       provider: 'captchaai',
       keys: { [DEFAULT_MOCK_KEY]: { threads: 2 } },
-      latency: { distribution: 'fixed', ms: 5_000 },
+      // 200 ms of real time per solve (time x0.001): the 6 first submits go out at once and must
+      // meet both threads busy even when a loaded machine spaces them (5 ms was too short in CI)
+      latency: { distribution: 'fixed', ms: 200_000 },
     });
     const tasks = images(12);
     const { records, error } = await drain(
