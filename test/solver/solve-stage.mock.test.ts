@@ -2,7 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { pipe } from 'it-pipe';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { boundedBuffer } from '../../src/index.js';
 import { SAMPLE_IMAGE_BASE64 } from '../../src/mock/index.js';
 import { FAULT_KINDS } from '../../src/mock/resolve-options.js';
@@ -14,6 +14,7 @@ import {
   solveStage,
   type Task,
 } from '../../src/solver/index.js';
+import { VirtualClock } from '../../src/testing/index.js';
 import { expectNoLeaksAfterEach } from './fake-server.js';
 import { closeAll, DEFAULT_MOCK_KEY, mockAndSolver } from './with-mock.js';
 
@@ -116,24 +117,34 @@ describe('solveStage against the mock', () => {
   });
 
   it('zero balance on captchaai is overload: every task still solved', async () => {
+    // The mock runs on a clock that stands still until the test moves it: the two first tasks
+    // take both threads until then, so the submits after them meet a full account whatever the
+    // machine's load; once the account answered ERROR_ZERO_BALANCE the clock moves past them.
+    const clock = new VirtualClock();
     const { mock, solver } = await mockAndSolver({
       provider: 'captchaai',
+      clock,
       keys: { [DEFAULT_MOCK_KEY]: { threads: 2 } },
-      // 200 ms of real time per solve (time x0.001): the 6 first submits go out at once and must
-      // meet both threads busy even when a loaded machine spaces them (5 ms was too short in CI)
-      latency: { distribution: 'fixed', ms: 200_000 },
+      latency: { distribution: 'fixed', ms: 0 },
+      script: { tasks: [{ latency: 1_000_000 }, { latency: 1_000_000 }] },
     });
     const tasks = images(12);
-    const { records, error } = await drain(
+    const drained = drain(
       // how many times one task meets a full account depends on the machine's load: the claim
       // here is that overload is retried, not how often (the budget has its own test)
       solveStage(solver, { ...fastStage, initial: 6, overloadRetries: Number.POSITIVE_INFINITY })(
         tasks,
       ),
     );
+    await vi.waitFor(() => expect(mock.state().answers.ERROR_ZERO_BALANCE).toBeGreaterThan(0), {
+      timeout: 10_000,
+      interval: 5,
+    });
+    // To their solve time (1,000,000 ms × the mock's timeScale 0.001), not past their results' lifetime.
+    await clock.advance(1_000);
+    const { records, error } = await drained;
     expect(error).toBeUndefined();
     expect(records.filter((r) => r.status === 'solved')).toHaveLength(12);
-    expect(mock.state().answers.ERROR_ZERO_BALANCE).toBeGreaterThan(0);
   });
 
   it('zero balance on 2captcha is fatal: the run stops, no submit after it', async () => {
