@@ -76,24 +76,27 @@ export function jobFeed<T>(jobs: Source<QueueJob<T>>, hooks: JobFeedHooks): JobF
     }
   };
 
+  const received = (r: IteratorResult<QueueJob<T>>): IteratorResult<T> => {
+    awaited--;
+    if (r.done) return DONE;
+    const job = r.value;
+    if (typeof job.data !== 'object' || job.data === null)
+      throw new TypeError(`settleJobs: job ${job.id} has data that is not an object`);
+    hooks.register(job as QueueJob<unknown>);
+    inStage++;
+    return { done: false, value: job.data };
+  };
+  const failed = (error: unknown): never => {
+    awaited--;
+    throw error;
+  };
+
   return {
-    async next(): Promise<IteratorResult<T>> {
+    next(): Promise<IteratorResult<T>> {
       const pulled = ahead.size > 0 ? ahead.shift() : pull();
       awaited++;
       topUp();
-      let r: IteratorResult<QueueJob<T>>;
-      try {
-        r = await pulled;
-      } finally {
-        awaited--;
-      }
-      if (r.done) return DONE;
-      const job = r.value;
-      if (typeof job.data !== 'object' || job.data === null)
-        throw new TypeError(`settleJobs: job ${job.id} has data that is not an object`);
-      hooks.register(job as QueueJob<unknown>);
-      inStage++;
-      return { done: false, value: job.data };
+      return pulled.then(received, failed);
     },
     async return(): Promise<IteratorResult<T>> {
       open = false;

@@ -228,28 +228,29 @@ export function settleJobs<T extends object, Rec extends SettleableRecord<T>>(
       } catch (error) {
         settlement = Promise.reject(error);
       }
-      settlement
-        .then(
-          () => {
-            if (record.status === 'failed') counters.failed++;
-            else counters.completed++;
-          },
-          (error: unknown) => {
-            counters.settleErrors++;
-            try {
-              onSettleError?.(error, job);
-            } catch (thrown) {
-              fail(thrown, true);
-            }
-          },
-        )
-        .then(() => {
-          settling--;
-          counters.settling--;
-          if (!exiting) settled.push(record);
-          pullRecord();
-          wake();
-        });
+      const ended = (): void => {
+        settling--;
+        counters.settling--;
+        if (!exiting) settled.push(record);
+        pullRecord();
+        wake();
+      };
+      settlement.then(
+        () => {
+          if (record.status === 'failed') counters.failed++;
+          else counters.completed++;
+          ended();
+        },
+        (error: unknown) => {
+          counters.settleErrors++;
+          try {
+            onSettleError?.(error, job);
+          } catch (thrown) {
+            fail(thrown, true);
+          }
+          ended();
+        },
+      );
     };
 
     const onRecord = (next: IteratorResult<Rec>): void => {
