@@ -220,6 +220,54 @@ describe('settleJobs: concurrent settles and read-ahead', () => {
     expect(settle.stats()).toMatchObject({ settling: 0, settleErrors: 1 });
   });
 
+  it('a stage error stops the job source, lets the settles in flight finish and yields their records, then is thrown', async () => {
+    const { source, settles, called, state } = fakeJobs(3);
+    const boom = new Error('stage broke');
+    const inner = adaptiveMap(solved, { min: 2, max: 2 });
+    const stage = Object.assign(
+      async function* (jobs: Source<Task>, context?: StageContext) {
+        for await (const record of inner(jobs, context)) {
+          yield record;
+          if (record.task.n === 1) throw boom;
+        }
+      },
+      { stats: inner.stats, onLimitChange: inner.onLimitChange },
+    );
+    const settle = settleJobs<Task, Rec>(stage);
+    const out: number[] = [];
+    const run = (async () => {
+      for await (const record of settle(source)) out.push(record.task.n);
+    })();
+    await Promise.all([called[0]!.promise, called[1]!.promise]);
+    await turns();
+    expect(state.returned).toBe(true); // stopped at the error, before the settles ended
+    expect(out).toEqual([]);
+    settles[1]!.resolve();
+    settles[0]!.resolve();
+    await expect(run).rejects.toBe(boom);
+    expect(out).toEqual([1, 0]);
+    expect(settle.stats()).toMatchObject({ completed: 2, settling: 0 });
+  });
+
+  it('an onSettleError that throws ends the run with its error', async () => {
+    const { source, settles } = fakeJobs(2);
+    settles[0]!.reject(new Error('lock lost'));
+    settles[1]!.resolve();
+    const oops = new Error('callback bug');
+    const settle = settleJobs<Task, Rec>(adaptiveMap(solved, { min: 1, max: 1 }), {
+      onSettleError: () => {
+        throw oops;
+      },
+    });
+    const run = (async () => {
+      for await (const _ of settle(source)) {
+        // the first settle fails and its callback throws
+      }
+    })();
+    await expect(run).rejects.toBe(oops);
+    expect(settle.stats()).toMatchObject({ settleErrors: 1, settling: 0 });
+  });
+
   it('rejects bad options with a typed error naming the option', () => {
     const stage = adaptiveMap(solved);
     expect(() => settleJobs<Task, Rec>(stage, { maxSettling: 0 })).toThrow(InvalidOptionValueError);
