@@ -63,8 +63,10 @@ export interface QueueSourceOptions extends RedisHealthOptions {
    */
   limiter?: { max: number; duration: number };
   /**
-   * Longest wait between fetch attempts while the queue has jobs but hands none out (global
-   * concurrency reached, or the queue rate-limited); waits start at 5 ms and double up to it.
+   * Longest wait between fetch attempts while the queue has jobs but hands none out because
+   * global concurrency is reached; waits start at 5 ms and double up to it. A rate limit (a
+   * fleet pause included) is waited out for its remaining time instead, and a paused queue is
+   * waited on in Redis until it resumes.
    * @default 250
    */
   maxFetchWait?: number;
@@ -98,7 +100,10 @@ export interface QueueSourceStats {
   readonly released: number;
   readonly completed: number;
   readonly failed: number;
-  /** Fetches that came back empty while the queue had jobs (limit reached or rate-limited). */
+  /**
+   * Fetches that came back empty because global concurrency was reached or the queue was
+   * rate-limited (a fleet pause included, on an empty queue too); each is followed by a wait.
+   */
   readonly limitedWaits: number;
   /** Lock extensions made (one per held job per renewal). */
   readonly lockExtensions: number;
@@ -196,13 +201,13 @@ type NextJobFromJobData<T, R> = (
  * (all of them in one Redis call) until it is settled with `complete()` or `fail()`; the
  * stalled-job checker runs, so a killed worker's jobs come back to the queue. BullMQ's global
  * concurrency and queue-wide rate limit apply to every fetch (then the source waits, with a
- * short backoff, not spinning). Waiting pulls are fetched one at a time (as BullMQ's own
+ * short backoff or for the limit's remaining time, not spinning). Waiting pulls are fetched one at a time (as BullMQ's own
  * worker fetches), and a settle made while pulls wait brings the oldest its job in the same
  * Redis call (BullMQ's `fetchNext`): a busy pipeline that pulls its next job before it settles
  * the last pays about one round trip per job, and still no job is fetched before a `next()`
- * asks for it. While the queue is empty, that one
- * fetch waits in Redis for a job (BullMQ's blocking marker), the other pulls without calling
- * Redis.
+ * asks for it. While the queue is empty or paused, that one
+ * fetch waits in Redis for a job or the resume (BullMQ's blocking marker, as BullMQ's own
+ * worker waits), the other pulls without calling Redis.
  *
  * Early exit (`break`, `return()`) stops fetching; jobs fetched ahead go back to the queue;
  * the connections close once every job already handed out is settled. Abort (`signal`) or
@@ -477,20 +482,25 @@ export function queueSource<T = unknown, R = unknown>(
         continue;
       }
       if (stopping) return;
-      const counts = await queue.getJobCounts('waiting', 'prioritized');
-      if ((counts.waiting ?? 0) + (counts.prioritized ?? 0) === 0) {
-        wait = 5;
-        // Empty: block on BullMQ's marker until a job arrives (or drainDelay passes).
-        const arrived = await worker.getNextJob(token, { block: true });
-        if (arrived) {
-          counters.fetched++;
-          deliver(new Held(arrived, token));
+      // Why none came. Rate-limited (the limiter, or a fleet pause by `queue.rateLimit`): wait
+      // the limit out. (With the limiter's max the TTL is the limit's, not that of the window
+      // counter every fetch bumps.) Else empty or paused: block on BullMQ's marker, which a new
+      // job or a resume sets. Else global concurrency is reached: poll with a short backoff.
+      const ttl = await queue.getRateLimitTtl(limiter.max);
+      if (ttl <= 0) {
+        const counts = await queue.getJobCounts('waiting', 'prioritized');
+        if ((counts.waiting ?? 0) + (counts.prioritized ?? 0) === 0 || (await queue.isPaused())) {
+          wait = 5;
+          // Until a job arrives or the queue resumes (or drainDelay passes).
+          const arrived = await worker.getNextJob(token, { block: true });
+          if (arrived) {
+            counters.fetched++;
+            deliver(new Held(arrived, token));
+          }
+          continue;
         }
-        continue;
       }
-      // Jobs wait but none was handed out: global concurrency reached or rate-limited.
       counters.limitedWaits++;
-      const ttl = await queue.getRateLimitTtl();
       try {
         await systemClock.sleep(Math.max(wait, Math.min(ttl, 60_000)), stop.signal);
       } catch {
