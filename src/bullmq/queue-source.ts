@@ -201,13 +201,13 @@ type NextJobFromJobData<T, R> = (
  * (all of them in one Redis call) until it is settled with `complete()` or `fail()`; the
  * stalled-job checker runs, so a killed worker's jobs come back to the queue. BullMQ's global
  * concurrency and queue-wide rate limit apply to every fetch (then the source waits, with a
- * short backoff or for the limit's remaining time, not spinning). Waiting pulls are fetched one at a time (as BullMQ's own
- * worker fetches), and a settle made while pulls wait brings the oldest its job in the same
- * Redis call (BullMQ's `fetchNext`): a busy pipeline that pulls its next job before it settles
- * the last pays about one round trip per job, and still no job is fetched before a `next()`
- * asks for it. While the queue is empty or paused, that one
- * fetch waits in Redis for a job or the resume (BullMQ's blocking marker, as BullMQ's own
- * worker waits), the other pulls without calling Redis.
+ * short backoff or for the limit's remaining time, not spinning). Waiting pulls are fetched
+ * one at a time (as BullMQ's own worker fetches), and a settle made while pulls wait brings
+ * the oldest its job in the same Redis call (BullMQ's `fetchNext`): a busy pipeline that pulls
+ * its next job before it settles the last pays about one round trip per job, and still no job
+ * is fetched before a `next()` asks for it. While the queue is empty or paused, that one fetch
+ * waits in Redis for a job or the resume (BullMQ's blocking marker, as BullMQ's own worker
+ * waits), the other pulls without calling Redis.
  *
  * Early exit (`break`, `return()`) stops fetching; jobs fetched ahead go back to the queue;
  * the connections close once every job already handed out is settled. Abort (`signal`) or
