@@ -13,7 +13,12 @@ import { JobSettledError } from './job-settled-error.js';
 import { RedisUnavailableError } from './redis-unavailable-error.js';
 import { dropConnection, watchRedis } from './redis-watch.js';
 
-/** One job a {@link queueSource} fetched, held under its lock until settled. */
+/**
+ * One job a {@link queueSource} fetched, held under its lock until settled. Its own fields are
+ * `id`, `data` and `attempt` (what `JSON.stringify` shows); `complete`, `fail` and `job` are
+ * shared by every job of the source (nothing is made per job but the job), so call them on the
+ * job (`job.complete(v)`), not detached.
+ */
 export interface QueueJob<T, R = unknown> {
   /** The BullMQ job id (the `jobId` the producer gave, when it gave one). */
   readonly id: string;
@@ -58,8 +63,10 @@ export interface QueueSourceOptions extends RedisHealthOptions {
    */
   limiter?: { max: number; duration: number };
   /**
-   * Longest wait between fetch attempts while the queue has jobs but hands none out (global
-   * concurrency reached, or the queue rate-limited); waits start at 5 ms and double up to it.
+   * Longest wait between fetch attempts while the queue has jobs but hands none out because
+   * global concurrency is reached; waits start at 5 ms and double up to it. A rate limit (a
+   * fleet pause included) is waited out for its remaining time instead, and a paused queue is
+   * waited on in Redis until it resumes.
    * @default 250
    */
   maxFetchWait?: number;
@@ -93,7 +100,10 @@ export interface QueueSourceStats {
   readonly released: number;
   readonly completed: number;
   readonly failed: number;
-  /** Fetches that came back empty while the queue had jobs (limit reached or rate-limited). */
+  /**
+   * Fetches that came back empty because global concurrency was reached or the queue was
+   * rate-limited (a fleet pause included, on an empty queue too); each is followed by a wait.
+   */
   readonly limitedWaits: number;
   /** Lock extensions made (one per held job per renewal). */
   readonly lockExtensions: number;
@@ -122,19 +132,59 @@ export interface QueueSource<T, R = unknown> extends AsyncIterableIterator<Queue
 }
 
 /** A job under one of this source's locks. */
-interface Held<T, R> {
-  /** As the worker fetched it: settles through the worker (with `fetchNext`, its limiter and lock options). */
-  readonly job: Job<T, R>;
-  readonly token: string;
+class Held<T, R> {
   /** The same job bound to the queue's connection, which outlives the worker; made on demand. */
-  onQueue?: Job<T, R>;
+  onQueue: Job<T, R> | undefined = undefined;
+  /** `complete()` or `fail()` was called. */
+  settled = false;
+  constructor(
+    /** As the worker fetched it: settles through the worker (with `fetchNext`, its limiter and lock options). */
+    readonly job: Job<T, R>,
+    readonly token: string,
+  ) {}
 }
 
-/** A pull waiting for a job: resolved with one, or with nothing when fetching stops. */
-interface Claim<T, R> {
-  resolve(entry: Held<T, R> | undefined): void;
-  reject(error: unknown): void;
+/** What the jobs a source hands out call back into; one per source. */
+interface JobOwner<T, R> {
+  settle(entry: Held<T, R>, kind: 'completed' | 'failed', outcome: unknown): Promise<void>;
+  onQueue(entry: Held<T, R>): Job<T, R>;
 }
+
+/**
+ * A job as `next()` hands it out. Its methods live on the prototype, so a job costs this
+ * object and its {@link Held} entry, not a set of closures: the hot path of a busy worker.
+ */
+class HandedOutJob<T, R> implements QueueJob<T, R> {
+  readonly id: string;
+  readonly data: T;
+  readonly attempt: number;
+  readonly #entry: Held<T, R>;
+  readonly #owner: JobOwner<T, R>;
+  constructor(entry: Held<T, R>, owner: JobOwner<T, R>) {
+    this.id = entry.job.id as string;
+    this.data = entry.job.data;
+    this.attempt = Math.max(1, entry.job.attemptsStarted);
+    this.#entry = entry;
+    this.#owner = owner;
+  }
+  get job(): Job<T, R> {
+    return this.#owner.onQueue(this.#entry);
+  }
+  complete(value?: R): Promise<void> {
+    return this.#owner.settle(this.#entry, 'completed', value);
+  }
+  fail(error: unknown): Promise<void> {
+    return this.#owner.settle(this.#entry, 'failed', error);
+  }
+}
+
+/**
+ * A pull waiting for a job, answered with its result: a job handed out, the end, or (a promise
+ * of) the error that stopped the source.
+ */
+type Claim<T, R> = (
+  result: IteratorResult<QueueJob<T, R>> | Promise<IteratorResult<QueueJob<T, R>>>,
+) => void;
 
 /** BullMQ's conversion of a fetched job's raw data (job schedulers, the drained flag); protected in its types. */
 type NextJobFromJobData<T, R> = (
@@ -151,13 +201,13 @@ type NextJobFromJobData<T, R> = (
  * (all of them in one Redis call) until it is settled with `complete()` or `fail()`; the
  * stalled-job checker runs, so a killed worker's jobs come back to the queue. BullMQ's global
  * concurrency and queue-wide rate limit apply to every fetch (then the source waits, with a
- * short backoff, not spinning). Waiting pulls are fetched one at a time (as BullMQ's own
- * worker fetches), and a settle made while pulls wait brings the oldest its job in the same
- * Redis call (BullMQ's `fetchNext`): a busy pipeline that pulls its next job before it settles
- * the last pays about one round trip per job, and still no job is fetched before a `next()`
- * asks for it. While the queue is empty, that one
- * fetch waits in Redis for a job (BullMQ's blocking marker), the other pulls without calling
- * Redis.
+ * short backoff or for the limit's remaining time, not spinning). Waiting pulls are fetched
+ * one at a time (as BullMQ's own worker fetches), and a settle made while pulls wait brings
+ * the oldest its job in the same Redis call (BullMQ's `fetchNext`): a busy pipeline that pulls
+ * its next job before it settles the last pays about one round trip per job, and still no job
+ * is fetched before a `next()` asks for it. While the queue is empty or paused, that one fetch
+ * waits in Redis for a job or the resume (BullMQ's blocking marker, as BullMQ's own worker
+ * waits), the other pulls without calling Redis.
  *
  * Early exit (`break`, `return()`) stops fetching; jobs fetched ahead go back to the queue;
  * the connections close once every job already handed out is settled. Abort (`signal`) or
@@ -232,7 +282,7 @@ export function queueSource<T = unknown, R = unknown>(
   const tokenBase = randomUUID();
   let tokens = 0;
   /** Handed out by next() and not yet settled. */
-  const held = new Map<string, Held<T, R>>();
+  const held = new Set<Held<T, R>>();
   /** Fetched ahead by a settle, not yet pulled (FIFO). */
   const ahead: Held<T, R>[] = [];
   /** Settles in flight that asked for the next job (`fetchNext`). */
@@ -244,7 +294,9 @@ export function queueSource<T = unknown, R = unknown>(
   const claims: Claim<T, R>[] = [];
   /** The fetch loop runs (one `getNextJob` at a time, for claims no settle in flight covers). */
   let fetching = false;
-  const settling = new Set<Promise<unknown>>();
+  /** Settles in flight, and what waits for there to be none (a graceful stop). */
+  let settles = 0;
+  const settlesDone: (() => void)[] = [];
   const releasing = new Set<Promise<unknown>>();
   const counters = {
     fetched: 0,
@@ -305,7 +357,7 @@ export function queueSource<T = unknown, R = unknown>(
   };
 
   const extendLocks = async (): Promise<void> => {
-    const all = [...held.values(), ...ahead];
+    const all = [...held, ...ahead];
     if (all.length === 0) return;
     if (!stopping) {
       // One Redis call for every held job, as BullMQ's own lock manager does.
@@ -370,7 +422,7 @@ export function queueSource<T = unknown, R = unknown>(
     if (stopping) release(entry);
     else {
       const claim = claims.shift();
-      if (claim) claim.resolve(entry);
+      if (claim) answer(claim, entry);
       else ahead.push(entry);
     }
     syncLockTimer();
@@ -394,22 +446,23 @@ export function queueSource<T = unknown, R = unknown>(
   const pump = (): void => {
     if (pumping || fetching || stopping || claims.length <= reserving) return;
     pumping = true;
-    setImmediate(() => {
-      pumping = false;
-      if (fetching || stopping || claims.length <= reserving) return;
-      fetching = true;
-      void fetchLoop().then(
-        () => {
-          fetching = false;
-          pump();
-        },
-        (error: unknown) => {
-          fetching = false;
-          // The pull the failed fetch was for reports it; next() then stops the source.
-          claims.shift()?.reject(error);
-        },
-      );
-    });
+    setImmediate(pumpNow);
+  };
+  const pumpNow = (): void => {
+    pumping = false;
+    if (fetching || stopping || claims.length <= reserving) return;
+    fetching = true;
+    void fetchLoop().then(
+      () => {
+        fetching = false;
+        pump();
+      },
+      (error: unknown) => {
+        fetching = false;
+        // The pull the failed fetch was for reports it, and the source stops.
+        claims.shift()?.(failed(error));
+      },
+    );
   };
 
   /**
@@ -425,24 +478,29 @@ export function queueSource<T = unknown, R = unknown>(
       if (fetched) {
         counters.fetched++;
         wait = 5;
-        deliver({ job: fetched, token });
+        deliver(new Held(fetched, token));
         continue;
       }
       if (stopping) return;
-      const counts = await queue.getJobCounts('waiting', 'prioritized');
-      if ((counts.waiting ?? 0) + (counts.prioritized ?? 0) === 0) {
-        wait = 5;
-        // Empty: block on BullMQ's marker until a job arrives (or drainDelay passes).
-        const arrived = await worker.getNextJob(token, { block: true });
-        if (arrived) {
-          counters.fetched++;
-          deliver({ job: arrived, token });
+      // Why none came. Rate-limited (the limiter, or a fleet pause by `queue.rateLimit`): wait
+      // the limit out. (With the limiter's max the TTL is the limit's, not that of the window
+      // counter every fetch bumps.) Else empty or paused: block on BullMQ's marker, which a new
+      // job or a resume sets. Else global concurrency is reached: poll with a short backoff.
+      const ttl = await queue.getRateLimitTtl(limiter.max);
+      if (ttl <= 0) {
+        const counts = await queue.getJobCounts('waiting', 'prioritized');
+        if ((counts.waiting ?? 0) + (counts.prioritized ?? 0) === 0 || (await queue.isPaused())) {
+          wait = 5;
+          // Until a job arrives or the queue resumes (or drainDelay passes).
+          const arrived = await worker.getNextJob(token, { block: true });
+          if (arrived) {
+            counters.fetched++;
+            deliver(new Held(arrived, token));
+          }
+          continue;
         }
-        continue;
       }
-      // Jobs wait but none was handed out: global concurrency reached or rate-limited.
       counters.limitedWaits++;
-      const ttl = await queue.getRateLimitTtl();
       try {
         await systemClock.sleep(Math.max(wait, Math.min(ttl, 60_000)), stop.signal);
       } catch {
@@ -460,10 +518,10 @@ export function queueSource<T = unknown, R = unknown>(
     stopping = true;
     stop.abort();
     wake();
-    for (const claim of claims.splice(0)) claim.resolve(undefined);
+    for (const claim of claims.splice(0)) answer(claim, undefined);
     workerClosed ??= (async () => {
       if (graceful) {
-        await Promise.allSettled([...settling]);
+        if (settles > 0) await new Promise<void>((resolve) => settlesDone.push(resolve));
         await releaseAhead();
       }
       await worker.close(true).catch(() => {});
@@ -489,72 +547,54 @@ export function queueSource<T = unknown, R = unknown>(
     return closed;
   };
 
-  const wrap = (entry: Held<T, R>): QueueJob<T, R> => {
-    const id = entry.job.id as string;
-    let settled = false;
-    const settle = async (
-      kind: 'completed' | 'failed',
-      move: (job: Job<T, R>, fetchNext: boolean) => Promise<unknown>,
-    ): Promise<void> => {
-      if (settled) throw new JobSettledError(id);
-      settled = true;
-      const fetchNext = settleFetches();
-      if (fetchNext) reserving++;
-      const work = (async () => {
-        let next: Held<T, R> | undefined;
-        try {
-          const result = await move(stopping ? onQueue(entry) : entry.job, fetchNext);
-          counters[kind]++;
-          if (fetchNext && Array.isArray(result) && result[0]) {
-            const job = await nextJobFromJobData(result[0], result[1] as string, entry.token);
-            if (job) {
-              counters.fetched++;
-              counters.fetchedWithSettle++;
-              next = { job, token: entry.token };
-            }
-          }
-        } finally {
-          held.delete(id);
-          if (fetchNext) {
-            reserving--;
-            if (next !== undefined) deliver(next);
-            // Nothing came (queue empty, limited, or the settle failed): the fetch loop serves the pull.
-            pump();
-          }
-          syncLockTimer();
-          if (stopping && held.size === 0) void close();
+  /**
+   * Settles a held job through BullMQ, fetching the next job in the same call when
+   * `settleFetches()` says so; one async function per settle, shared by every job.
+   */
+  const settle = async (
+    entry: Held<T, R>,
+    kind: 'completed' | 'failed',
+    outcome: unknown,
+  ): Promise<void> => {
+    if (entry.settled) throw new JobSettledError(entry.job.id as string);
+    entry.settled = true;
+    const fetchNext = settleFetches();
+    if (fetchNext) reserving++;
+    settles++;
+    let next: Held<T, R> | undefined;
+    try {
+      const job = stopping ? onQueue(entry) : entry.job;
+      const result =
+        kind === 'completed'
+          ? await job.moveToCompleted(outcome as R, entry.token, fetchNext)
+          : await job.moveToFailed(
+              outcome instanceof Error ? outcome : new Error(String(outcome)),
+              entry.token,
+              fetchNext,
+            );
+      counters[kind]++;
+      if (fetchNext && Array.isArray(result) && result[0]) {
+        const fetched = await nextJobFromJobData(result[0], result[1] as string, entry.token);
+        if (fetched) {
+          counters.fetched++;
+          counters.fetchedWithSettle++;
+          next = new Held(fetched, entry.token);
         }
-      })();
-      settling.add(work);
-      void work.then(
-        () => settling.delete(work),
-        () => settling.delete(work),
-      );
-      await work;
-    };
-    const attempt = Math.max(1, entry.job.attemptsStarted);
-    if (attempt > 1) counters.redelivered++;
-    return {
-      id,
-      data: entry.job.data,
-      attempt,
-      get job() {
-        return onQueue(entry);
-      },
-      complete: (value?: R) =>
-        settle('completed', (job, fetchNext) =>
-          job.moveToCompleted(value as R, entry.token, fetchNext),
-        ),
-      fail: (error: unknown) =>
-        settle('failed', (job, fetchNext) =>
-          job.moveToFailed(
-            error instanceof Error ? error : new Error(String(error)),
-            entry.token,
-            fetchNext,
-          ),
-        ),
-    };
+      }
+    } finally {
+      held.delete(entry);
+      if (fetchNext) {
+        reserving--;
+        if (next !== undefined) deliver(next);
+        // Nothing came (queue empty, limited, or the settle failed): the fetch loop serves the pull.
+        pump();
+      }
+      syncLockTimer();
+      if (--settles === 0) for (const done of settlesDone.splice(0)) done();
+      if (stopping && held.size === 0) void close();
+    }
   };
+  const owner: JobOwner<T, R> = { settle, onQueue };
 
   /** Hands a fetched job out, or sends it back when fetching stopped meanwhile. */
   const handOut = (entry: Held<T, R>): IteratorResult<QueueJob<T, R>> => {
@@ -562,27 +602,40 @@ export function queueSource<T = unknown, R = unknown>(
       release(entry);
       return finish();
     }
-    held.set(entry.job.id as string, entry);
+    held.add(entry);
     syncLockTimer();
-    return { done: false, value: wrap(entry) };
+    const job = new HandedOutJob(entry, owner);
+    if (job.attempt > 1) counters.redelivered++;
+    return { done: false, value: job };
   };
 
-  const fetchOne = async (): Promise<IteratorResult<QueueJob<T, R>>> => {
-    if (!ready) {
-      started ??= start().then(() => {
-        ready = true;
-      });
-      // Redis may be away at start-up: a stop ends this wait too.
-      await Promise.race([started, stopped]);
+  /** Answers a waiting pull: with the job, or (nothing) with the end or the error that stopped the source. */
+  const answer = (claim: Claim<T, R>, entry: Held<T, R> | undefined): void => {
+    try {
+      claim(entry === undefined ? finish() : handOut(entry));
+    } catch (error) {
+      claim(failed(error));
     }
+  };
+
+  /** A pull: the job fetched ahead, else a claim that the next fetched job answers. */
+  const pull = (): Promise<IteratorResult<QueueJob<T, R>>> => {
     const first = ahead.shift();
-    if (first !== undefined) return handOut(first);
-    if (stopping) return finish();
-    const claimed = await new Promise<Held<T, R> | undefined>((resolve, reject) => {
-      claims.push({ resolve, reject });
+    if (first !== undefined) return Promise.resolve(handOut(first));
+    return new Promise<IteratorResult<QueueJob<T, R>>>((resolve) => {
+      claims.push(resolve);
       pump();
     });
-    return claimed === undefined ? finish() : handOut(claimed);
+  };
+
+  /** The first pulls: start-up first (Redis may be away then: a stop ends this wait too). */
+  const startThenPull = async (): Promise<IteratorResult<QueueJob<T, R>>> => {
+    started ??= start().then(() => {
+      ready = true;
+    });
+    await Promise.race([started, stopped]);
+    if (ahead.length === 0 && stopping) return finish();
+    return pull();
   };
 
   // The error that stopped the source is thrown once; later calls see the end.
@@ -594,26 +647,36 @@ export function queueSource<T = unknown, R = unknown>(
     }
     return DONE;
   };
+  /** What a pull that met `error` answers: the source stops, and the error is thrown once. */
+  const failed = async (error: unknown): Promise<IteratorResult<QueueJob<T, R>>> => {
+    if (error === failure) {
+      await close();
+      throw error;
+    }
+    if (stopping) return finish();
+    failure = error;
+    failureThrown = true;
+    await close();
+    throw error;
+  };
 
   const iterator: QueueSource<T, R> = {
     worker,
     queue,
     close,
     stats: () => ({ ...counters, held: held.size + ahead.length, ahead: ahead.length }),
-    next: () =>
+    next: () => {
       // Each next() hands out one job; a pull waiting when fetching stops ends then (its claim
-      // resolves empty), without a per-call race on the stop that would keep every result alive.
-      fetchOne().catch(async (error: unknown): Promise<IteratorResult<QueueJob<T, R>>> => {
-        if (error === failure) {
-          await close();
-          throw error;
-        }
-        if (stopping) return finish();
-        failure = error;
-        failureThrown = true;
-        await close();
-        throw error;
-      }),
+      // is answered with the end), without a per-call race on the stop that would keep every
+      // result alive.
+      try {
+        if (!ready) return startThenPull().catch(failed);
+        if (stopping && ahead.length === 0) return Promise.resolve(finish());
+        return pull();
+      } catch (error) {
+        return failed(error);
+      }
+    },
     return: async () => {
       await stopFetching(true);
       if (held.size === 0) await close();

@@ -48,6 +48,31 @@ describeWithRedis('queueSource demand-driven fetching (Redis)', () => {
     expect(ids).toEqual(['job-2', 'job-3']);
   });
 
+  it('a handed-out job is one plain object: its methods are shared, its own fields id, data and attempt', async () => {
+    const { queue, prefix, connection } = await freshQueue<{ n: number }>('demand-shape');
+    for (let n = 0; n < 2; n++) await queue.add('t', { n }, { jobId: `job-${n}` });
+    const jobs = queueSource<{ n: number }>('jobs', { connection, prefix, onRedisWarning: false });
+    onCleanup(() => jobs.close());
+
+    const [a, b] = await Promise.all([jobs.next(), jobs.next()]);
+    if (a?.done !== false || b?.done !== false) throw new Error('no job');
+    // Nothing is made per job but the job itself: the hot path of a busy worker.
+    expect(a.value.complete).toBe(b.value.complete);
+    expect(a.value.fail).toBe(b.value.fail);
+    expect(Object.keys(a.value).sort()).toEqual(['attempt', 'data', 'id']);
+    expect(JSON.parse(JSON.stringify(a.value))).toEqual({
+      id: a.value.id,
+      data: a.value.data,
+      attempt: 1,
+    });
+    // The BullMQ job is still there on demand, bound to the source's queue connection.
+    expect(a.value.job.id).toBe(a.value.id);
+    expect(a.value.job.data).toBe(a.value.data);
+    await a.value.complete('ok');
+    await b.value.fail(new Error('bad'));
+    expect(await queue.getJobCounts('completed', 'failed')).toEqual({ completed: 1, failed: 1 });
+  });
+
   it('keeps no settled job alive while it runs (flat memory per job)', async () => {
     const total = 60;
     const { queue, prefix, connection } = await freshQueue<{ n: number }>('demand-leak');

@@ -11,6 +11,7 @@ import type { Solution, Solver } from '../../src/solver/create-solver.js';
 import { InvalidTaskError } from '../../src/solver/invalid-task-error.js';
 import { solveStage } from '../../src/solver/solve-stage.js';
 import type { Task } from '../../src/solver/task.js';
+import { adaptiveMap } from '../../src/stages/adaptive-map.js';
 import { describeWithRedis, redisPerTest } from './redis.js';
 
 type TestTask = Task & { readonly hang?: boolean; readonly bad?: boolean };
@@ -80,7 +81,7 @@ describeWithRedis('settleJobs and resumableSolver (Redis)', () => {
       if (records.length === 4) break;
     }
     expect(records.map((r) => r.status).sort()).toEqual(['failed', 'solved', 'solved', 'solved']);
-    expect(settle.stats()).toEqual({ completed: 3, failed: 1, settleErrors: 0 });
+    expect(settle.stats()).toMatchObject({ completed: 3, failed: 1, settleErrors: 0, settling: 0 });
     // attempts: 3 on the job, yet the failure is final: the stage already classified it.
     expect(await queue.getJobCounts('completed', 'failed', 'waiting', 'delayed')).toEqual({
       completed: 3,
@@ -147,5 +148,63 @@ describeWithRedis('settleJobs and resumableSolver (Redis)', () => {
     expect(second.submits).toEqual([]);
     expect(second.resumes).toEqual([{ taskId: 9, resumeId: 'C-1' }]);
     expect(await queue.getJobCounts('completed')).toEqual({ completed: 1 });
+  });
+
+  /** `total` jobs queued, a `queueSource` over them, and `settleJobs` over a trivial stage (limit 10). */
+  const trivialRun = async (label: string, total: number) => {
+    const { queue, prefix, connection } = await freshQueue<{ n: number }>(label);
+    await queue.addBulk(Array.from({ length: total }, (_, n) => ({ name: 't', data: { n } })));
+    const jobs = queueSource<{ n: number }>('captcha', {
+      connection,
+      prefix,
+      onRedisWarning: false,
+    });
+    onCleanup(() => jobs.close());
+    const stage = adaptiveMap((task: { n: number }) => ({ task, status: 'solved' as const }), {
+      min: 10,
+      max: 10,
+    });
+    return { queue, jobs, settle: settleJobs(stage) };
+  };
+
+  it("over queueSource: jobs settle concurrently and most come in a settle's own Redis call", async () => {
+    const total = 300;
+    const { queue, jobs, settle } = await trivialRun('concurrent', total);
+    let records = 0;
+    let mostSettling = 0;
+    for await (const _ of settle(jobs)) {
+      mostSettling = Math.max(mostSettling, settle.stats().settling);
+      if (++records === total) break;
+    }
+    expect(settle.stats()).toMatchObject({ completed: total, settling: 0, settleErrors: 0 });
+    expect(await queue.getJobCounts('completed', 'active', 'waiting')).toEqual({
+      completed: total,
+      active: 0,
+      waiting: 0,
+    });
+    expect(mostSettling).toBeGreaterThan(1);
+    // A pull waits when each settle starts, so its Redis call brings that pull's job.
+    const { fetched, fetchedWithSettle } = jobs.stats();
+    expect(fetched).toBe(total);
+    expect(fetchedWithSettle).toBeGreaterThan(total / 2);
+  });
+
+  it('an early exit waits for the settles in flight; unsettled jobs stay held, none is lost', async () => {
+    const total = 60;
+    const { queue, jobs, settle } = await trivialRun('exit', total);
+    let records = 0;
+    for await (const _ of settle(jobs)) if (++records === 5) break;
+    const { completed, settling } = settle.stats();
+    expect(settling).toBe(0);
+    expect(completed).toBeGreaterThanOrEqual(5);
+    const {
+      active = 0,
+      waiting = 0,
+      ...counts
+    } = await queue.getJobCounts('completed', 'active', 'waiting');
+    expect(counts.completed).toBe(completed);
+    // Jobs the stage or the read-ahead held and never settled: active under this source's locks.
+    expect(active).toBe(jobs.stats().held);
+    expect(completed + active + waiting).toBe(total);
   });
 });
