@@ -44,8 +44,8 @@ const arg = (name: string): string | undefined =>
  * - `loops+prefetch`: the same loops with `prefetch: c` (a settle fetches ahead, as BullMQ's
  *   Worker does).
  * - `work`: the pipeline `backpressure-kit work` runs, `settleJobs(stage)(source)`, with a
- *   trivial `adaptiveMap` at a fixed limit of `c` as the stage (`settleJobs` settles one job
- *   at a time, in record order).
+ *   trivial `adaptiveMap` at a fixed limit of `c` as the stage (`settleJobs` settles up to
+ *   `maxSettling` jobs at once, and pulls jobs ahead within the stage's limit).
  * - `work+prefetch`: the same with `prefetch: c`.
  */
 type Mode = 'bullmq-worker' | 'slots' | 'loops' | 'loops+prefetch' | 'work' | 'work+prefetch';
@@ -313,7 +313,8 @@ async function main(): Promise<void> {
       "then settle it (BullMQ's slot order: its completion asks for the slot's next job), " +
       'loops that settle and only then pull (no settle can bring a job for its own loop: the ' +
       "worst case), and `work`'s pipeline (`settleJobs` over a trivial `adaptiveMap` at a " +
-      'fixed limit; `settleJobs` settles one job at a time); loops and `work` also with ' +
+      'fixed limit; `settleJobs` settles up to `maxSettling` jobs at once and pulls jobs ahead ' +
+      "within the stage's limit, so each settle finds a pull waiting); loops and `work` also with " +
       "`prefetch` = the concurrency (a settle fetches ahead, as BullMQ's worker does). Within " +
       'each repetition the modes run one after another, the first mode rotating, so load ' +
       'drifts hit them alike; a ratio is taken between runs of the same repetition (paired) ' +
