@@ -17,7 +17,8 @@
  *    within each repetition (median and range).
  * 2. Flat memory: `solve --shed 100` on inputs of `--big` / 100, `--big` / 10 and `--big` lines
  *    (default 1,000,000): peak RSS of each, with the command's V8 settings and without them
- *    (`BPK_LEAN_MEMORY=off`). The mock runs in its own process (`backpressure-kit
+ *    (`BPK_LEAN_MEMORY=off`), and on the largest input each of the three settings alone (set by
+ *    bench/lean-memory-preload.ts), to show what each saves. The mock runs in its own process (`backpressure-kit
  *    mock`, reached with `--base-url` and a key), so the figure is the CLI's own memory, as
  *    against the real service. With shed the reader never waits, so most tasks are dropped
  *    (and recorded as `dropped`): the point is that the input is streamed and every id kept
@@ -359,6 +360,7 @@ try {
   );
 
   const shedRows: string[][] = [];
+  const partRows: string[][] = [];
   const mock = await startMockProcess(cli);
   try {
     for (const lines of [Math.round(BIG / 100), Math.round(BIG / 10), BIG]) {
@@ -380,6 +382,35 @@ try {
         `<= ${SHED_RSS_TARGET_MB} MB ${r.maxRssMb <= SHED_RSS_TARGET_MB ? 'met' : 'MISSED'}`,
         `${(plain.ms / 1000).toFixed(1)} s, ${plain.maxRssMb.toFixed(0)} MB`,
       ]);
+      if (lines === BIG) {
+        // Each setting alone (bench/lean-memory-preload.ts), the command's own ones off.
+        for (const [part, setting] of [
+          ['liftoff', '--liftoff-only'],
+          ['heap', '--heap-growing-percent=10'],
+          ['young', 'young generation held at 8 MiB'],
+        ] as const) {
+          const alone = await run(cli, args, out, {
+            apiKey: MOCK_KEY,
+            lean: true,
+            env: { BPK_LEAN_MEMORY: 'off', BPK_BENCH_LEAN_PART: part },
+          });
+          partRows.push([
+            setting,
+            `${(alone.ms / 1000).toFixed(1)} s`,
+            `${alone.maxRssMb.toFixed(0)} MB`,
+          ]);
+        }
+        partRows.unshift([
+          'none (BPK_LEAN_MEMORY=off)',
+          `${(plain.ms / 1000).toFixed(1)} s`,
+          `${plain.maxRssMb.toFixed(0)} MB`,
+        ]);
+        partRows.push([
+          'all three (as the command ships)',
+          `${(r.ms / 1000).toFixed(1)} s`,
+          `${r.maxRssMb.toFixed(0)} MB`,
+        ]);
+      }
       rmSync(big, { force: true });
     }
   } finally {
@@ -397,6 +428,16 @@ try {
       'without the V8 settings (BPK_LEAN_MEMORY=off)',
     ],
     rows: shedRows,
+  });
+  recorder.table({
+    title: `solve --shed 100 on ${BIG.toLocaleString('en')} lines: each V8 setting alone`,
+    text:
+      "Peak RSS of the largest run above with none of the command's V8 settings, each one " +
+      'alone (set by a preload, the command started with `BPK_LEAN_MEMORY=off`), and all ' +
+      'three. One run each; what each costs in time is measured on the library script in the ' +
+      'first table only as the three together.',
+    columns: ['V8 settings', 'time', 'peak RSS'],
+    rows: partRows,
   });
   const idRows: string[][] = [];
   for (const count of [Math.round(BIG / 10), BIG]) {

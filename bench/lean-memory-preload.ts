@@ -1,7 +1,23 @@
 /**
- * Preloaded (`node --import`) by bench/cli.ts into the library script's "lean" case: the same V8
- * settings the `solve` command applies to itself, applied before the script's code loads.
+ * Preloaded (`node --import`) by bench/cli.ts: the V8 settings the `solve` command applies to
+ * itself (src/cli/lean-memory.ts), applied before the script's code loads. All of them
+ * (`useLeanMemory`), or with `BPK_BENCH_LEAN_PART` one alone, to measure what each costs and
+ * saves: `liftoff` (`--liftoff-only`), `heap` (`--heap-growing-percent=10`) or `young` (the
+ * young generation held at 8 MiB). With a part, run the command with `BPK_LEAN_MEMORY=off` so
+ * it does not apply the others itself.
  */
-import { useLeanMemory } from '../src/cli/lean-memory.js';
+import { setFlagsFromString } from 'node:v8';
+import {
+  capYoungGeneration,
+  LEAN_MEMORY_FLAGS,
+  useLeanMemory,
+  YOUNG_GENERATION_MIB,
+} from '../src/cli/lean-memory.js';
 
-useLeanMemory();
+const part = process.env.BPK_BENCH_LEAN_PART;
+const [liftoff, heap] = LEAN_MEMORY_FLAGS;
+if (part === undefined || part === '') useLeanMemory();
+else if (part === 'liftoff') setFlagsFromString(liftoff);
+else if (part === 'heap') setFlagsFromString(heap);
+else if (part === 'young') capYoungGeneration(YOUNG_GENERATION_MIB * 2 ** 20);
+else throw new Error(`BPK_BENCH_LEAN_PART: liftoff, heap or young, not ${part}`);

@@ -16,8 +16,9 @@ import {
 import { createInterface } from 'node:readline';
 import { TaskIdSet } from './task-id-set.js';
 
-/** Queued text past which {@link JsonlWriter.queue} writes at once rather than at the end of the turn. */
+/** Queued bytes past which {@link JsonlWriter.queue} writes at once rather than at the end of the turn. */
 const QUEUE_BYTES = 64 * 1024;
+const NEWLINE = 0x0a;
 
 /**
  * Appends JSON records to a file, one line each, with synchronous writes: once a line is
@@ -39,8 +40,9 @@ const QUEUE_BYTES = 64 * 1024;
 export class JsonlWriter {
   #fd: number | undefined;
   #lines = 0;
-  /** Lines queued and not written yet. */
-  #queued = '';
+  /** Lines queued and not written yet: their UTF-8 bytes, in `#queued[0, #queuedBytes)`. */
+  #queued = Buffer.allocUnsafe(QUEUE_BYTES);
+  #queuedBytes = 0;
   #flushAt: NodeJS.Immediate | undefined;
   #failure: { error: unknown } | undefined;
   readonly #flushNow = (): void => {
@@ -74,8 +76,7 @@ export class JsonlWriter {
   /** Writes records as lines, now, with one system call (after the lines queued before them). */
   writeMany(records: readonly object[]): void {
     this.#open();
-    for (const record of records) this.#queued += `${JSON.stringify(record)}\n`;
-    this.#lines += records.length;
+    for (const record of records) this.#append(record);
     this.#writeQueued();
   }
 
@@ -86,10 +87,8 @@ export class JsonlWriter {
    */
   queue(record: object): void {
     this.#open();
-    this.#queued += `${JSON.stringify(record)}\n`;
-    this.#lines++;
-    if (this.#queued.length >= QUEUE_BYTES) this.#writeQueued();
-    else this.#flushAt ??= setImmediate(this.#flushNow);
+    this.#append(record);
+    this.#flushAt ??= setImmediate(this.#flushNow);
   }
 
   /** Writes the queued lines now. */
@@ -122,14 +121,42 @@ export class JsonlWriter {
     throw failure.error;
   }
 
+  /**
+   * Queues one record's line as bytes in a buffer outside the JavaScript heap (its text is
+   * garbage at once, never copied by a collection), writing the queue first when the line
+   * might not fit. A line longer than the buffer is written on its own.
+   */
+  #append(record: object): void {
+    const text = JSON.stringify(record);
+    this.#lines++;
+    // At most 3 bytes a UTF-16 unit, and the newline.
+    const most = text.length * 3 + 1;
+    if (this.#queuedBytes + most > QUEUE_BYTES) this.#writeBytes();
+    if (most > QUEUE_BYTES) {
+      this.#writeAll(Buffer.from(`${text}\n`));
+      return;
+    }
+    this.#queuedBytes += this.#queued.write(text, this.#queuedBytes);
+    this.#queued[this.#queuedBytes++] = NEWLINE;
+  }
+
   #writeQueued(): void {
     if (this.#flushAt !== undefined) {
       clearImmediate(this.#flushAt);
       this.#flushAt = undefined;
     }
-    if (this.#queued === '' || this.#fd === undefined) return;
-    const bytes = Buffer.from(this.#queued);
-    this.#queued = '';
+    this.#writeBytes();
+  }
+
+  #writeBytes(): void {
+    if (this.#queuedBytes === 0 || this.#fd === undefined) return;
+    const bytes = this.#queuedBytes;
+    this.#queuedBytes = 0;
+    this.#writeAll(this.#queued.subarray(0, bytes));
+  }
+
+  #writeAll(bytes: Uint8Array): void {
+    if (this.#fd === undefined) return;
     for (let at = 0; at < bytes.length; ) at += writeSync(this.#fd, bytes, at);
   }
 }
@@ -146,7 +173,6 @@ export interface RecordedIds {
   readonly unreadable: number;
 }
 
-const NEWLINE = 0x0a;
 const CHUNK = 64 * 1024;
 
 /** Offset just past the last newline of an open file (0 when it has none). */

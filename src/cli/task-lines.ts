@@ -4,11 +4,11 @@
  * reject with the reason, or a skip when the results file already holds that id.
  */
 import { createReadStream } from 'node:fs';
-import { createInterface, type Interface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { Task } from '../solver/task.js';
 import { validateTask } from '../solver/validate-task.js';
 import type { TaskId } from './solve-record.js';
+import { StreamLines } from './stream-lines.js';
 import { type TaskIdCollection, type TaskIdLookup, TaskIdSet } from './task-id-set.js';
 
 /** A task read from the input, with its id (its own, or its line number). */
@@ -95,7 +95,7 @@ export class TaskLineReader {
   readonly #stdin: Readable;
   readonly #recorded: TaskIdLookup;
   #input: Readable | undefined;
-  #lines: Interface | undefined;
+  #lines: StreamLines | undefined;
   #closed = false;
   #lineNumber = 0;
 
@@ -116,34 +116,26 @@ export class TaskLineReader {
   }
 
   /**
-   * Yields what each non-blank line became, in file order. Reading starts here, not in the
-   * constructor: readline emits lines whether or not anyone listens, so lines read before the
-   * iteration began would be lost. Rejects on a read error (a missing file).
+   * Yields what each non-blank line became, in file order. The file is opened here, not in the
+   * constructor. Lines are decoded one at a time as they are asked for ({@link StreamLines}),
+   * so the lines read ahead stay bytes. Rejects on a read error (a missing file).
    */
   async *lines(): AsyncGenerator<TaskLine> {
     if (this.#closed) return;
     const input = this.#path === '-' ? this.#stdin : createReadStream(this.#path);
-    const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+    const lines = new StreamLines(input);
     this.#input = input;
     this.#lines = lines;
     // Every id of the input is kept for the whole run: compactly, so memory stays low.
     const seen = new TaskIdSet();
-    let failure: { error: unknown } | undefined;
-    const onError = (error: unknown): void => {
-      failure = { error };
-      lines.close();
-    };
-    input.once('error', onError);
     try {
-      for await (const text of lines) {
+      for (let text = await lines.next(); text !== undefined; text = await lines.next()) {
         if (this.#closed) break;
         this.#lineNumber++;
         if (text.trim() === '') continue;
         yield parseTaskLine(text, this.#lineNumber, seen, this.#recorded);
       }
-      if (failure) throw failure.error;
     } finally {
-      input.off('error', onError);
       seen.close();
       this.close();
     }
@@ -153,7 +145,7 @@ export class TaskLineReader {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#lines?.close();
+    this.#lines?.stop();
     if (this.#input !== undefined && this.#input !== this.#stdin) this.#input.destroy();
   }
 }

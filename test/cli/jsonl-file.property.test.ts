@@ -140,6 +140,41 @@ describe('JsonlWriter and readRecordedIds', () => {
     }
   });
 
+  test.prop(
+    [
+      fc.array(
+        fc.oneof(
+          fc.string({ unit: 'grapheme', maxLength: 40 }),
+          fc.string({ unit: 'binary', maxLength: 12 }),
+          fc.integer({ min: 20_000, max: 70_000 }).map((n) => 'é'.repeat(n)),
+        ),
+        { maxLength: 12 },
+      ),
+      fc.array(fc.boolean(), { minLength: 12, maxLength: 12 }),
+    ],
+    { numRuns: 30 },
+  )(
+    'queue and write: every line in call order, byte for byte what JSON.stringify gives, long lines and any text included',
+    async (tokens, queued) => {
+      const { dir, cleanup } = tempDir();
+      try {
+        const path = join(dir, 'out.jsonl');
+        const out = JsonlWriter.open(path, { truncate: true });
+        const records = tokens.map((token, id) => ({ id, token }));
+        for (const [k, record] of records.entries()) {
+          if (queued[k]) out.queue(record);
+          else out.write(record);
+        }
+        out.close();
+        const expected = records.map((r) => `${JSON.stringify(r)}\n`).join('');
+        expect(readFileSync(path).equals(Buffer.from(expected))).toBe(true);
+        expect(out.lines).toBe(records.length);
+      } finally {
+        cleanup();
+      }
+    },
+  );
+
   it.skipIf(!existsSync('/dev/full'))(
     'queue: a failed write at the end of the turn is thrown by the next call',
     async () => {
