@@ -1,5 +1,7 @@
+import { callAsPromise } from '../internal/call-as-promise.js';
 import { DONE } from '../internal/done.js';
 import { RingBuffer } from '../internal/ring-buffer.js';
+import { checkSource, openSource } from '../internal/source.js';
 import type { Source } from '../stage.js';
 import type { QueueJob } from './queue-source.js';
 
@@ -39,10 +41,11 @@ export interface JobFeed<T> extends AsyncIterableIterator<T> {
  * may still be waiting in Redis (a generator would queue its `return()` behind that fetch).
  */
 export function jobFeed<T>(jobs: Source<QueueJob<T>>, hooks: JobFeedHooks): JobFeed<T> {
-  const iterator =
-    Symbol.asyncIterator in jobs
-      ? (jobs as AsyncIterable<QueueJob<T>>)[Symbol.asyncIterator]()
-      : (jobs as Iterable<QueueJob<T>>)[Symbol.iterator]();
+  const { asyncIt, syncIt } = openSource(
+    'settleJobs',
+    checkSource<QueueJob<T>>('settleJobs', jobs),
+  );
+  const iterator: AsyncIterator<QueueJob<T>> | Iterator<QueueJob<T>> = asyncIt ?? syncIt;
   /** Pulls made and not yet taken by a stage pull, oldest first. */
   const ahead = new RingBuffer<Promise<IteratorResult<QueueJob<T>>>>();
   /** Stage pulls waiting for their job. */
@@ -58,12 +61,7 @@ export function jobFeed<T>(jobs: Source<QueueJob<T>>, hooks: JobFeedHooks): JobF
   };
 
   const pull = (): Promise<IteratorResult<QueueJob<T>>> => {
-    let pulled: Promise<IteratorResult<QueueJob<T>>>;
-    try {
-      pulled = Promise.resolve(iterator.next());
-    } catch (error) {
-      pulled = Promise.reject(error);
-    }
+    const pulled = callAsPromise(() => iterator.next());
     // Also marks a rejection handled: a pull made ahead that nobody takes fails nothing.
     pulled.then(closeOn, closeOnError);
     return pulled;

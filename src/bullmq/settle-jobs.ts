@@ -1,5 +1,6 @@
 import { UnrecoverableError } from 'bullmq';
 import { AbortedError } from '../errors.js';
+import { callAsPromise } from '../internal/call-as-promise.js';
 import { RingBuffer } from '../internal/ring-buffer.js';
 import { onAbort } from '../internal/signal.js';
 import * as v from '../internal/validate.js';
@@ -120,8 +121,9 @@ interface Failure {
  *   `AbortError` without waiting for settles in flight (they finish on their own, their
  *   errors still go to `onSettleError`).
  *
- * @throws `TypeError` / `RangeError` at once for a bad option; a `TypeError` from the run when
- *   the stage yields a record whose task is not a job's data.
+ * @throws `TypeError` / `RangeError` at once for a bad option; from the run, an
+ *   `InvalidSourceError` when the job source is not iterable, and a `TypeError` when the stage
+ *   yields a record whose task is not a job's data.
  * @example
  * ```ts
  * const jobs = queueSource<Task>('captcha', { connection });
@@ -219,15 +221,11 @@ export function settleJobs<T extends object, Rec extends SettleableRecord<T>>(
       if (!exiting) source.topUp();
       settling++;
       counters.settling++;
-      let settlement: Promise<void>;
-      try {
-        settlement =
-          record.status === 'failed'
-            ? job.fail(new UnrecoverableError(JSON.stringify(jobRecord(record))))
-            : job.complete(jobRecord(record));
-      } catch (error) {
-        settlement = Promise.reject(error);
-      }
+      const settlement = callAsPromise(() =>
+        record.status === 'failed'
+          ? job.fail(new UnrecoverableError(JSON.stringify(jobRecord(record))))
+          : job.complete(jobRecord(record)),
+      );
       const ended = (): void => {
         settling--;
         counters.settling--;
@@ -286,13 +284,7 @@ export function settleJobs<T extends object, Rec extends SettleableRecord<T>>(
       if (pulling || stageDone || exiting || failure !== undefined) return;
       if (settling + settled.size + (handing ? 1 : 0) >= maxSettling) return;
       pulling = true;
-      let next: Promise<IteratorResult<Rec>>;
-      try {
-        next = Promise.resolve(records.next());
-      } catch (error) {
-        next = Promise.reject(error);
-      }
-      next.then(onRecord, onStageError);
+      callAsPromise(() => records.next()).then(onRecord, onStageError);
     };
 
     let finished = false;

@@ -32,8 +32,11 @@ export class StreamLines {
   #at = 0;
   /** Where the next `\r` is in #chunk at or after #at, -1 when none is. */
   #nextCr = -1;
-  /** The start of a line whose end is in a later chunk. */
-  #carry: Buffer | undefined;
+  /**
+   * The start of a line whose end is in a later chunk, piece by piece: joined once when the
+   * line ends, so a line spanning many chunks costs its length, not its length squared.
+   */
+  #carry: Buffer[] = [];
   /** The last chunk ended with `\r`: a `\n` starting the next chunk belongs to that break. */
   #afterCr = false;
   #ended = false;
@@ -78,9 +81,9 @@ export class StreamLines {
         continue;
       }
       if (this.#ended || this.#input.readableEnded) {
-        const last = this.#carry;
+        const last = Buffer.concat(this.#carry);
         this.stop();
-        return last !== undefined && last.length > 0 ? last.toString() : undefined;
+        return last.length > 0 ? last.toString() : undefined;
       }
       await new Promise<void>((resolve) => {
         this.#wake = resolve;
@@ -93,7 +96,7 @@ export class StreamLines {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#chunk = EMPTY;
-    this.#carry = undefined;
+    this.#carry = [];
     this.#input.off('readable', this.#onReadable);
     this.#input.off('end', this.#onEnd);
     this.#input.off('error', this.#onError);
@@ -132,16 +135,16 @@ export class StreamLines {
       else if (chunk[next] === LF) next++;
     }
     if (end === -1) {
-      const rest = chunk.subarray(start);
-      this.#carry =
-        this.#carry === undefined ? Buffer.from(rest) : Buffer.concat([this.#carry, rest]);
+      // A copy: the stream may reuse the chunk's memory once it handed out the next one.
+      this.#carry.push(Buffer.from(chunk.subarray(start)));
       this.#at = chunk.length;
       return undefined;
     }
     this.#at = next;
     const carry = this.#carry;
-    if (carry === undefined) return chunk.toString('utf8', start, end);
-    this.#carry = undefined;
-    return Buffer.concat([carry, chunk.subarray(start, end)]).toString();
+    if (carry.length === 0) return chunk.toString('utf8', start, end);
+    this.#carry = [];
+    carry.push(chunk.subarray(start, end));
+    return Buffer.concat(carry).toString();
   }
 }

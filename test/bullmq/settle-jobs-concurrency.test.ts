@@ -6,7 +6,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type QueueJob, settleJobs } from '../../src/bullmq/index.js';
-import { InvalidOptionTypeError, InvalidOptionValueError, isAbortError } from '../../src/errors.js';
+import {
+  InvalidOptionTypeError,
+  InvalidOptionValueError,
+  InvalidSourceError,
+  isAbortError,
+} from '../../src/errors.js';
 import type { Source, StageContext } from '../../src/stage.js';
 import { adaptiveMap } from '../../src/stages/adaptive-map.js';
 import { settle as turns } from '../helpers/sources.js';
@@ -279,5 +284,16 @@ describe('settleJobs: concurrent settles and read-ahead', () => {
     expect(() =>
       settleJobs<Task, Rec>(stage, { onSettleError: 1 as unknown as () => void }),
     ).toThrow(/onSettleError/);
+  });
+
+  it('a job source that is not iterable ends the run with an InvalidSourceError naming settleJobs', async () => {
+    const notJobs = 42 as unknown as Source<QueueJob<Task>>;
+    const run = settleJobs<Task, Rec>(adaptiveMap(solved))(notJobs)[Symbol.asyncIterator]();
+    const error = await run.next().then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    expect(error).toBeInstanceOf(InvalidSourceError);
+    expect((error as Error).message).toMatch(/settleJobs/);
   });
 });

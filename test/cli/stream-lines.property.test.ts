@@ -57,6 +57,12 @@ describe('StreamLines', () => {
     ]);
   });
 
+  it('joins a line that spans many chunks, and the line after it', async () => {
+    const piece = 'x'.repeat(1_000);
+    const chunks = [...Array.from({ length: 500 }, () => piece), '\r', '\nnext\n'];
+    expect(await viaStreamLines(Readable.from(chunks))).toEqual([piece.repeat(500), 'next']);
+  });
+
   it('stop() ends a pending next() with undefined and removes its listeners', async () => {
     const stream = new PassThrough();
     const reader = new StreamLines(stream);
