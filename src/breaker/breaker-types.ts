@@ -241,7 +241,12 @@ export interface CircuitBreaker {
   wrap<A extends unknown[], R>(
     fn: (...args: A) => R | PromiseLike<R>,
   ): (...args: A) => Promise<Awaited<R>>;
-  /** Runs `fn` under the breaker, passing it a signal that aborts with `options.signal` and at a half-open deadline. */
+  /**
+   * Runs `fn` under the breaker, passing it a signal that aborts with `options.signal` and at a
+   * half-open deadline. Outside a half-open trial that signal is `options.signal` itself (no
+   * controller is made per call); during a trial it is a signal of the breaker's own that
+   * follows `options.signal`. Without either, `fn` gets `undefined`.
+   */
   execute<R>(
     fn: (context: { signal: AbortSignal | undefined }) => R | PromiseLike<R>,
     options?: ExecuteOptions,

@@ -460,20 +460,24 @@ class Breaker implements CircuitBreaker {
       // Fast path: nothing to abort.
       return this.run(fn, permit, undefined);
     }
-    // A signal for fn that follows the caller's and aborts at the half-open deadline (B6).
-    const controller = new AbortController();
-    const timer = new AbortController();
+    // fn's signal: the caller's own, or, for a half-open trial, one that follows the caller's
+    // and also aborts at the trial's deadline (B6). Only a trial pays for controllers.
+    let controller: AbortController | undefined;
+    let timer: AbortController | undefined;
     if (trialDeadline !== undefined) {
+      const trial = (controller = new AbortController());
+      timer = new AbortController();
       this.config.clock.sleep(Math.max(0, trialDeadline - permit.startedAt), timer.signal).then(
-        () => controller.abort(new AbortedError('half-open deadline')),
+        () => trial.abort(new AbortedError('half-open deadline')),
         () => {},
       );
     }
     return new Promise<Awaited<R>>((resolve, reject) => {
       let callerGaveUp = false;
+      // Registered before fn runs, so it runs before fn's own listeners on the caller's signal.
       const disposeCaller = onAbort(signal, () => {
         callerGaveUp = true;
-        controller.abort(signal?.reason);
+        controller?.abort(signal?.reason);
         reject(new AbortedError(signal?.reason));
       });
       // After an abort the permit stays taken while fn still runs (so half-open concurrency
@@ -488,12 +492,20 @@ class Breaker implements CircuitBreaker {
         failure: (error) => (callerGaveUp ? permit.release() : permit.failure(error)),
         release: () => permit.release(),
       };
-      this.run(fn, outcome, controller.signal)
-        .then(resolve, reject)
-        .finally(() => {
-          disposeCaller();
-          timer.abort();
-        });
+      const done = (): void => {
+        disposeCaller();
+        timer?.abort();
+      };
+      this.run(fn, outcome, controller?.signal ?? signal).then(
+        (value) => {
+          done();
+          resolve(value);
+        },
+        (error: unknown) => {
+          done();
+          reject(error);
+        },
+      );
     });
   }
 

@@ -1,4 +1,4 @@
-import type { EventEmitter } from 'node:events';
+import { EventEmitter } from 'node:events';
 import { AbortedError } from '../errors.js';
 import { type Clock, systemClock } from '../internal/clock.js';
 import { noop } from '../internal/noop.js';
@@ -12,12 +12,16 @@ export type RequestSignal = AbortSignal | EventEmitter;
  * once, in a pending sleep or a pending request. Built to cost little per task in flight: on
  * the system clock a sleep is one timer and one promise, with no listener on a shared signal;
  * without a caller's signal, requests get no signal at all when the solver owns its Pool
- * (`close()` destroys it) and share one `'abort'` emitter otherwise; an `AbortController` is
- * made only for a caller's signal or an injected clock.
+ * (`close()` destroys it) and share one `'abort'` emitter otherwise; with one, the call's
+ * requests listen on a plain `'abort'` emitter of its own (the transport's cheapest signal);
+ * an `AbortController` is made only for a sleep on an injected clock.
  */
 export class Call {
   /** What to hand undici as `signal` (none when closing the solver's own Pool suffices). */
   readonly requestSignal: RequestSignal | undefined;
+  /** The call's own request signal, when the caller gave a signal. */
+  #emitter: EventEmitter | undefined;
+  /** For sleeps on an injected clock, made at the first one. */
   #controller: AbortController | undefined;
   #disposeUser: () => void = noop;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -32,9 +36,9 @@ export class Call {
     if (userSignal === undefined) {
       this.requestSignal = closer;
     } else {
-      const controller = new AbortController();
-      this.#controller = controller;
-      this.requestSignal = controller.signal;
+      const emitter = new EventEmitter();
+      this.#emitter = emitter;
+      this.requestSignal = emitter;
       // One listener per signal however many calls share it (no MaxListenersExceededWarning).
       this.#disposeUser = sharedAbortFanout.watch(userSignal, () =>
         this.stop(new AbortedError(userSignal.reason)),
@@ -51,6 +55,7 @@ export class Call {
   stop(reason: Error): void {
     if (this.#stop) return;
     this.#stop = reason;
+    this.#emitter?.emit('abort');
     this.#controller?.abort(reason);
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#resume?.();

@@ -1,7 +1,6 @@
-import { EventEmitter } from 'node:events';
 import type { Dispatcher } from 'undici';
-import { noop } from '../internal/noop.js';
 import type { RequestSignal } from './call.js';
+import { Exchange, TransportFailure } from './exchange.js';
 import { SolverError, type SolverPhase } from './solver-error.js';
 
 /** One HTTP answer, read in full. */
@@ -32,10 +31,6 @@ const maxBodyBytes = 256 * 1024;
 const formHeaders = { 'content-type': 'application/x-www-form-urlencoded' };
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-
-function header(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
 
 /** `Retry-After` is either seconds or an HTTP date. */
 function parseRetryAfter(value: string | undefined): number | undefined {
@@ -134,79 +129,46 @@ export class Transport {
     const path = endpoint === 'in' ? this.#inPath : this.#resPath;
     const limit = Math.max(1, Math.ceil(timeoutMs));
     // undici's own timeouts tick about once a second and only see gaps between chunks; this
-    // timer holds the whole request to its limit (an abort destroys a body being read, so the
-    // read below ends too). A plain emitter is undici's cheapest signal.
-    const abort = new EventEmitter();
-    let stopReason: symbol | undefined;
-    let fail: ((reason: unknown) => void) | undefined;
-    const stop = (reason: symbol): void => {
-      if (stopReason !== undefined) return;
-      stopReason = reason;
-      abort.emit('abort');
-      // undici settles a request still queued for a socket only when it gets one: not us.
-      fail?.(reason);
-    };
-    const dispose = listen(signal, () => stop(userAbort));
-    const timer = setTimeout(() => stop(deadlineReached), limit);
-    let response: Dispatcher.ResponseData | undefined;
+    // timer holds the whole request to its limit (failing the exchange aborts the request,
+    // whatever stage it is in).
+    const exchange = new Exchange(maxBodyBytes);
+    const dispose = listen(signal, () => exchange.fail(userAbort));
+    const timer = setTimeout(failAtDeadline, limit, exchange);
     try {
-      response = await new Promise<Dispatcher.ResponseData>((resolve, reject) => {
-        if (stopReason !== undefined) return reject(stopReason);
-        fail = reject;
-        this.#dispatcher
-          .request({
-            origin: this.#origin,
-            path,
-            method: 'POST',
-            headers: formHeaders,
-            body: form,
-            headersTimeout: limit,
-            bodyTimeout: limit,
-            maxRedirections: 0,
-            signal: abort,
-          } as Dispatcher.RequestOptions)
-          .then((r) => {
-            // Settled after we gave up on it (it was queued): release its socket.
-            if (stopReason !== undefined) discard(r.body);
-            else resolve(r);
-          }, reject);
-      });
-      fail = undefined;
-      const history = (response.context as { history?: unknown } | undefined)?.history;
+      exchange.send(this.#dispatcher, {
+        origin: this.#origin,
+        path,
+        method: 'POST',
+        headers: formHeaders,
+        body: form,
+        headersTimeout: limit,
+        bodyTimeout: limit,
+        maxRedirections: 0,
+      } as Dispatcher.DispatchOptions);
+      const reply = await exchange.reply;
+      const history = (reply.context as { history?: unknown } | undefined)?.history;
       if (Array.isArray(history) && history.length > 0)
-        throw transportError('an answer reached through a redirect, refused');
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of response.body as AsyncIterable<Buffer>) {
-        size += chunk.length;
-        if (size > maxBodyBytes) throw transportError('an oversized body');
-        chunks.push(chunk);
-      }
-      // An abort that came after the last chunk (the body already complete) changes nothing.
-      const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+        throw new TransportFailure('an answer reached through a redirect, refused');
       let text: string;
       let validUtf8 = true;
       try {
-        text = strictUtf8.decode(bytes);
+        text = strictUtf8.decode(reply.body);
       } catch {
         validUtf8 = false;
-        text = bytes.toString('utf8');
+        text = reply.body.toString('utf8');
       }
-      const contentType = header(response.headers['content-type']);
+      const contentType = reply.contentType;
       return {
-        status: response.statusCode,
-        retryAfter: parseRetryAfter(header(response.headers['retry-after'])),
+        status: reply.status,
+        retryAfter: parseRetryAfter(reply.retryAfter),
         contentType: contentType === undefined ? undefined : this.redact(contentType),
         text: this.redact(text),
         validUtf8,
       };
     } catch (error) {
-      // Make sure a half-read body releases its socket.
-      if (response) discard(response.body);
-      const reason = stopReason;
       // An abort (the caller's, or close()) is mapped by the solver, which knows why.
-      if (reason === userAbort) throw abortReason(signal);
-      const timedOut = reason === deadlineReached;
+      if (error === userAbort) throw abortReason(signal);
+      const timedOut = error === deadlineReached;
       const what = timedOut
         ? 'the request timeout'
         : error instanceof TransportFailure
@@ -227,16 +189,6 @@ export class Transport {
   }
 }
 
-/**
- * Destroys a response body we will not read. undici's body emits an `'error'` (`Request
- * aborted`) when destroyed unread: listen for it so it is not an uncaught exception.
- */
-function discard(body: Dispatcher.ResponseData['body']): void {
-  if (body.destroyed) return;
-  body.on('error', noop);
-  body.destroy();
-}
-
 const userAbort = Symbol('abort');
 
 /** The reason of an aborted request signal (an emitter has none: the solver maps it). */
@@ -245,6 +197,10 @@ function abortReason(signal: RequestSignal | undefined): unknown {
 }
 
 const deadlineReached = Symbol('deadline');
+
+function failAtDeadline(exchange: Exchange): void {
+  exchange.fail(deadlineReached);
+}
 
 /** Calls `fn` once when `signal` aborts (an `AbortSignal` or an `'abort'` emitter); returns a disposer. */
 function listen(signal: RequestSignal | undefined, fn: () => void): () => void {
@@ -257,16 +213,7 @@ function listen(signal: RequestSignal | undefined, fn: () => void): () => void {
     signal.addEventListener('abort', fn, { once: true });
     return () => signal.removeEventListener('abort', fn);
   }
-  signal.once('abort', fn);
+  // `on`, not `once` (which wraps fn): an emitter here emits 'abort' once, or fn is idempotent.
+  signal.on('abort', fn);
   return () => signal.removeListener('abort', fn);
-}
-
-class TransportFailure extends Error {
-  constructor(readonly what: string) {
-    super(what);
-  }
-}
-
-function transportError(what: string): TransportFailure {
-  return new TransportFailure(what);
 }
