@@ -329,6 +329,48 @@ describe('circuitBreaker: B5 permits', () => {
     expect(called).toBe(false);
     expect(breaker.stats().admitted).toBe(0);
   });
+
+  it("execute hands fn the caller's own signal outside a trial, and a following one in a trial", async () => {
+    const clock = new VirtualClock();
+    const breaker = circuitBreaker({
+      failureThreshold: 1,
+      resetTimeout: 100,
+      halfOpen: { deadlineMs: 500 },
+      clock,
+    });
+    const caller = new AbortController();
+    let seen: AbortSignal | undefined;
+    await breaker.execute(
+      ({ signal }) => {
+        seen = signal;
+      },
+      { signal: caller.signal },
+    );
+    expect(seen).toBe(caller.signal);
+    await breaker
+      .wrap(boom)()
+      .catch(() => {});
+    await clock.advance(100);
+    const hanging = controllable();
+    const trial = breaker.execute(
+      ({ signal }) => {
+        seen = signal;
+        return hanging.promise;
+      },
+      { signal: caller.signal },
+    );
+    expect(seen).not.toBe(caller.signal);
+    expect(seen?.aborted).toBe(false);
+    caller.abort(new Error('caller stops'));
+    expect(seen?.aborted).toBe(true);
+    expect(seen?.reason).toBe(caller.signal.reason);
+    await expect(trial).rejects.toMatchObject({ name: 'AbortError' });
+    hanging.resolve();
+    await hanging.promise;
+    await Promise.resolve();
+    expect(breaker.stats().inFlight).toBe(0);
+    expect(clock.pendingTimers).toBe(0);
+  });
 });
 
 describe('circuitBreaker: B6 half-open deadline', () => {
