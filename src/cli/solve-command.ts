@@ -16,7 +16,7 @@ import { type SolveStageOptions, solveStage } from '../solver/solve-stage.js';
 import { isSolverError } from '../solver/solver-error.js';
 import { boundedBuffer } from '../stages/bounded-buffer.js';
 import { shed } from '../stages/shed.js';
-import { type EmbeddedMock, startEmbeddedMock } from './embedded-mock.js';
+import type { EmbeddedMock } from './embedded-mock.js';
 import { EXIT } from './exit-codes.js';
 import { JsonlWriter, readRecordedIds } from './jsonl-file.js';
 import { MetricsUnavailableError } from './metrics-unavailable-error.js';
@@ -130,6 +130,8 @@ async function openAccount(o: SolveCommandOptions, note: (line: string) => void)
     });
   }
   const scale = a.timeScale ?? DEFAULT_TIME_SCALE;
+  // Loaded only here: a run against a service never loads the mock's HTTP server.
+  const { startEmbeddedMock } = await import('./embedded-mock.js');
   const mock = await startEmbeddedMock({
     threads: a.mockThreads,
     timeScale: scale,

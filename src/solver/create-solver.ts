@@ -1,10 +1,11 @@
 import { EventEmitter } from 'node:events';
-import { type Dispatcher, Pool } from 'undici';
+import type { Dispatcher } from 'undici';
 import { AbortedError, InvalidOptionValueError } from '../errors.js';
 import * as v from '../internal/validate.js';
 import { maxTaskIdLength, taskIdProblem } from './answer-checks.js';
 import { Call } from './call.js';
 import { interpretReply } from './interpret-reply.js';
+import { Pool } from './pool.js';
 import type { ProviderName } from './provider.js';
 import { SolverClosedError } from './solver-closed-error.js';
 import { parseSolverOptions, type SolverConfig } from './solver-config.js';
