@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { CircuitBreaker, CircuitBreakerOptions } from '../breaker/breaker-types.js';
 import { circuitBreaker } from '../breaker/circuit-breaker.js';
 import { isCircuitBreaker } from '../breaker/is-circuit-breaker.js';
@@ -11,6 +12,7 @@ import { isRateLimiter } from '../rate/is-rate-limiter.js';
 import { type RateLimiter, type RateLimiterOptions, rateLimiter } from '../rate/rate-limiter.js';
 import type { Source, Stage, StageContext } from '../stage.js';
 import { adaptiveMap } from '../stages/adaptive-map.js';
+import type { AdaptiveMapCallContext } from '../stages/adaptive-map-types.js';
 import { breakerGate } from '../stages/breaker-gate.js';
 import { ItemFailedError } from '../stages/item-failed-error.js';
 import { awaitBreaker } from './await-breaker.js';
@@ -344,11 +346,21 @@ export function solveStage<T extends Task = Task>(
    * spent; an overload leaves as a drop for `adaptiveMap`, which retries the task (calling this
    * again, budgets kept on the entry) within `overloadRetries`.
    */
-  const solveEntry = async (entry: Entry<T>, context: { signal: AbortSignal }) => {
+  let lastRunSignal: AbortSignal | undefined;
+  const solveEntry = async (entry: Entry<T>, context: AdaptiveMapCallContext) => {
     entry.startedAt ??= clock.now();
+    // The run's shared signal, not a controller per call: every use below removes its
+    // listener when done, and a task in flight holds less (measured: fewer objects promoted
+    // to the old generation, so fewer full collections at thousands of solves a second).
+    const signal = context.runSignal;
+    if (signal !== lastRunSignal) {
+      // Every task in flight listens on it (the breaker's execute): no warning past ten.
+      setMaxListeners(0, signal);
+      lastRunSignal = signal;
+    }
     for (;;) {
       try {
-        return await attempt(entry, context.signal);
+        return await attempt(entry, signal);
       } catch (error) {
         if (isSolverError(error, 'overload', 'rate-limited')) {
           counters.overloads++;
@@ -359,7 +371,7 @@ export function solveStage<T extends Task = Task>(
         if (next === undefined) throw error;
         entry.spent[next.spends]++;
         counters[next.spends]++;
-        if (next.delay > 0) await clock.sleep(next.delay, context.signal);
+        if (next.delay > 0) await clock.sleep(next.delay, signal);
       }
     }
   };

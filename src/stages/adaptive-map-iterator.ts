@@ -24,9 +24,16 @@ interface Waiter<R> {
  */
 class CallContext implements AdaptiveMapCallContext {
   controller: AbortController | undefined = undefined;
-
   /** The run, cleared when the call finished: a signal first read after that is not tracked. */
-  constructor(public run: AdaptiveMapIterator<unknown, unknown, unknown> | undefined) {}
+  run: AdaptiveMapIterator<unknown, unknown, unknown> | undefined;
+
+  constructor(readonly owner: AdaptiveMapIterator<unknown, unknown, unknown>) {
+    this.run = owner;
+  }
+
+  get runSignal(): AbortSignal {
+    return this.owner.sharedSignal();
+  }
 
   get signal(): AbortSignal {
     let controller = this.controller;
@@ -441,7 +448,7 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
     // Full jitter: the fewest calls of the jittered backoffs (AWS's comparison of full, equal and decorrelated jitter).
     const cap = Math.min(config.retryMaxDelayMs, config.retryDelayMs * 2 ** (call.attempts - 1));
     const delay = config.random() * cap;
-    config.clock.sleep(delay, this.runSignal()).then(
+    config.clock.sleep(delay, this.sharedSignal()).then(
       () => {
         this.retryWaiting--;
         if (this.stopped) return;
@@ -599,9 +606,17 @@ export class AdaptiveMapIterator<I, O, R> implements AsyncIterableIterator<R>, S
     this.disposeAbort();
   }
 
-  private runSignal(): AbortSignal {
-    this.runController ??= new AbortController();
-    return this.runController.signal;
+  /**
+   * The run's own signal (calls' `runSignal`, retry sleeps), aborted in `stop()`; made at the
+   * first use, aborted at once when the run already stopped.
+   */
+  sharedSignal(): AbortSignal {
+    let controller = this.runController;
+    if (controller === undefined) {
+      controller = this.runController = new AbortController();
+      if (this.stopped) controller.abort(this.stopReason);
+    }
+    return controller.signal;
   }
 
   /** Calls `return()` on the source once, unless it finished by itself. */

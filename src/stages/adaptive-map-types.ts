@@ -11,6 +11,20 @@ import type { Source, Stage, StageContext } from '../stage.js';
 export interface AdaptiveMapCallContext {
   /** Aborted when the stage stops (early exit, abort, a failure with `settle: false`). */
   readonly signal: AbortSignal;
+  /**
+   * One signal shared by every call of this run, aborted when the stage stops, at the same
+   * moment and with the same reason as the `signal` of each call in flight, and when the run
+   * ends (no call is in flight then). Reading `signal` makes an `AbortController` for the call;
+   * this one is made once per run, which matters at thousands of calls a second (a controller
+   * per call is garbage that lives as long as the call). The price: a listener a call adds to
+   * it stays until the run ends unless the call removes it, so use it only with code that
+   * removes its listeners when done (undici, `clock.sleep`, the solver, `circuitBreaker`'s
+   * `execute` do). On Node, more than ten listeners on one signal print a
+   * `MaxListenersExceededWarning`: when many calls listen at once, lift the limit with
+   * `setMaxListeners(0, runSignal)` from `node:events` (`solveStage` does; the core imports
+   * no `node:` module).
+   */
+  readonly runSignal: AbortSignal;
 }
 
 /** The function `adaptiveMap` runs for each item. */

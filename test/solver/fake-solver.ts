@@ -21,8 +21,8 @@ export interface FakeSolver extends Solver {
   readonly callTimes: number[];
   /** The options of every call, in order. */
   readonly options: SolveOptions[];
-  /** Signals of calls still running. */
-  readonly running: Set<AbortSignal | undefined>;
+  /** Calls still running, one entry each, with the signal each was given. */
+  readonly running: Set<{ readonly signal: AbortSignal | undefined }>;
   peak: number;
 }
 
@@ -36,7 +36,7 @@ export function fakeSolver(
 ): FakeSolver {
   const calls = new Map<string | number | undefined, number>();
   const callTimes: number[] = [];
-  const running = new Set<AbortSignal | undefined>();
+  const running = new Set<{ readonly signal: AbortSignal | undefined }>();
   const seenOptions: SolveOptions[] = [];
   const solver: FakeSolver = {
     provider: 'captchaai',
@@ -52,7 +52,9 @@ export function fakeSolver(
       callTimes.push(clock.now());
       const outcome = script(task, attempt);
       const signal = options.signal;
-      running.add(signal);
+      // One entry per call (calls of a run may share a signal).
+      const call = { signal };
+      running.add(call);
       solver.peak = Math.max(solver.peak, running.size);
       try {
         if (signal?.aborted) throw new AbortedError(signal.reason);
@@ -71,7 +73,7 @@ export function fakeSolver(
           polls: 1,
         };
       } finally {
-        running.delete(signal);
+        running.delete(call);
       }
     },
     balance: async () => 0,

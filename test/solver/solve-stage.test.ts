@@ -267,6 +267,35 @@ describe('solveStage', () => {
     expect((error as SolveRunError).cause).toBeInstanceOf(SolverClosedError);
   });
 
+  it('40 tasks in flight share the run signal and print no MaxListenersExceededWarning', async () => {
+    const clock = new VirtualClock();
+    const solver = fakeSolver(clock, () => ok(1_000));
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => {
+      warnings.push(warning.name);
+    };
+    process.on('warning', onWarning);
+    try {
+      const stage = solveStage(solver, {
+        clock,
+        rateLimit: false,
+        algorithm: fixedLimit(40),
+        max: 40,
+      });
+      const { records, error } = await collect(clock, stage(imageTasks(60)));
+      expect(error).toBeUndefined();
+      expect(records).toHaveLength(60);
+      expect(solver.peak).toBe(40);
+      // Every call of the run got the same signal (one listener set, not a controller each).
+      expect(new Set(solver.options.map((o) => o.signal)).size).toBe(1);
+      // process 'warning' is emitted on a later tick
+      await new Promise((r) => setImmediate(r));
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('abort: AbortError, in-flight calls aborted, source closed', async () => {
     const clock = new VirtualClock();
     const solver = fakeSolver(clock, () => ok(60_000));

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   adaptiveMap,
+  fixedLimit,
   ItemFailedError,
   type LimitAlgorithm,
   type LimitOutcome,
@@ -151,6 +152,47 @@ describe('adaptiveMap: properties', () => {
         },
       ),
       { numRuns: 80 },
+    );
+  });
+  it('runSignal: shared by the run, aborted at an early exit with the reason of the calls in flight', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 0, max: 30 }),
+        fc.boolean(),
+        async (limit, k, ordered) => {
+          const calls: { x: number; signal: AbortSignal; run: AbortSignal }[] = [];
+          const stage = adaptiveMap(
+            async (x: number, context) => {
+              calls.push({ x, signal: context.signal, run: context.runSignal });
+              // Items from k on wait until the stage stops; the others finish at once.
+              if (x >= k) {
+                await new Promise<void>((resolve) =>
+                  context.runSignal.addEventListener('abort', () => resolve(), { once: true }),
+                );
+              }
+              return x;
+            },
+            { algorithm: fixedLimit(limit), ordered },
+          );
+          const it = stage(Array.from({ length: 200 }, (_, i) => i));
+          for (let i = 0; i < k; i++) expect((await it.next()).done).toBe(false);
+          await it.return?.();
+          if (calls.length === 0) return;
+          const run = calls[0]!.run;
+          expect(run.aborted).toBe(true);
+          for (const call of calls) {
+            expect(call.run).toBe(run);
+            if (call.x < k) {
+              expect(call.signal.aborted).toBe(false);
+            } else {
+              expect(call.signal.aborted).toBe(true);
+              expect(call.signal.reason).toBe(run.reason);
+            }
+          }
+        },
+      ),
+      { numRuns: 60 },
     );
   });
 });

@@ -380,6 +380,51 @@ describe('adaptiveMap: cleanup', () => {
     expect(inFlight.every((context) => context.signal.aborted)).toBe(true);
   });
 
+  it('runSignal: one per run, aborted with each call signal at the stop', async () => {
+    const runSignals: AbortSignal[] = [];
+    const callSignals: AbortSignal[] = [];
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const stage = adaptiveMap(
+      async (x: number, context) => {
+        runSignals.push(context.runSignal);
+        callSignals.push(context.signal);
+        // Many calls listen at once, each removing its listener when done; they stop on abort.
+        const onAbort = (): void => release();
+        context.runSignal.addEventListener('abort', onAbort);
+        try {
+          if (x >= 20) await gate;
+        } finally {
+          context.runSignal.removeEventListener('abort', onAbort);
+        }
+        return x;
+      },
+      { algorithm: fixedLimit(16) },
+    );
+    const it = stage(range(1000));
+    for (let i = 0; i < 20; i++) await it.next();
+    const [first] = runSignals;
+    expect(new Set(runSignals).size).toBe(1);
+    expect(first!.aborted).toBe(false);
+    await it.return!();
+    expect(first!.aborted).toBe(true);
+    const inFlight = callSignals.filter((signal) => signal.aborted);
+    expect(inFlight.length).toBeGreaterThan(0);
+    for (const signal of inFlight) expect(signal.reason).toBe(first!.reason);
+    release();
+    // Another run has a signal of its own, live during its calls, aborted once it ended.
+    const seen = runSignals.length;
+    const again = stage([1, 2]);
+    const abortedDuringCalls: boolean[] = [];
+    for await (const _ of again) abortedDuringCalls.push(runSignals.at(-1)!.aborted);
+    expect(runSignals.length).toBe(seen + 2);
+    expect(runSignals.at(-1)).not.toBe(first);
+    expect(abortedDuringCalls).toEqual([false, false]);
+    expect(runSignals.at(-1)!.aborted).toBe(true);
+  });
+
   it('on early exit: stops pulling, aborts in-flight signals, returns the source, no timers left', async () => {
     const clock = new VirtualClock();
     const reasons: unknown[] = [];
