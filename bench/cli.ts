@@ -4,25 +4,26 @@
  *
  * 1. CLI vs library: `solve` on `--n` tasks (default 100,000) against the embedded mock with
  *    zero solve latency (`--mock-latency 0`, 50 threads, a fixed limit of 50 (`--min 50 --max
- *    50`: on a loaded machine the adaptive limit would follow scheduling noise), no rate limit), and
- *    bench/cli-library-run.ts doing the same (same mock in-process, same solver timings, same
- *    buffer, the same record fields, one JSON line per record). Both are bundled with esbuild
- *    (code split, as the published build is) and run as separate processes on plain `node`,
- *    interleaved (the first case rotates), `--reps` times (default 5). A third case runs the
- *    library script with the V8 settings the command applies to itself (`useLeanMemory` of
- *    src/cli/lean-memory.ts, run by a preload: the command runs it before loading its code),
- *    so what the flags cost and what the command's own code costs are told apart. Reported: records/s, wall time (spawn to exit), CPU time (user + system, less
+ *    50`: on a loaded machine the adaptive limit would follow scheduling noise), no rate
+ *    limit), and bench/cli-library-run.ts doing the same (same mock in-process, same solver
+ *    timings, same buffer, the same record fields, one JSON line per record). Both are bundled
+ *    with esbuild (code split, as the published build is) and run as separate processes on
+ *    plain `node`, interleaved (the first case rotates), `--reps` times (default 5). A third
+ *    case runs the library script with the V8 settings the command applies to itself
+ *    (`useLeanMemory` of src/cli/lean-memory.ts, run by a preload: the command runs it before
+ *    loading its code), so what the flags cost and what the command's own code costs are told
+ *    apart. Reported: records/s, wall time (spawn to exit), CPU time (user + system, less
  *    sensitive to the other processes of a shared machine), peak RSS
  *    (`process.resourceUsage().maxRSS` at exit), and the ratios to the library script taken
  *    within each repetition (median and range).
  * 2. Flat memory: `solve --shed 100` on inputs of `--big` / 100, `--big` / 10 and `--big` lines
  *    (default 1,000,000): peak RSS of each, with the command's V8 settings and without them
- *    (`BPK_LEAN_MEMORY=off`), and on the largest input each of the three settings alone (set by
- *    bench/lean-memory-preload.ts), to show what each saves. The mock runs in its own process (`backpressure-kit
- *    mock`, reached with `--base-url` and a key), so the figure is the CLI's own memory, as
- *    against the real service. With shed the reader never waits, so most tasks are dropped
- *    (and recorded as `dropped`): the point is that the input is streamed and every id kept
- *    for duplicates and resume costs bytes, not objects.
+ *    (`BPK_LEAN_MEMORY=off`), and on the largest input each of the three settings alone and all
+ *    but each one (set by bench/lean-memory-preload.ts), to show what each saves. The mock runs
+ *    in its own process (`backpressure-kit mock`, reached with `--base-url` and a key), so the
+ *    figure is the CLI's own memory, as against the real service. With shed the reader never
+ *    waits, so most tasks are dropped (and recorded as `dropped`): the point is that the input
+ *    is streamed and every id kept for duplicates and resume costs bytes, not objects.
  * 3. The id set: bytes per id of the compact TaskIdSet the CLI keeps against a plain Set, for
  *    `--big` / 10 and `--big` ids, measured in this process after a full GC.
  *
@@ -400,6 +401,23 @@ try {
             `${alone.maxRssMb.toFixed(0)} MB`,
           ]);
         }
+        // All but one: what each saves on top of the other two.
+        for (const [part, setting] of [
+          ['no-liftoff', 'all but --liftoff-only'],
+          ['no-heap', 'all but --heap-growing-percent=10'],
+          ['no-young', 'all but the 8 MiB young generation'],
+        ] as const) {
+          const others = await run(cli, args, out, {
+            apiKey: MOCK_KEY,
+            lean: true,
+            env: { BPK_LEAN_MEMORY: 'off', BPK_BENCH_LEAN_PART: part },
+          });
+          partRows.push([
+            setting,
+            `${(others.ms / 1000).toFixed(1)} s`,
+            `${others.maxRssMb.toFixed(0)} MB`,
+          ]);
+        }
         partRows.unshift([
           'none (BPK_LEAN_MEMORY=off)',
           `${(plain.ms / 1000).toFixed(1)} s`,
@@ -430,12 +448,12 @@ try {
     rows: shedRows,
   });
   recorder.table({
-    title: `solve --shed 100 on ${BIG.toLocaleString('en')} lines: each V8 setting alone`,
+    title: `solve --shed 100 on ${BIG.toLocaleString('en')} lines: each V8 setting alone, and each left out`,
     text:
       "Peak RSS of the largest run above with none of the command's V8 settings, each one " +
-      'alone (set by a preload, the command started with `BPK_LEAN_MEMORY=off`), and all ' +
-      'three. One run each; what each costs in time is measured on the library script in the ' +
-      'first table only as the three together.',
+      'alone, all but each one (set by a preload, the command started with ' +
+      '`BPK_LEAN_MEMORY=off`), and all three. One run each; what they cost in time is measured ' +
+      'on the library script in the first table only as the three together.',
     columns: ['V8 settings', 'time', 'peak RSS'],
     rows: partRows,
   });
