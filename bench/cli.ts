@@ -384,38 +384,25 @@ try {
         `${(plain.ms / 1000).toFixed(1)} s, ${plain.maxRssMb.toFixed(0)} MB`,
       ]);
       if (lines === BIG) {
-        // Each setting alone (bench/lean-memory-preload.ts), the command's own ones off.
+        // Each setting alone, then all but each one (what it saves on top of the other two);
+        // set by bench/lean-memory-preload.ts, the command's own ones off.
         for (const [part, setting] of [
           ['liftoff', '--liftoff-only'],
           ['heap', '--heap-growing-percent=10'],
           ['young', 'young generation held at 8 MiB'],
-        ] as const) {
-          const alone = await run(cli, args, out, {
-            apiKey: MOCK_KEY,
-            lean: true,
-            env: { BPK_LEAN_MEMORY: 'off', BPK_BENCH_LEAN_PART: part },
-          });
-          partRows.push([
-            setting,
-            `${(alone.ms / 1000).toFixed(1)} s`,
-            `${alone.maxRssMb.toFixed(0)} MB`,
-          ]);
-        }
-        // All but one: what each saves on top of the other two.
-        for (const [part, setting] of [
           ['no-liftoff', 'all but --liftoff-only'],
           ['no-heap', 'all but --heap-growing-percent=10'],
           ['no-young', 'all but the 8 MiB young generation'],
         ] as const) {
-          const others = await run(cli, args, out, {
+          const partial = await run(cli, args, out, {
             apiKey: MOCK_KEY,
             lean: true,
             env: { BPK_LEAN_MEMORY: 'off', BPK_BENCH_LEAN_PART: part },
           });
           partRows.push([
             setting,
-            `${(others.ms / 1000).toFixed(1)} s`,
-            `${others.maxRssMb.toFixed(0)} MB`,
+            `${(partial.ms / 1000).toFixed(1)} s`,
+            `${partial.maxRssMb.toFixed(0)} MB`,
           ]);
         }
         partRows.unshift([
