@@ -10,8 +10,9 @@ import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
  * The flags {@link useLeanMemory} sets. Each changes only how V8 manages memory and code, never
  * what a program does:
  * - `--liftoff-only`: WebAssembly stays on V8's baseline compiler. undici parses HTTP with a
- *   WebAssembly build of llhttp, and optimising it costs a transient ~30 MB of resident memory
- *   at the first responses, for no measurable gain in a client bound by the service.
+ *   WebAssembly build of llhttp, and optimising it raises the peak resident memory; the
+ *   baseline code parses answers somewhat slower, which a client bound by the service does not
+ *   feel.
  * - `--heap-growing-percent=10`: after each full collection, the old generation may grow 10%
  *   past what survived (and at least V8's minimum step) before the next one, instead of up to
  *   four times. A run allocates fast (a parsed task per line) but keeps little, so full
