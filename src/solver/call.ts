@@ -1,11 +1,23 @@
-import { EventEmitter } from 'node:events';
+import type { EventEmitter } from 'node:events';
 import { AbortedError } from '../errors.js';
 import { type Clock, systemClock } from '../internal/clock.js';
 import { noop } from '../internal/noop.js';
 import { sharedAbortFanout } from './abort-fanout.js';
 
-/** Something undici accepts as a `signal`: an `AbortSignal`, or an emitter of `'abort'`. */
-export type RequestSignal = AbortSignal | EventEmitter;
+/**
+ * A stop one request at a time can listen on, with no emitter or listener list: a call makes
+ * its requests one after the other.
+ */
+export interface StopHook {
+  /**
+   * Sets the one function to call when the call stops (`undefined` clears it); calls it at
+   * once when the call has stopped already.
+   */
+  onStop(fn: (() => void) | undefined): void;
+}
+
+/** What a request listens on to stop: an `AbortSignal`, an emitter of `'abort'`, or a call. */
+export type RequestSignal = AbortSignal | EventEmitter | StopHook;
 
 /**
  * One solver call's cancellation: the caller's signal and `solver.close()` both stop it at
@@ -13,14 +25,14 @@ export type RequestSignal = AbortSignal | EventEmitter;
  * the system clock a sleep is one timer and one promise, with no listener on a shared signal;
  * without a caller's signal, requests get no signal at all when the solver owns its Pool
  * (`close()` destroys it) and share one `'abort'` emitter otherwise; with one, the call's
- * requests listen on a plain `'abort'` emitter of its own (the transport's cheapest signal);
- * an `AbortController` is made only for a sleep on an injected clock.
+ * requests listen on the call itself (a {@link StopHook}: one slot, no emitter); an
+ * `AbortController` is made only for a sleep on an injected clock.
  */
-export class Call {
-  /** What to hand undici as `signal` (none when closing the solver's own Pool suffices). */
+export class Call implements StopHook {
+  /** What a request listens on (none when closing the solver's own Pool suffices). */
   readonly requestSignal: RequestSignal | undefined;
-  /** The call's own request signal, when the caller gave a signal. */
-  #emitter: EventEmitter | undefined;
+  /** The listener of the call's current request. */
+  #onStop: (() => void) | undefined;
   /** For sleeps on an injected clock, made at the first one. */
   #controller: AbortController | undefined;
   #disposeUser: () => void = noop;
@@ -36,9 +48,7 @@ export class Call {
     if (userSignal === undefined) {
       this.requestSignal = closer;
     } else {
-      const emitter = new EventEmitter();
-      this.#emitter = emitter;
-      this.requestSignal = emitter;
+      this.requestSignal = this;
       // One listener per signal however many calls share it (no MaxListenersExceededWarning).
       this.#disposeUser = sharedAbortFanout.watch(userSignal, () =>
         this.stop(new AbortedError(userSignal.reason)),
@@ -55,10 +65,20 @@ export class Call {
   stop(reason: Error): void {
     if (this.#stop) return;
     this.#stop = reason;
-    this.#emitter?.emit('abort');
+    const onStop = this.#onStop;
+    this.#onStop = undefined;
+    onStop?.();
     this.#controller?.abort(reason);
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#resume?.();
+  }
+
+  onStop(fn: (() => void) | undefined): void {
+    if (fn !== undefined && this.#stop) {
+      fn();
+      return;
+    }
+    this.#onStop = fn;
   }
 
   /** Waits `ms` on the clock; rejects with the stop reason when stopped meanwhile. */

@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import { noop } from '../internal/noop.js';
 import type { RequestSignal } from './call.js';
 import { Exchange, TransportFailure } from './exchange.js';
 import { SolverError, type SolverPhase } from './solver-error.js';
@@ -202,13 +203,20 @@ function failAtDeadline(exchange: Exchange): void {
   exchange.fail(deadlineReached);
 }
 
-/** Calls `fn` once when `signal` aborts (an `AbortSignal` or an `'abort'` emitter); returns a disposer. */
+/**
+ * Calls `fn` once when `signal` aborts (an `AbortSignal`, an `'abort'` emitter, or a call's
+ * stop hook); returns a disposer.
+ */
 function listen(signal: RequestSignal | undefined, fn: () => void): () => void {
-  if (signal === undefined) return () => {};
+  if (signal === undefined) return noop;
+  if ('onStop' in signal) {
+    signal.onStop(fn);
+    return () => signal.onStop(undefined);
+  }
   if ('aborted' in signal) {
     if (signal.aborted) {
       fn();
-      return () => {};
+      return noop;
     }
     signal.addEventListener('abort', fn, { once: true });
     return () => signal.removeEventListener('abort', fn);

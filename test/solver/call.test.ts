@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { AbortedError } from '../../src/errors.js';
+import { systemClock } from '../../src/internal/clock.js';
+import { Call } from '../../src/solver/call.js';
+
+describe("a solver call's stop hook (what its requests listen on)", () => {
+  it("with a caller's signal, requests listen on the call: the listener fires once, at the stop", () => {
+    const controller = new AbortController();
+    const call = new Call(controller.signal, undefined, systemClock);
+    expect(call.requestSignal).toBe(call);
+    let fired = 0;
+    call.onStop(() => fired++);
+    controller.abort(new Error('caller gave up'));
+    expect(fired).toBe(1);
+    expect(call.stopped).toBeInstanceOf(AbortedError);
+    call.stop(new Error('again'));
+    expect(fired).toBe(1);
+    call.dispose();
+  });
+
+  it('a listener set after the stop fires at once; a cleared one never fires', () => {
+    const controller = new AbortController();
+    const call = new Call(controller.signal, undefined, systemClock);
+    let cleared = 0;
+    call.onStop(() => cleared++);
+    call.onStop(undefined);
+    call.stop(new Error('stopped'));
+    expect(cleared).toBe(0);
+    let late = 0;
+    call.onStop(() => late++);
+    expect(late).toBe(1);
+    call.dispose();
+  });
+
+  it("without a caller's signal, requests get the shared closer (or nothing)", () => {
+    expect(new Call(undefined, undefined, systemClock).requestSignal).toBeUndefined();
+  });
+});
