@@ -1,6 +1,6 @@
 import { AbortedError } from '../errors.js';
-import { onAbort } from '../internal/signal.js';
 import * as validate from '../internal/validate.js';
+import { AbortableExecution } from './abortable-execution.js';
 import { type BreakerConfig, parseBreakerOptions } from './breaker-config.js';
 import { attachInternals, type BreakerInternals } from './breaker-internals.js';
 import { type BreakerEvent, type BreakerState, reasonOf, transition } from './breaker-state.js';
@@ -473,39 +473,15 @@ class Breaker implements CircuitBreaker {
       );
     }
     return new Promise<Awaited<R>>((resolve, reject) => {
-      let callerGaveUp = false;
-      // Registered before fn runs, so it runs before fn's own listeners on the caller's signal.
-      const disposeCaller = onAbort(signal, () => {
-        callerGaveUp = true;
-        controller?.abort(signal?.reason);
-        reject(new AbortedError(signal?.reason));
-      });
-      // After an abort the permit stays taken while fn still runs (so half-open concurrency
-      // counts it) and is released without an outcome when fn settles.
-      const outcome: BreakerPermit = {
-        generation: permit.generation,
-        startedAt: permit.startedAt,
-        get settled() {
-          return permit.settled;
-        },
-        success: () => (callerGaveUp ? permit.release() : permit.success()),
-        failure: (error) => (callerGaveUp ? permit.release() : permit.failure(error)),
-        release: () => permit.release(),
-      };
-      const done = (): void => {
-        disposeCaller();
-        timer?.abort();
-      };
-      this.run(fn, outcome, controller?.signal ?? signal).then(
-        (value) => {
-          done();
-          resolve(value);
-        },
-        (error: unknown) => {
-          done();
-          reject(error);
-        },
+      const execution = new AbortableExecution<Awaited<R>>(
+        permit,
+        signal,
+        controller,
+        timer,
+        resolve,
+        reject,
       );
+      void execution.settle(this.run(fn, execution, controller?.signal ?? signal));
     });
   }
 

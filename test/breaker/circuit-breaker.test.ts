@@ -9,7 +9,7 @@ import {
   InvalidOptionValueError,
   type StateChange,
 } from '../../src/index.js';
-import { countingClock, VirtualClock } from '../../src/testing/index.js';
+import { countingClock, trackedAbortController, VirtualClock } from '../../src/testing/index.js';
 
 const boom = (): Promise<never> => Promise.reject(new Error('boom'));
 const ok = (): Promise<string> => Promise.resolve('ok');
@@ -328,6 +328,24 @@ describe('circuitBreaker: B5 permits', () => {
     ).rejects.toMatchObject({ name: 'AbortError', code: 'ERR_BPK_ABORTED' });
     expect(called).toBe(false);
     expect(breaker.stats().admitted).toBe(0);
+  });
+
+  it("execute leaves no listener on the caller's signal once its calls settled", async () => {
+    const breaker = circuitBreaker({ failureThreshold: 100, clock: new VirtualClock() });
+    const tracked = trackedAbortController();
+    const held = controllable();
+    const calls = [
+      ...Array.from({ length: 20 }, () => breaker.execute(ok, { signal: tracked.signal })),
+      ...Array.from({ length: 5 }, () =>
+        breaker.execute(boom, { signal: tracked.signal }).catch(() => {}),
+      ),
+      breaker.execute(() => held.promise, { signal: tracked.signal }),
+    ];
+    expect(tracked.listeners()).toBeGreaterThan(0);
+    held.resolve();
+    await Promise.all(calls);
+    expect(tracked.listeners()).toBe(0);
+    expect(breaker.stats()).toMatchObject({ inFlight: 0, successes: 21, failures: 5 });
   });
 
   it("execute hands fn the caller's own signal outside a trial, and a following one in a trial", async () => {
