@@ -1,12 +1,11 @@
-import type { EventEmitter } from 'node:events';
 import { AbortedError } from '../errors.js';
 import { type Clock, systemClock } from '../internal/clock.js';
 import { noop } from '../internal/noop.js';
 import { sharedAbortFanout } from './abort-fanout.js';
 
 /**
- * A stop one request at a time can listen on, with no emitter or listener list: a call makes
- * its requests one after the other.
+ * What a request listens on to stop: its call. One slot, no emitter or listener list: a call
+ * makes its requests one after the other.
  */
 export interface StopHook {
   /**
@@ -16,21 +15,17 @@ export interface StopHook {
   onStop(fn: (() => void) | undefined): void;
 }
 
-/** What a request listens on to stop: an `AbortSignal`, an emitter of `'abort'`, or a call. */
-export type RequestSignal = AbortSignal | EventEmitter | StopHook;
-
 /**
  * One solver call's cancellation: the caller's signal and `solver.close()` both stop it at
  * once, in a pending sleep or a pending request. Built to cost little per task in flight: on
  * the system clock a sleep is one timer and one promise, with no listener on a shared signal;
- * without a caller's signal, requests get no signal at all when the solver owns its Pool
- * (`close()` destroys it) and share one `'abort'` emitter otherwise; with one, the call's
- * requests listen on the call itself (a {@link StopHook}: one slot, no emitter); an
- * `AbortController` is made only for a sleep on an injected clock.
+ * requests listen on the call itself (a {@link StopHook}: one slot, no emitter), and not at
+ * all when nothing but `close()` can stop them and it destroys the solver's own Pool, which
+ * ends them anyway; an `AbortController` is made only for a sleep on an injected clock.
  */
 export class Call implements StopHook {
-  /** What a request listens on (none when closing the solver's own Pool suffices). */
-  readonly requestSignal: RequestSignal | undefined;
+  /** What a request listens on: the call, or nothing when closing the solver's own Pool suffices. */
+  readonly requestSignal: StopHook | undefined;
   /** The listener of the call's current request. */
   #onStop: (() => void) | undefined;
   /** For sleeps on an injected clock, made at the first one. */
@@ -40,15 +35,17 @@ export class Call implements StopHook {
   #resume: (() => void) | undefined;
   #stop: Error | undefined;
 
+  /**
+   * @param poolEndsRequests - closing the solver destroys its own Pool, which ends the call's
+   *   requests: without a caller's signal they need not listen.
+   */
   constructor(
     userSignal: AbortSignal | undefined,
-    closer: EventEmitter | undefined,
+    poolEndsRequests: boolean,
     private readonly clock: Clock,
   ) {
-    if (userSignal === undefined) {
-      this.requestSignal = closer;
-    } else {
-      this.requestSignal = this;
+    this.requestSignal = userSignal === undefined && poolEndsRequests ? undefined : this;
+    if (userSignal !== undefined) {
       // One listener per signal however many calls share it (no MaxListenersExceededWarning).
       this.#disposeUser = sharedAbortFanout.watch(userSignal, () =>
         this.stop(new AbortedError(userSignal.reason)),

@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import type { Dispatcher } from 'undici';
 import { AbortedError, InvalidOptionValueError } from '../errors.js';
 import * as v from '../internal/validate.js';
@@ -179,8 +178,6 @@ class SolverClient implements Solver {
   readonly #transport: Transport;
   readonly #dispatcher: Dispatcher;
   readonly #ownsDispatcher: boolean;
-  /** Emits `'abort'` on close: the shared undici signal of calls without their own. */
-  readonly #closer = new EventEmitter().setMaxListeners(0);
   readonly #calls = new Set<Call>();
   #fatal: SolverError | undefined;
   #closed = false;
@@ -334,12 +331,8 @@ class SolverClient implements Solver {
     if (userSignal !== undefined) v.signal('options.signal', userSignal);
     this.#checkOpen();
     if (userSignal?.aborted) throw new AbortedError(userSignal.reason);
-    // The solver's own Pool is destroyed on close, which ends its requests: no signal needed.
-    const call = new Call(
-      userSignal,
-      this.#ownsDispatcher ? undefined : this.#closer,
-      this.#config.clock,
-    );
+    // The solver's own Pool is destroyed on close, which ends its requests.
+    const call = new Call(userSignal, this.#ownsDispatcher, this.#config.clock);
     this.#calls.add(call);
     return call;
   }
@@ -407,8 +400,8 @@ class SolverClient implements Solver {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    // Each call's requests listen on it, so this also ends every request in flight.
     for (const call of this.#calls) call.stop(new SolverClosedError());
-    this.#closer.emit('abort');
     // destroy(), not close(): requests still in flight end now instead of being awaited.
     if (this.#ownsDispatcher) await this.#dispatcher.destroy();
   }

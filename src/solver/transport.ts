@@ -1,6 +1,5 @@
 import type { Dispatcher } from 'undici';
-import { noop } from '../internal/noop.js';
-import type { RequestSignal } from './call.js';
+import type { StopHook } from './call.js';
 import { Exchange, TransportFailure } from './exchange.js';
 import { SolverError, type SolverPhase } from './solver-error.js';
 
@@ -113,15 +112,15 @@ export class Transport {
 
   /**
    * Sends one request and reads the whole answer. Rejects with a `transient` {@link SolverError}
-   * on network failures, timeouts and followed redirects, or with the signal's abort (the
-   * caller maps it).
+   * on network failures, timeouts and followed redirects; rejects at once when `stop` fires
+   * (the caller maps that).
    */
   async post(
     endpoint: 'in' | 'res',
     params: readonly (readonly [string, string])[],
     phase: SolverPhase,
     timeoutMs: number,
-    signal: RequestSignal | undefined,
+    stop: StopHook | undefined,
     taskId?: string,
   ): Promise<Reply> {
     // A plain string beats URLSearchParams here (this runs twice per solve at least).
@@ -133,7 +132,7 @@ export class Transport {
     // timer holds the whole request to its limit (failing the exchange aborts the request,
     // whatever stage it is in).
     const exchange = new Exchange(maxBodyBytes);
-    const dispose = listen(signal, () => exchange.fail(userAbort));
+    stop?.onStop(() => exchange.fail(userAbort));
     const timer = setTimeout(failAtDeadline, limit, exchange);
     try {
       exchange.send(this.#dispatcher, {
@@ -168,7 +167,7 @@ export class Transport {
       };
     } catch (error) {
       // An abort (the caller's, or close()) is mapped by the solver, which knows why.
-      if (error === userAbort) throw abortReason(signal);
+      if (error === userAbort) throw new Error('aborted');
       const timedOut = error === deadlineReached;
       const what = timedOut
         ? 'the request timeout'
@@ -185,43 +184,15 @@ export class Transport {
       });
     } finally {
       clearTimeout(timer);
-      dispose();
+      stop?.onStop(undefined);
     }
   }
 }
 
 const userAbort = Symbol('abort');
 
-/** The reason of an aborted request signal (an emitter has none: the solver maps it). */
-function abortReason(signal: RequestSignal | undefined): unknown {
-  return signal !== undefined && 'aborted' in signal ? signal.reason : new Error('aborted');
-}
-
 const deadlineReached = Symbol('deadline');
 
 function failAtDeadline(exchange: Exchange): void {
   exchange.fail(deadlineReached);
-}
-
-/**
- * Calls `fn` once when `signal` aborts (an `AbortSignal`, an `'abort'` emitter, or a call's
- * stop hook); returns a disposer.
- */
-function listen(signal: RequestSignal | undefined, fn: () => void): () => void {
-  if (signal === undefined) return noop;
-  if ('onStop' in signal) {
-    signal.onStop(fn);
-    return () => signal.onStop(undefined);
-  }
-  if ('aborted' in signal) {
-    if (signal.aborted) {
-      fn();
-      return noop;
-    }
-    signal.addEventListener('abort', fn, { once: true });
-    return () => signal.removeEventListener('abort', fn);
-  }
-  // `on`, not `once` (which wraps fn): an emitter here emits 'abort' once, or fn is idempotent.
-  signal.on('abort', fn);
-  return () => signal.removeListener('abort', fn);
 }

@@ -6,7 +6,7 @@ import { Call } from '../../src/solver/call.js';
 describe("a solver call's stop hook (what its requests listen on)", () => {
   it("with a caller's signal, requests listen on the call: the listener fires once, at the stop", () => {
     const controller = new AbortController();
-    const call = new Call(controller.signal, undefined, systemClock);
+    const call = new Call(controller.signal, true, systemClock);
     expect(call.requestSignal).toBe(call);
     let fired = 0;
     call.onStop(() => fired++);
@@ -20,7 +20,7 @@ describe("a solver call's stop hook (what its requests listen on)", () => {
 
   it('a listener set after the stop fires at once; a cleared one never fires', () => {
     const controller = new AbortController();
-    const call = new Call(controller.signal, undefined, systemClock);
+    const call = new Call(controller.signal, true, systemClock);
     let cleared = 0;
     call.onStop(() => cleared++);
     call.onStop(undefined);
@@ -32,7 +32,9 @@ describe("a solver call's stop hook (what its requests listen on)", () => {
     call.dispose();
   });
 
-  it("without a caller's signal, requests get the shared closer (or nothing)", () => {
-    expect(new Call(undefined, undefined, systemClock).requestSignal).toBeUndefined();
+  it("without a caller's signal, requests listen on the call only when closing the Pool would not end them", () => {
+    expect(new Call(undefined, true, systemClock).requestSignal).toBeUndefined();
+    const call = new Call(undefined, false, systemClock);
+    expect(call.requestSignal).toBe(call);
   });
 });
