@@ -94,7 +94,7 @@ export async function runEnqueueCommand(argv: readonly string[]): Promise<number
   }
 
   const queue = new Queue<IdentifiedTask>(name, { connection });
-  // Opened at the first pull: readline drops lines read before its iterator exists.
+  // Opened at the first pull, not before: the input is only read once tasks are wanted.
   let reader: TaskLineReader | undefined;
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();

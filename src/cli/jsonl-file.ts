@@ -13,7 +13,7 @@ import {
   readSync,
   writeSync,
 } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { StreamLines } from './stream-lines.js';
 import { TaskIdSet } from './task-id-set.js';
 
 /** Queued bytes past which {@link JsonlWriter.queue} writes at once rather than at the end of the turn. */
@@ -239,22 +239,29 @@ export async function readRecordedIds(path: string): Promise<RecordedIds> {
       return { ids, byStatus, tornBytes, unreadable };
     throw error;
   }
-  for await (const line of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
-    if (line.trim() === '') continue;
-    let record: { id?: unknown; status?: unknown } | undefined;
-    try {
-      record = JSON.parse(line) as typeof record;
-    } catch {
-      record = undefined;
+  // The same line reader as the input's: a long results file is decoded a line at a time.
+  const lines = new StreamLines(input);
+  try {
+    for (let line = await lines.next(); line !== undefined; line = await lines.next()) {
+      if (line.trim() === '') continue;
+      let record: { id?: unknown; status?: unknown } | undefined;
+      try {
+        record = JSON.parse(line) as typeof record;
+      } catch {
+        record = undefined;
+      }
+      const id = record?.id;
+      if (typeof id !== 'string' && typeof id !== 'number') {
+        unreadable++;
+        continue;
+      }
+      ids.add(id);
+      const status = String(record?.status);
+      byStatus[status] = (byStatus[status] ?? 0) + 1;
     }
-    const id = record?.id;
-    if (typeof id !== 'string' && typeof id !== 'number') {
-      unreadable++;
-      continue;
-    }
-    ids.add(id);
-    const status = String(record?.status);
-    byStatus[status] = (byStatus[status] ?? 0) + 1;
+  } finally {
+    lines.stop();
+    input.destroy();
   }
   return { ids, byStatus, tornBytes, unreadable };
 }
