@@ -1,22 +1,22 @@
 import { AbortedError } from '../errors.js';
+import { sharedAbortFanout } from '../internal/abort-fanout.js';
 import type { BreakerPermit } from './breaker-types.js';
-
-const once = { once: true } as const;
 
 /**
  * One `execute()` call that can be aborted: the permit `fn`'s outcome is reported to, the
- * settlers of the promise `execute()` returned, and the caller's abort listener (the object
- * itself, through `handleEvent`), in one object instead of a closure each, so a call in
- * flight holds little (at thousands of calls a second what it holds is promoted to the old
- * generation). After the caller's abort the permit stays taken while `fn` still runs (so
+ * settlers of the promise `execute()` returned, and the caller's abort watcher (the object
+ * itself, through `handleEvent`, on the library's shared abort fan-out: one set entry where a
+ * listener of its own would cost one of Node's listener records), in one object instead of a
+ * closure each, so a call in flight holds little (at thousands of calls a second what it
+ * holds is promoted to the old generation). After the caller's abort the permit stays taken while `fn` still runs (so
  * half-open concurrency counts it) and is released without an outcome when `fn` settles.
  */
 export class AbortableExecution<R> implements BreakerPermit {
   #callerGaveUp = false;
 
   /**
-   * Listens on `signal` (not aborted: `execute()` checked), before `fn` runs, so this listener
-   * runs before `fn`'s own on the same signal.
+   * Watches `signal` (not aborted: `execute()` checked) before `fn` runs, so on the shared
+   * fan-out this watcher runs before `fn`'s own on the same signal.
    */
   constructor(
     private readonly permit: BreakerPermit,
@@ -28,7 +28,7 @@ export class AbortableExecution<R> implements BreakerPermit {
     private readonly resolve: (value: R) => void,
     private readonly reject: (reason: unknown) => void,
   ) {
-    signal?.addEventListener('abort', this, once);
+    if (signal !== undefined) sharedAbortFanout.add(signal, this);
   }
 
   get generation(): number {
@@ -80,7 +80,7 @@ export class AbortableExecution<R> implements BreakerPermit {
   }
 
   #finish(): void {
-    this.signal?.removeEventListener('abort', this);
+    if (this.signal !== undefined) sharedAbortFanout.delete(this.signal, this);
     this.deadline?.abort();
   }
 }

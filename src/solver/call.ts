@@ -1,7 +1,6 @@
 import { AbortedError } from '../errors.js';
+import { sharedAbortFanout } from '../internal/abort-fanout.js';
 import { type Clock, systemClock } from '../internal/clock.js';
-import { noop } from '../internal/noop.js';
-import { sharedAbortFanout } from './abort-fanout.js';
 
 /**
  * What a request listens on to stop: its call. One slot, no emitter or listener list: a call
@@ -30,7 +29,8 @@ export class Call implements StopHook {
   #onStop: (() => void) | undefined;
   /** For sleeps on an injected clock, made at the first one. */
   #controller: AbortController | undefined;
-  #disposeUser: () => void = noop;
+  /** The caller's signal, watched (the call itself, through `handleEvent`) until disposed. */
+  readonly #userSignal: AbortSignal | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #resume: (() => void) | undefined;
   #stop: Error | undefined;
@@ -45,12 +45,14 @@ export class Call implements StopHook {
     private readonly clock: Clock,
   ) {
     this.requestSignal = userSignal === undefined && poolEndsRequests ? undefined : this;
-    if (userSignal !== undefined) {
-      // One listener per signal however many calls share it (no MaxListenersExceededWarning).
-      this.#disposeUser = sharedAbortFanout.watch(userSignal, () =>
-        this.stop(new AbortedError(userSignal.reason)),
-      );
-    }
+    this.#userSignal = userSignal;
+    // One listener per signal however many calls share it (no MaxListenersExceededWarning).
+    if (userSignal !== undefined) sharedAbortFanout.add(userSignal, this);
+  }
+
+  /** The caller's signal aborted. */
+  handleEvent(): void {
+    this.stop(new AbortedError(this.#userSignal?.reason));
   }
 
   /** The error to throw once stopped (an `AbortError` or a `SolverClosedError`), else undefined. */
@@ -101,7 +103,7 @@ export class Call implements StopHook {
 
   /** Detaches from the caller's signal; call when the work ends. */
   dispose(): void {
-    this.#disposeUser();
+    if (this.#userSignal !== undefined) sharedAbortFanout.delete(this.#userSignal, this);
     if (this.#timer !== undefined) clearTimeout(this.#timer);
   }
 }

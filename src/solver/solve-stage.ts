@@ -310,41 +310,33 @@ export function solveStage<T extends Task = Task>(
     random,
   });
 
-  /**
-   * One `solve()` call for a task: wait out a rate-limited pause, then call under the breaker,
-   * taking a rate token once admitted. A breaker refusal (open, or half-open with every trial
-   * slot taken) is no failure of the task: it waits for the breaker and spends no budget.
-   */
-  const attempt = async (entry: Entry<T>, callSignal: AbortSignal): Promise<Solution> => {
-    for (;;) {
-      const pause = pausedUntil - clock.now();
-      if (pause > 0) await clock.sleep(pause, callSignal);
-      try {
-        return await breaker.execute(
-          async ({ signal: s }) => {
-            if (limiter) await limiter.acquire({ signal: s ?? callSignal });
-            entry.attempts++;
-            counters.submits++;
-            // submitRetries 0: the stage retries itself, so each retry takes a rate token and
-            // the breaker sees each failure (no retries multiplied inside the solver).
-            return solver.solve(entry.task, { signal: s ?? callSignal, submitRetries: 0 });
-          },
-          { signal: callSignal },
-        );
-      } catch (error) {
-        if (!hasErrorCode(error, 'ERR_BPK_CIRCUIT_OPEN')) throw error;
-        const retryAfter = (error as { retryAfter?: number }).retryAfter ?? 0;
-        const spread = retryDelay * (0.5 + random() / 2);
-        await awaitBreaker(breaker, Math.max(retryAfter, spread), clock, callSignal);
-      }
-    }
+  /** One `solve()` call for a task, admitted by the breaker (and the rate limit, if any). */
+  const submit = (entry: Entry<T>, signal: AbortSignal): Promise<Solution> => {
+    entry.attempts++;
+    counters.submits++;
+    // submitRetries 0: the stage retries itself, so each retry takes a rate token and the
+    // breaker sees each failure (no retries multiplied inside the solver).
+    return solver.solve(entry.task, { signal, submitRetries: 0 });
   };
+  // What runs under the breaker: the submit, after a rate token when there is a limit. Plain
+  // (not async) without one: an async wrapper would add a frame and a promise per call.
+  const admitted = (entry: Entry<T>, callSignal: AbortSignal) =>
+    limiter === undefined
+      ? ({ signal }: { signal: AbortSignal | undefined }) => submit(entry, signal ?? callSignal)
+      : async ({ signal }: { signal: AbortSignal | undefined }) => {
+          await limiter.acquire({ signal: signal ?? callSignal });
+          return submit(entry, signal ?? callSignal);
+        };
 
   /**
-   * A task's calls until one succeeds or its error leaves the loop. Every failure goes through
-   * `nextAttempt`, the one place the per-task budgets (`retries`, `resubmitUnsolvable`) are
-   * spent; an overload leaves as a drop for `adaptiveMap`, which retries the task (calling this
-   * again, budgets kept on the entry) within `overloadRetries`.
+   * A task's calls until one succeeds or its error leaves the loop. Each call first waits out
+   * a rate-limited pause, then runs under the breaker. A breaker refusal (open, or half-open
+   * with every trial slot taken) is no failure of the task: it waits for the breaker and
+   * spends no budget. Every other failure goes through `nextAttempt`, the one place the
+   * per-task budgets (`retries`, `resubmitUnsolvable`) are spent; an overload leaves as a drop
+   * for `adaptiveMap`, which retries the task (calling this again, budgets kept on the entry)
+   * within `overloadRetries`. One async function per task, not one per call: a task in flight
+   * holds one frame (measured: fewer objects promoted to V8's old generation).
    */
   let lastRunSignal: AbortSignal | undefined;
   const solveEntry = async (entry: Entry<T>, context: AdaptiveMapCallContext) => {
@@ -358,10 +350,19 @@ export function solveStage<T extends Task = Task>(
       setMaxListeners(0, signal);
       lastRunSignal = signal;
     }
+    const call = admitted(entry, signal);
     for (;;) {
+      const pause = pausedUntil - clock.now();
+      if (pause > 0) await clock.sleep(pause, signal);
       try {
-        return await attempt(entry, signal);
+        return await breaker.execute(call, { signal });
       } catch (error) {
+        if (hasErrorCode(error, 'ERR_BPK_CIRCUIT_OPEN')) {
+          const retryAfter = (error as { retryAfter?: number }).retryAfter ?? 0;
+          const spread = retryDelay * (0.5 + random() / 2);
+          await awaitBreaker(breaker, Math.max(retryAfter, spread), clock, signal);
+          continue;
+        }
         if (isSolverError(error, 'overload', 'rate-limited')) {
           counters.overloads++;
           if (error.kind === 'rate-limited' && error.retryAfter !== undefined)

@@ -128,9 +128,11 @@ export class Transport {
     for (const [name, value] of params) form += `&${name}=${encodeURIComponent(value)}`;
     const path = endpoint === 'in' ? this.#inPath : this.#resPath;
     const limit = Math.max(1, Math.ceil(timeoutMs));
-    // undici's own timeouts tick about once a second and only see gaps between chunks; this
-    // timer holds the whole request to its limit (failing the exchange aborts the request,
-    // whatever stage it is in).
+    // This timer holds the whole request to its limit (failing the exchange aborts the
+    // request, whatever stage it is in). undici's own timeouts are off (0): they tick about
+    // once a second, only see gaps between chunks, and would add two timer objects per
+    // request that a task in flight keeps (measured: 6% of what a run promotes to V8's old
+    // generation).
     const exchange = new Exchange(maxBodyBytes);
     stop?.onStop(() => exchange.fail(userAbort));
     const timer = setTimeout(failAtDeadline, limit, exchange);
@@ -141,8 +143,8 @@ export class Transport {
         method: 'POST',
         headers: formHeaders,
         body: form,
-        headersTimeout: limit,
-        bodyTimeout: limit,
+        headersTimeout: 0,
+        bodyTimeout: 0,
         maxRedirections: 0,
       } as Dispatcher.DispatchOptions);
       const reply = await exchange.reply;
