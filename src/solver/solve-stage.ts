@@ -158,12 +158,11 @@ export interface SolveStage<T extends Task = Task> extends Stage<T, SolveResult<
   onLimitChange(listener: (limit: number, previous: number) => void): () => void;
 }
 
-interface Entry<T> {
+/** A task in the stage, with what it spent of its retry budgets (kept across overload retries). */
+interface Entry<T> extends BudgetSpent {
   readonly task: T;
   /** `solve()` calls made for the task. */
   attempts: number;
-  /** What the task spent of its retry budgets (kept across overload retries). */
-  readonly spent: BudgetSpent;
   /** Clock time the stage started on the task (its first submit), once it has. */
   startedAt: number | undefined;
 }
@@ -368,9 +367,9 @@ export function solveStage<T extends Task = Task>(
           if (error.kind === 'rate-limited' && error.retryAfter !== undefined)
             pausedUntil = Math.max(pausedUntil, clock.now() + error.retryAfter);
         }
-        const next = nextAttempt(error, entry.spent, budget);
+        const next = nextAttempt(error, entry, budget);
         if (next === undefined) throw error;
-        entry.spent[next.spends]++;
+        entry[next.spends]++;
         counters[next.spends]++;
         if (next.delay > 0) await clock.sleep(next.delay, signal);
       }
@@ -417,7 +416,8 @@ export function solveStage<T extends Task = Task>(
           const entry: Entry<T> = {
             task,
             attempts: 0,
-            spent: { retries: 0, resubmits: 0 },
+            retries: 0,
+            resubmits: 0,
             startedAt: undefined,
           };
           open.add(entry);
