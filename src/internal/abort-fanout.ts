@@ -64,9 +64,20 @@ export class AbortFanout {
   }
 }
 
+/**
+ * Calls one watcher. One that throws does not keep the others from being called: its error is
+ * rethrown in a microtask, where it surfaces as an uncaught exception, as a throwing listener's
+ * error does from Node's `EventTarget`.
+ */
 function notify(watcher: AbortWatcher): void {
-  if (typeof watcher === 'function') watcher();
-  else watcher.handleEvent();
+  try {
+    if (typeof watcher === 'function') watcher();
+    else watcher.handleEvent();
+  } catch (error) {
+    queueMicrotask(() => {
+      throw error;
+    });
+  }
 }
 
 /** The one fan-out the library shares (a signal may be handed to several solvers and breakers). */

@@ -229,7 +229,10 @@ class SolverClient implements Solver {
     const start = clock.now();
     const timeout = this.#config.timeout ?? (snapshot.type === 'image' ? 90_000 : 180_000);
     const deadline = start + timeout;
-    const params = taskParams(snapshot);
+    // The task's form fields, until a submit is accepted: none follows an accepted one (a
+    // resumed task submits only when the service forgot its id, and is no longer resumed
+    // then), so a task waiting for its answer does not keep them.
+    let params: [string, string][] | undefined = taskParams(snapshot);
     let submits = 0;
     /** Submits (with retries) until accepted; resolves with the new id. */
     const submit = async (): Promise<string> => {
@@ -240,7 +243,7 @@ class SolverClient implements Solver {
         if (attempt > 0) this.#submitRetriesMade++;
         let id: string | undefined;
         try {
-          id = await this.#request('in', params, 'submit', deadline, call);
+          id = await this.#request('in', params!, 'submit', deadline, call);
           if (id === undefined) throw this.#unexpectedNotReady('submit', undefined);
         } catch (error) {
           if (!isSolverError(error, 'transient') || call.stopped) throw error;
@@ -253,6 +256,7 @@ class SolverClient implements Solver {
           await call.sleep(wait);
           continue;
         }
+        params = undefined;
         // Outside the try: the caller's callback failing is not a submit failure to retry.
         if (onSubmitted) await onSubmitted(id);
         return id;

@@ -1,6 +1,6 @@
 import { getEventListeners } from 'node:events';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AbortFanout } from '../../src/internal/abort-fanout.js';
 
 describe('AbortFanout', () => {
@@ -43,6 +43,26 @@ describe('AbortFanout', () => {
     fanout.add(controller.signal, a); // a new listener for a new watcher
     controller.abort();
     expect(called).toEqual(['a']);
+  });
+
+  it('calls the other watchers when one throws, and rethrows its error in a microtask', () => {
+    const rethrown: (() => void)[] = [];
+    vi.stubGlobal('queueMicrotask', (task: () => void) => rethrown.push(task));
+    try {
+      const fanout = new AbortFanout();
+      const controller = new AbortController();
+      const called: string[] = [];
+      fanout.add(controller.signal, () => {
+        throw new Error('watcher bug');
+      });
+      fanout.add(controller.signal, { handleEvent: () => called.push('second') });
+      controller.abort();
+      expect(called).toEqual(['second']);
+      expect(rethrown).toHaveLength(1);
+      expect(() => rethrown[0]!()).toThrow('watcher bug');
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 
   it('property: exactly the watchers present at the abort are called, once each, in order; no listener is left', () => {
