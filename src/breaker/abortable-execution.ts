@@ -8,8 +8,9 @@ import type { BreakerPermit } from './breaker-types.js';
  * itself, through `handleEvent`, on the library's shared abort fan-out: one set entry where a
  * listener of its own would cost one of Node's listener records), in one object instead of a
  * closure each, so a call in flight holds little (at thousands of calls a second what it
- * holds is promoted to the old generation). After the caller's abort the permit stays taken while `fn` still runs (so
- * half-open concurrency counts it) and is released without an outcome when `fn` settles.
+ * holds is promoted to the old generation). After the caller's abort the permit stays taken
+ * while `fn` still runs (so half-open concurrency counts it) and is released without an
+ * outcome when `fn` settles.
  */
 export class AbortableExecution<R> implements BreakerPermit {
   #callerGaveUp = false;

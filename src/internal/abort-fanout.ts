@@ -1,5 +1,3 @@
-import { noop } from './noop.js';
-
 /**
  * What a fan-out calls once when its signal aborts: a function, or an object with a
  * `handleEvent()` method (as `addEventListener` takes), so a caller that already is an object
@@ -16,8 +14,7 @@ export type AbortWatcher = (() => void) | { handleEvent(): void };
  * those were 5% of what a solve run promoted to V8's old generation).
  */
 export class AbortFanout {
-  readonly #watchers = new WeakMap<AbortSignal, Set<AbortWatcher>>();
-  readonly #listeners = new WeakMap<Set<AbortWatcher>, () => void>();
+  readonly #bySignal = new WeakMap<AbortSignal, SignalWatchers>();
 
   /**
    * Calls `watcher` once when `signal` aborts, in the order watchers were added; at once (and
@@ -28,20 +25,11 @@ export class AbortFanout {
       notify(watcher);
       return false;
     }
-    let watchers = this.#watchers.get(signal);
+    let watchers = this.#bySignal.get(signal);
     if (watchers === undefined) {
-      const set = new Set<AbortWatcher>();
-      const onAbort = (): void => {
-        this.#watchers.delete(signal);
-        this.#listeners.delete(set);
-        // A copy: a watcher may add or delete others while they are called.
-        for (const each of [...set]) notify(each);
-        set.clear();
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.#watchers.set(signal, set);
-      this.#listeners.set(set, onAbort);
-      watchers = set;
+      watchers = new SignalWatchers(this.#bySignal, signal);
+      this.#bySignal.set(signal, watchers);
+      signal.addEventListener('abort', watchers, { once: true });
     }
     watchers.add(watcher);
     return true;
@@ -49,18 +37,27 @@ export class AbortFanout {
 
   /** Stops `watcher` watching `signal`; the signal's listener goes with its last watcher. */
   delete(signal: AbortSignal, watcher: AbortWatcher): void {
-    const watchers = this.#watchers.get(signal);
+    const watchers = this.#bySignal.get(signal);
     if (watchers === undefined || !watchers.delete(watcher) || watchers.size > 0) return;
-    const onAbort = this.#listeners.get(watchers);
-    if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
-    this.#listeners.delete(watchers);
-    this.#watchers.delete(signal);
+    signal.removeEventListener('abort', watchers);
+    this.#bySignal.delete(signal);
+  }
+}
+
+/** One signal's watchers, and the signal's one listener (through `handleEvent`). */
+class SignalWatchers extends Set<AbortWatcher> {
+  constructor(
+    private readonly bySignal: WeakMap<AbortSignal, SignalWatchers>,
+    private readonly signal: AbortSignal,
+  ) {
+    super();
   }
 
-  /** {@link AbortFanout.add}, returning a disposer (the {@link AbortFanout.delete}). */
-  watch(signal: AbortSignal, watcher: AbortWatcher): () => void {
-    if (!this.add(signal, watcher)) return noop;
-    return () => this.delete(signal, watcher);
+  handleEvent(): void {
+    this.bySignal.delete(this.signal);
+    // A copy: a watcher may add or delete others while they are called.
+    for (const watcher of [...this]) notify(watcher);
+    this.clear();
   }
 }
 

@@ -345,7 +345,8 @@ export function solveStage<T extends Task = Task>(
     // to the old generation, so fewer full collections at thousands of solves a second).
     const signal = context.runSignal;
     if (signal !== lastRunSignal) {
-      // Every task in flight listens on it (the breaker's execute): no warning past ten.
+      // Tasks in flight listen on it while they sleep (backoff, a rate-limited pause, waiting
+      // for the breaker), and a custom solver may listen on it itself: no warning past ten.
       setMaxListeners(0, signal);
       lastRunSignal = signal;
     }

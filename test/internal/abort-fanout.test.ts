@@ -12,7 +12,7 @@ describe('AbortFanout', () => {
     fanout.add(controller.signal, () => calls.push('first'));
     fanout.add(controller.signal, object);
     fanout.add(controller.signal, object); // twice: once
-    fanout.watch(controller.signal, () => calls.push('last'));
+    fanout.add(controller.signal, () => calls.push('last'));
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
     controller.abort();
     controller.signal.dispatchEvent(new Event('abort'));
@@ -34,11 +34,12 @@ describe('AbortFanout', () => {
     const controller = new AbortController();
     const called: string[] = [];
     const a = { handleEvent: () => called.push('a') };
-    const disposeB = fanout.watch(controller.signal, () => called.push('b'));
+    const b = (): number => called.push('b');
+    fanout.add(controller.signal, b);
     fanout.add(controller.signal, a);
     fanout.delete(controller.signal, a);
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
-    disposeB();
+    fanout.delete(controller.signal, b);
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
     fanout.add(controller.signal, a); // a new listener for a new watcher
     controller.abort();
