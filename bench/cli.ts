@@ -12,10 +12,12 @@
  *    case runs the library script with the V8 settings the command applies to itself
  *    (`useLeanMemory` of src/cli/lean-memory.ts, run by a preload: the command runs it before
  *    loading its code), so what the flags cost and what the command's own code costs are told
- *    apart. Reported: records/s, wall time (spawn to exit), CPU time (user + system, less
- *    sensitive to the other processes of a shared machine), peak RSS
- *    (`process.resourceUsage().maxRSS` at exit), and the ratios to the library script taken
- *    within each repetition (median and range).
+ *    apart; a fourth runs it with the same settings but V8's minor GC task left on, to show what
+ *    turning that task off saves. Reported: records/s, wall time (spawn to exit), CPU time
+ *    (user + system, less sensitive to the other processes of a shared machine), peak RSS
+ *    (`process.resourceUsage().maxRSS` at exit), the collections V8 made (young and full, and
+ *    their pauses, from Node's `gc` performance entries), and the ratios to the library script
+ *    taken within each repetition (median and range).
  * 2. Flat memory: `solve --shed 100` on inputs of `--big` / 100, `--big` / 10 and `--big` lines
  *    (default 1,000,000): peak RSS of each, with the command's V8 settings and without them
  *    (`BPK_LEAN_MEMORY=off`), and on the largest input each of the three settings alone and all
@@ -76,6 +78,8 @@ interface RunResult {
   cpuMs: number;
   maxRssMb: number;
   records: number;
+  /** Young-generation collections (scavenges), full collections, and their pauses summed. */
+  gc: { young: number; full: number; pauseMs: number };
 }
 
 /**
@@ -115,8 +119,18 @@ async function run(
   const ms = performance.now() - started;
   if (code !== 0) throw new Error(`${script} exited with ${code}`);
   const records = readFileSync(outFile, 'utf8').split('\n').length - 1;
-  const usage = JSON.parse(readFileSync(rssFile, 'utf8')) as { maxRSS: number; cpuUs: number };
-  return { ms, cpuMs: usage.cpuUs / 1000, maxRssMb: usage.maxRSS / 1024, records };
+  const usage = JSON.parse(readFileSync(rssFile, 'utf8')) as {
+    maxRSS: number;
+    cpuUs: number;
+    gc: RunResult['gc'];
+  };
+  return {
+    ms,
+    cpuMs: usage.cpuUs / 1000,
+    maxRssMb: usage.maxRSS / 1024,
+    records,
+    gc: usage.gc,
+  };
 }
 
 const MOCK_KEY = '0123456789abcdef0123456789abcdef';
@@ -200,8 +214,11 @@ const recorder = new GroupRecorder('cli', {
     'sets its own lean V8 flags, so the RSS column compares what each ships with; a third case ' +
     'runs the library script with those same flags (set by a preload, as the command sets them ' +
     'before loading its code), to tell what the flags ' +
-    "cost from what the command's own code costs. Wall time and CPU time (user + system: the " +
-    'machine may be shared) are both reported, as ratios taken within each repetition. Target: ' +
+    "cost from what the command's own code costs, and a fourth with the same flags but V8's " +
+    'minor GC task left on (the command turns it off), to show what that saves. Wall time and ' +
+    'CPU time (user + system: the machine may be shared) are both reported, as ratios taken ' +
+    "within each repetition, and the collections V8 made (from Node's `gc` performance " +
+    'entries: young-generation scavenges, full collections, and their pauses summed). Target: ' +
     "the CLI's overhead in time at most 10%. (2) `solve --shed 100` on growing inputs with the mock " +
     'in its own process (`backpressure-kit mock`, reached with `--base-url`), so the figure is ' +
     "the CLI's own memory; with shed the reader never waits, so most tasks are dropped (and " +
@@ -213,9 +230,23 @@ const recorder = new GroupRecorder('cli', {
 
 mkdirSync(work, { recursive: true });
 try {
+  // Peak RSS and CPU time at exit, and the collections V8 made (from Node's gc entries).
   writeFileSync(
     join(work, 'report-rss.mjs'),
-    "import { writeFileSync } from 'node:fs';\nprocess.on('exit', () => { const u = process.resourceUsage(); writeFileSync(process.env.BPK_RSS_FILE, JSON.stringify({ maxRSS: u.maxRSS, cpuUs: u.userCPUTime + u.systemCPUTime })); });\n",
+    [
+      "import { writeFileSync } from 'node:fs';",
+      "import { constants, PerformanceObserver } from 'node:perf_hooks';",
+      'const gc = { young: 0, full: 0, pauseMs: 0 };',
+      'new PerformanceObserver((list) => {',
+      '  for (const entry of list.getEntries()) {',
+      '    if (entry.detail.kind === constants.NODE_PERFORMANCE_GC_MINOR) gc.young++;',
+      '    else if (entry.detail.kind === constants.NODE_PERFORMANCE_GC_MAJOR) gc.full++;',
+      '    gc.pauseMs += entry.duration;',
+      '  }',
+      "}).observe({ entryTypes: ['gc'] });",
+      "process.on('exit', () => { const u = process.resourceUsage(); writeFileSync(process.env.BPK_RSS_FILE, JSON.stringify({ maxRSS: u.maxRSS, cpuUs: u.userCPUTime + u.systemCPUTime, gc })); });",
+      '',
+    ].join('\n'),
   );
   await bundle('bench/lean-memory-preload.ts', 'lean-memory.mjs');
   const cli = await bundle('src/cli/main.ts', 'main.mjs');
@@ -257,10 +288,19 @@ try {
   ];
   const LIBRARY = 'library script (same pipeline)';
   const LEAN_LIBRARY = "library script + the CLI's lean V8 flags";
+  const LEAN_WITH_TASK = "library script + the CLI's lean V8 flags, V8's minor GC task left on";
   const CLI = 'backpressure-kit solve';
   const cases = [
     { name: LIBRARY, start: () => run(library, [tasks, out], out) },
     { name: LEAN_LIBRARY, start: () => run(library, [tasks, out], out, { lean: true }) },
+    {
+      name: LEAN_WITH_TASK,
+      start: () =>
+        run(library, [tasks, out], out, {
+          lean: true,
+          env: { BPK_BENCH_LEAN_PART: 'with-minor-gc-task' },
+        }),
+    },
     { name: CLI, start: () => run(cli, cliArgs(tasks), out) },
   ];
   const results = new Map<string, RunResult[]>(cases.map((c) => [c.name, []]));
@@ -298,6 +338,8 @@ try {
       'peak RSS',
       'time x library',
       'CPU time x library',
+      'young / full collections',
+      'GC pauses',
       'target',
     ],
     rows: cases.map(({ name }) => {
@@ -311,6 +353,8 @@ try {
         `${median(rs.map((r) => r.maxRssMb)).toFixed(0)} MB`,
         name === LIBRARY ? 'baseline' : ratio(name, LIBRARY, (r) => r.ms),
         name === LIBRARY ? 'baseline' : ratio(name, LIBRARY, (r) => r.cpuMs),
+        `${median(rs.map((r) => r.gc.young))} / ${median(rs.map((r) => r.gc.full))}`,
+        `${(median(rs.map((r) => r.gc.pauseMs)) / 1000).toFixed(2)} s`,
         name === CLI
           ? `<= ${CLI_TARGET.toFixed(2)}x ${timeRatio(CLI) <= CLI_TARGET ? 'met' : 'MISSED'}`
           : '',
@@ -334,6 +378,11 @@ try {
         `${CLI} x ${LEAN_LIBRARY}`,
         ratio(CLI, LEAN_LIBRARY, (r) => r.ms),
         ratio(CLI, LEAN_LIBRARY, (r) => r.cpuMs),
+      ],
+      [
+        `${LEAN_LIBRARY} x ${LEAN_WITH_TASK}`,
+        ratio(LEAN_LIBRARY, LEAN_WITH_TASK, (r) => r.ms),
+        ratio(LEAN_LIBRARY, LEAN_WITH_TASK, (r) => r.cpuMs),
       ],
     ],
   });
@@ -389,7 +438,7 @@ try {
         for (const [part, setting] of [
           ['liftoff', '--liftoff-only'],
           ['heap', '--heap-growing-percent=10'],
-          ['young', 'young generation held at 8 MiB'],
+          ['young', 'young generation held at 8 MiB, collected when full'],
           ['no-liftoff', 'all but --liftoff-only'],
           ['no-heap', 'all but --heap-growing-percent=10'],
           ['no-young', 'all but the 8 MiB young generation'],

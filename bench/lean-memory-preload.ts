@@ -3,7 +3,9 @@
  * itself (src/cli/lean-memory.ts), applied before the script's code loads. All of them
  * (`useLeanMemory`), or with `BPK_BENCH_LEAN_PART` one alone, to measure what each costs and
  * saves: `liftoff` (`--liftoff-only`), `heap` (`--heap-growing-percent=10`) or `young` (the
- * young generation held at 8 MiB); `no-liftoff`, `no-heap` or `no-young` applies the other two.
+ * young generation held at 8 MiB, collected only when full); `no-liftoff`, `no-heap` or
+ * `no-young` applies the other two; `with-minor-gc-task` applies them all but turns V8's minor
+ * GC task back on, to measure what turning it off saves.
  * With a part, run the command with `BPK_LEAN_MEMORY=off` so it does not apply the others
  * itself.
  */
@@ -25,12 +27,15 @@ const settings = {
 type Setting = keyof typeof settings;
 const isSetting = (name: string): name is Setting => Object.hasOwn(settings, name);
 if (part === undefined || part === '') useLeanMemory();
-else if (isSetting(part)) settings[part]();
+else if (part === 'with-minor-gc-task') {
+  useLeanMemory();
+  setFlagsFromString('--minor-gc-task');
+} else if (isSetting(part)) settings[part]();
 else if (part.startsWith('no-') && isSetting(part.slice(3))) {
   // All the settings but one.
   for (const [name, apply] of Object.entries(settings)) if (name !== part.slice(3)) apply();
 } else {
   throw new Error(
-    `BPK_BENCH_LEAN_PART: liftoff, heap or young, or one of them after no-, not ${part}`,
+    `BPK_BENCH_LEAN_PART: liftoff, heap or young, one of them after no-, or with-minor-gc-task, not ${part}`,
   );
 }
