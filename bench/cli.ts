@@ -83,9 +83,9 @@ interface RunResult {
 }
 
 /**
- * Runs `node script …args` with a preload that reports peak RSS and CPU time at exit; with
- * `lean`, another that first sets the CLI's lean V8 flags (as its main module does before
- * loading the command).
+ * Runs `node script …args` with a preload that reports peak RSS, CPU time and the collections
+ * V8 made at exit; with `lean`, another that first sets the CLI's lean V8 flags (as its main
+ * module does before loading the command).
  */
 async function run(
   script: string,
@@ -93,15 +93,15 @@ async function run(
   outFile: string,
   options: { apiKey?: string; lean?: boolean; env?: Record<string, string> } = {},
 ): Promise<RunResult> {
-  const rssFile = join(work, 'rss.txt');
-  rmSync(rssFile, { force: true });
+  const usageFile = join(work, 'usage.json');
+  rmSync(usageFile, { force: true });
   const started = performance.now();
   const child = spawn(
     process.execPath,
     [
       ...(options.lean ? ['--import', join(work, 'lean-memory.mjs')] : []),
       '--import',
-      join(work, 'report-rss.mjs'),
+      join(work, 'report-usage.mjs'),
       script,
       ...args,
     ],
@@ -110,7 +110,7 @@ async function run(
       env: {
         ...process.env,
         ...options.env,
-        BPK_RSS_FILE: rssFile,
+        BPK_USAGE_FILE: usageFile,
         CAPTCHAAI_API_KEY: options.apiKey ?? '',
       },
     },
@@ -119,7 +119,7 @@ async function run(
   const ms = performance.now() - started;
   if (code !== 0) throw new Error(`${script} exited with ${code}`);
   const records = readFileSync(outFile, 'utf8').split('\n').length - 1;
-  const usage = JSON.parse(readFileSync(rssFile, 'utf8')) as {
+  const usage = JSON.parse(readFileSync(usageFile, 'utf8')) as {
     maxRSS: number;
     cpuUs: number;
     gc: RunResult['gc'];
@@ -232,7 +232,7 @@ mkdirSync(work, { recursive: true });
 try {
   // Peak RSS and CPU time at exit, and the collections V8 made (from Node's gc entries).
   writeFileSync(
-    join(work, 'report-rss.mjs'),
+    join(work, 'report-usage.mjs'),
     [
       "import { writeFileSync } from 'node:fs';",
       "import { constants, PerformanceObserver } from 'node:perf_hooks';",
@@ -244,7 +244,7 @@ try {
       '    gc.pauseMs += entry.duration;',
       '  }',
       "}).observe({ entryTypes: ['gc'] });",
-      "process.on('exit', () => { const u = process.resourceUsage(); writeFileSync(process.env.BPK_RSS_FILE, JSON.stringify({ maxRSS: u.maxRSS, cpuUs: u.userCPUTime + u.systemCPUTime, gc })); });",
+      "process.on('exit', () => { const u = process.resourceUsage(); writeFileSync(process.env.BPK_USAGE_FILE, JSON.stringify({ maxRSS: u.maxRSS, cpuUs: u.userCPUTime + u.systemCPUTime, gc })); });",
       '',
     ].join('\n'),
   );

@@ -37,13 +37,19 @@ export async function bundleForNode(entry: string, outfile: string): Promise<voi
   });
 }
 
-/** Bundles src/cli/main.ts; returns the path of the bundle and a cleanup. */
-
-export async function buildCli(): Promise<{ main: string; cleanup: () => Promise<void> }> {
+/**
+ * A new folder under node_modules/.cache named `prefix` + a unique suffix, for bundles a test
+ * file runs: one per test file and process, so parallel copies of the suite never share one.
+ */
+export async function makeCacheDir(prefix: string): Promise<string> {
   const cache = join(root, 'node_modules', '.cache');
   await mkdir(cache, { recursive: true });
-  // One folder per test file and process: parallel copies of the suite never share a bundle.
-  const dir = await mkdtemp(join(cache, 'bpk-cli-e2e-'));
+  return mkdtemp(join(cache, prefix));
+}
+
+/** Bundles src/cli/main.ts; returns the path of the bundle and a cleanup. */
+export async function buildCli(): Promise<{ main: string; cleanup: () => Promise<void> }> {
+  const dir = await makeCacheDir('bpk-cli-e2e-');
   const main = join(dir, 'main.mjs');
   await bundleForNode(join(root, 'src/cli/main.ts'), main);
   return { main, cleanup: () => rm(dir, { recursive: true, force: true }) };

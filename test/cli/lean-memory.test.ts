@@ -6,13 +6,13 @@
  * and with `BPK_LEAN_MEMORY=off` neither holds, so the checks can fail.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { YOUNG_GENERATION_MIB } from '../../src/cli/lean-memory.js';
-import { bundleForNode } from './cli-process.js';
+import { bundleForNode, makeCacheDir } from './cli-process.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const run = promisify(execFile);
@@ -55,9 +55,7 @@ interface Outcome {
 let dir = '';
 
 beforeAll(async () => {
-  const cache = join(root, 'node_modules', '.cache');
-  mkdirSync(cache, { recursive: true });
-  dir = mkdtempSync(join(cache, 'bpk-lean-memory-'));
+  dir = await makeCacheDir('bpk-lean-memory-');
   await bundleForNode(join(root, 'src/cli/lean-memory.ts'), join(dir, 'lean-memory.mjs'));
   writeFileSync(join(dir, 'workload.mjs'), WORKLOAD);
 }, 60_000);
