@@ -40,6 +40,7 @@ import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } fro
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { YOUNG_GENERATION_MIB } from '../src/cli/lean-memory.js';
 import type { TaskId } from '../src/cli/solve-record.js';
 import { TaskIdSet } from '../src/cli/task-id-set.js';
 import { bundleForNode } from '../test/cli/cli-process.js';
@@ -438,10 +439,10 @@ try {
         for (const [part, setting] of [
           ['liftoff', '--liftoff-only'],
           ['heap', '--heap-growing-percent=10'],
-          ['young', 'young generation held at 8 MiB, collected when full'],
+          ['young', `young generation held at ${YOUNG_GENERATION_MIB} MiB, collected when full`],
           ['no-liftoff', 'all but --liftoff-only'],
           ['no-heap', 'all but --heap-growing-percent=10'],
-          ['no-young', 'all but the 8 MiB young generation'],
+          ['no-young', `all but the ${YOUNG_GENERATION_MIB} MiB young generation`],
         ] as const) {
           const partial = await run(cli, args, out, {
             apiKey: MOCK_KEY,

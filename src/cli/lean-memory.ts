@@ -23,12 +23,13 @@ export const LEAN_MEMORY_FLAGS = ['--liftoff-only', '--heap-growing-percent=10']
 /**
  * The young generation's largest size (both semi-spaces), in MiB. V8 doubles it from 2 up to
  * 32 MiB while many objects survive scavenges, as in-flight requests do, and a million-line
- * `--shed` run then passes 100 MB of resident memory. Smaller than 8 MiB costs time (more
- * scavenges, more promoted objects); 2 MiB (no growth at all) costs as much as
- * `--optimize-for-size` did. Node takes the limit only at startup (`--max-semi-space-size`),
- * so {@link useLeanMemory} stops the growth at run time instead.
+ * `--shed` run then passes 100 MB of resident memory. 12 MiB is the largest that keeps that
+ * run under 100 MB; a smaller one costs time, because each scavenge copies what every task in
+ * flight holds and a smaller space is scavenged more often (at 8 MiB, half again as many
+ * scavenges). Node takes the limit only at startup (`--max-semi-space-size`), so
+ * {@link useLeanMemory} stops the growth at run time instead.
  */
-export const YOUNG_GENERATION_MIB = 8;
+export const YOUNG_GENERATION_MIB = 12;
 
 /**
  * Sets {@link LEAN_MEMORY_FLAGS} on this process and holds the young generation at
@@ -52,9 +53,12 @@ export function useLeanMemory(): void {
  * Holds the young generation at `capBytes` and has V8 collect it only when it is full (the
  * part of {@link useLeanMemory} that is about the young generation; exported so the benchmark
  * can measure each setting alone). V8 reads `--semi-space-growth-factor` each time it grows the
- * young generation: it stays at 1 (no growth) while the young generation is at `capBytes` or
- * more, and 2 (V8's default) below, checked after every collection. The check runs after the
- * collection, so the size can pass the cap by one doubling at most before growth stops.
+ * young generation, and multiplies the size of a semi-space by it (up to its own maximum). After
+ * every collection this sets the factor that takes a semi-space from its present size to half
+ * of `capBytes` in one growth, or 1 (no growth) once it is there; so any cap is reached exactly,
+ * not only powers of two. The check runs a turn or two after the collection: a program that
+ * allocates more than the young generation within one turn could grow it twice with the same
+ * factor before the check, and pass the cap.
  *
  * It also sets `--no-minor-gc-task`. By default V8 posts a task that collects the young
  * generation once it is 80% full, and Node runs that task between two turns of the event
@@ -68,13 +72,16 @@ export function useLeanMemory(): void {
  * ```
  */
 export function capYoungGeneration(capBytes: number): void {
-  let growing: boolean | undefined;
+  const semiSpaceCap = capBytes / 2;
+  let factor: number | undefined;
   const check = (): void => {
     const young = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space');
-    const grow = young === undefined || young.space_size * 2 <= capBytes;
-    if (grow === growing) return;
-    growing = grow;
-    setFlagsFromString(`--semi-space-growth-factor=${grow ? 2 : 1}`);
+    // One semi-space's room for objects: a little under its size (page headers).
+    const semiSpace = young === undefined ? 0 : young.space_used_size + young.space_available_size;
+    const next = semiSpace > 0 ? Math.max(1, Math.floor(semiSpaceCap / semiSpace)) : 1;
+    if (next === factor) return;
+    factor = next;
+    setFlagsFromString(`--semi-space-growth-factor=${factor}`);
   };
   setFlagsFromString('--no-minor-gc-task');
   check();
