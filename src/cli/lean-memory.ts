@@ -23,13 +23,13 @@ export const LEAN_MEMORY_FLAGS = ['--liftoff-only', '--heap-growing-percent=10']
 /**
  * The young generation's largest size (both semi-spaces), in MiB. V8 doubles it from 2 up to
  * 32 MiB while many objects survive scavenges, as in-flight requests do, and a million-line
- * `--shed` run then passes 100 MB of resident memory. 12 MiB is the largest that keeps that
- * run under 100 MB; a smaller one costs time, because each scavenge copies what every task in
- * flight holds and a smaller space is scavenged more often (at 8 MiB, half again as many
- * scavenges). Node takes the limit only at startup (`--max-semi-space-size`), so
- * {@link useLeanMemory} stops the growth at run time instead.
+ * `--shed` run then passes 100 MB of resident memory. At 10 MiB that run peaks at 95-97 MB
+ * (12 MiB reaches 98-100 MB: no room left). A smaller one costs time, because each scavenge
+ * copies what every task in flight holds and a smaller space is scavenged more often (at 8 MiB,
+ * a quarter more scavenges). Node takes the limit only at startup (`--max-semi-space-size`),
+ * so {@link useLeanMemory} stops the growth at run time instead.
  */
-export const YOUNG_GENERATION_MIB = 12;
+export const YOUNG_GENERATION_MIB = 10;
 
 /**
  * Sets {@link LEAN_MEMORY_FLAGS} on this process and holds the young generation at
