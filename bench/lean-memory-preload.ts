@@ -3,9 +3,9 @@
  * itself (src/cli/lean-memory.ts), applied before the script's code loads. All of them
  * (`useLeanMemory`), or with `BPK_BENCH_LEAN_PART` one alone, to measure what each costs and
  * saves: `liftoff` (`--liftoff-only`), `heap` (`--heap-growing-percent=10`) or `young` (the
- * young generation held at `YOUNG_GENERATION_MIB`, collected only when full); `no-liftoff`, `no-heap` or
- * `no-young` applies the other two; `with-minor-gc-task` applies them all but turns V8's minor
- * GC task back on, to measure what turning it off saves.
+ * young generation held at `YOUNG_GENERATION_MIB`, collected only when full); `no-liftoff`,
+ * `no-heap` or `no-young` applies the other two; `with-minor-gc-task` applies them all but
+ * turns V8's minor GC task back on, to measure what turning it off saves.
  * With a part, run the command with `BPK_LEAN_MEMORY=off` so it does not apply the others
  * itself.
  */

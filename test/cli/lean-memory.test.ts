@@ -1,9 +1,9 @@
 /**
  * The V8 settings `backpressure-kit` applies to its own process (src/cli/lean-memory.ts), seen
  * from a child process that runs them under a workload keeping many young objects alive (the
- * kind that makes V8 grow its young generation): the young generation grows to its cap and no further, no
- * young collection is started by V8's minor GC task (counted in the child's `--trace-gc` log),
- * and with `BPK_LEAN_MEMORY=off` neither holds, so the checks can fail.
+ * kind that makes V8 grow its young generation): the young generation grows to its cap and no
+ * further, no young collection is started by V8's minor GC task (counted in the child's
+ * `--trace-gc` log), and with `BPK_LEAN_MEMORY=off` neither holds, so the checks can fail.
  */
 import { execFile } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
